@@ -1,0 +1,61 @@
+# The README's two commands: `make demo` and `make test`. Each installs what it needs:
+# a tools venv with uv, the locked project venv, and (for browser tests) Debian chromium.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
+VENV   := .venv
+BIN    := $(VENV)/bin
+SCALE  ?= medium
+DATA_DIR ?= data
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+
+.PHONY: install demo demo-no-dashboard test test-fast lint format bench browser-deps clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.synced
+
+# Debian's chromium for the real-browser dashboard test (no browser download at run time).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+demo: install
+	$(BIN)/leerdata demo --scale small --data-dir $(DATA_DIR)
+
+demo-no-dashboard: install
+	$(BIN)/leerdata demo --scale small --data-dir $(DATA_DIR) --no-dashboard
+
+test: install browser-deps
+	$(BIN)/ruff check src tests benchmarks dashboards
+	$(BIN)/ruff format --check src tests benchmarks dashboards
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+test-fast: install
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not slow and not browser"
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks dashboards
+	$(BIN)/ruff format --check src tests benchmarks dashboards
+	$(BIN)/sqlfluff lint models dbt_project/macros dbt_project/tests
+
+format: install
+	$(BIN)/ruff format src tests benchmarks dashboards
+	$(BIN)/ruff check --fix src tests benchmarks dashboards
+
+bench: install
+	$(BIN)/python benchmarks/run.py --scale $(SCALE)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) target logs

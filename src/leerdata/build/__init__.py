@@ -1,0 +1,1 @@
+"""Running dbt and publishing the reporting database."""

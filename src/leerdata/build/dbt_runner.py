@@ -1,0 +1,123 @@
+"""Invoke dbt in-process (dbtRunner), one invocation at a time, with a progress bar."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dbt.cli.main import dbtRunner, dbtRunnerResult
+
+from leerdata.config import REPO_ROOT, DataPaths, load_settings
+
+PROFILES_DIR = REPO_ROOT / "dbt_project"
+NODE_FINISHED_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"}
+
+
+class DbtError(RuntimeError):
+    """dbt reported failures; the message lists the failing nodes."""
+
+
+@dataclass
+class DbtOutcome:
+    success: bool
+    failures: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def dbt_environment(paths: DataPaths, reporting_db: Path) -> Iterator[None]:
+    """The environment profiles.yml reads: the two database files, nothing secret."""
+    values = {
+        "LEERDATA_RESTRICTED_DB": str(paths.restricted_db),
+        "LEERDATA_REPORTING_BUILD_DB": str(reporting_db),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    previous = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def dbt_args(command: str, paths: DataPaths, extra: Sequence[str] = ()) -> list[str]:
+    settings = load_settings(paths.root)
+    return [
+        command,
+        "--project-dir",
+        str(REPO_ROOT),
+        "--profiles-dir",
+        str(PROFILES_DIR),
+        "--target-path",
+        str(paths.dbt_target),
+        "--log-path",
+        str(paths.dbt_logs),
+        "--vars",
+        f"{{min_cell_size: {settings.disclosure.min_cell_size}}}",
+        *extra,
+    ]
+
+
+def _failures(result: dbtRunnerResult) -> list[str]:
+    if result.exception is not None:
+        return [f"dbt error: {result.exception}"]
+    failures = []
+    for node_result in getattr(result.result, "results", None) or []:
+        status = str(getattr(node_result, "status", ""))
+        if status in {"error", "fail", "runtime error"}:
+            message = (node_result.message or "").strip().splitlines()
+            failures.append(f"{node_result.node.name}: {status}: {message[0] if message else ''}")
+    return failures or (["dbt failed"] if not result.success else [])
+
+
+def _timings(result: dbtRunnerResult) -> dict[str, float]:
+    return {
+        node_result.node.unique_id: float(node_result.execution_time or 0.0)
+        for node_result in getattr(result.result, "results", None) or []
+    }
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB handle dbt-duckdb keeps open in-process after an invocation.
+
+    Without this the build file stays attached and can be neither checkpointed nor
+    reopened by the next step (publish, retention, a second build).
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    env = DuckDBConnectionManager._ENV
+    if env is not None:
+        env.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
+def run_dbt(
+    command: str,
+    paths: DataPaths,
+    reporting_db: Path,
+    extra: Sequence[str] = (),
+    on_node_done: Any = None,
+) -> DbtOutcome:
+    """Run one dbt command; `on_node_done(name)` is called as each node finishes."""
+
+    def callback(event: Any) -> None:
+        if on_node_done is not None and event.info.name in NODE_FINISHED_EVENTS:
+            on_node_done(getattr(event.data, "node_info", None))
+
+    paths.dbt_logs.mkdir(parents=True, exist_ok=True)
+    with dbt_environment(paths, reporting_db):
+        try:
+            result = dbtRunner(callbacks=[callback]).invoke(dbt_args(command, paths, extra))
+        finally:
+            release_duckdb()
+    return DbtOutcome(
+        success=bool(result.success), failures=_failures(result), timings=_timings(result)
+    )

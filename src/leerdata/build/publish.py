@@ -1,0 +1,38 @@
+"""Atomic publish of the reporting database.
+
+dbt writes the marts into a fresh file; only a complete, checkpointed file is moved over
+reporting.duckdb with os.replace. A dashboard holding the old file read-only keeps its
+(now unlinked) inode and is never blocked; a new connection sees the new build.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+
+def discard(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        candidate.unlink(missing_ok=True)
+
+
+def checkpoint(path: Path) -> None:
+    """Fold the WAL into the file, so the single file we move is complete."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("checkpoint")
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        raise RuntimeError(f"{wal} still exists after checkpoint; refusing to publish")
+
+
+def publish(build_file: Path, reporting_file: Path) -> None:
+    checkpoint(build_file)
+    os.replace(build_file, reporting_file)
+    # fsync the directory so the rename survives a crash.
+    dir_fd = os.open(reporting_file.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

@@ -1,0 +1,80 @@
+"""`leerdata build`: dbt build into a fresh reporting file, then swap it in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from leerdata.build.dbt_runner import DbtError, DbtOutcome, run_dbt
+from leerdata.build.publish import discard, publish
+from leerdata.config import DataPaths
+from leerdata.errors import LeerdataError
+from leerdata.privacy.keys import ensure_outside, load_or_create_key
+
+
+class BuildError(LeerdataError):
+    pass
+
+
+@dataclass
+class BuildResult:
+    outcome: DbtOutcome
+    reporting_db: str
+
+
+def _node_count(paths: DataPaths) -> int | None:
+    manifest = paths.dbt_target / "manifest.json"
+    if not manifest.exists():
+        return None
+    import json
+
+    nodes = json.loads(manifest.read_text()).get("nodes", {})
+    return sum(1 for n in nodes.values() if n.get("resource_type") != "analysis") or None
+
+
+def build_warehouse(
+    paths: DataPaths, select: Sequence[str] = (), show_progress: bool = True
+) -> BuildResult:
+    if not paths.restricted_db.exists():
+        raise BuildError(
+            f"no restricted database at {paths.restricted_db}; run `leerdata ingest` first"
+        )
+    ensure_outside(paths.root)
+    load_or_create_key()  # create on first use, before dbt's threads race for it
+    build_file = paths.reporting_build_db
+    discard(build_file)
+    extra: list[str] = []
+    if select:
+        extra += ["--select", *select]
+    with Progress(
+        TextColumn("[bold]dbt build"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        disable=not show_progress,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("", total=_node_count(paths))
+
+        def advance(node_info: object) -> None:
+            name = getattr(node_info, "node_name", "") if node_info else ""
+            progress.update(task, advance=1, description=name)
+
+        try:
+            outcome = run_dbt("build", paths, build_file, extra, on_node_done=advance)
+        except Exception as exc:
+            discard(build_file)
+            raise BuildError(f"dbt could not run: {exc}") from exc
+    if not outcome.success:
+        discard(build_file)
+        shown = "; ".join(outcome.failures[:5])
+        more = f" (+{len(outcome.failures) - 5} more)" if len(outcome.failures) > 5 else ""
+        raise BuildError(f"dbt build failed, reporting.duckdb left unchanged: {shown}{more}")
+    publish(build_file, paths.reporting_db)
+    return BuildResult(outcome=outcome, reporting_db=str(paths.reporting_db))
+
+
+__all__ = ["BuildError", "BuildResult", "DbtError", "build_warehouse"]

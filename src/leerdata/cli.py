@@ -1,0 +1,59 @@
+"""The `leerdata` command line.
+
+Each area registers its commands from its own module under leerdata.commands, so the
+CLI stays a thin shell. Every failure ends as one line on stderr and a non-zero exit;
+set LEERDATA_DEBUG=1 for the traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import typer
+from rich.console import Console
+
+from leerdata.errors import LeerdataError
+
+# Modules under leerdata.commands, each with `register(app: typer.Typer) -> None`.
+COMMAND_MODULES: tuple[str, ...] = (
+    "pipeline",
+)
+
+app = typer.Typer(
+    name="leerdata",
+    help="Training-data warehouse of a shared government learning service.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+for _module in COMMAND_MODULES:
+    importlib.import_module(f"leerdata.commands.{_module}").register(app)
+
+_stderr = Console(stderr=True)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except SystemExit as exc:
+        raise exc
+    except LeerdataError as exc:
+        _stderr.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - the CLI's promise: one line, not a traceback
+        if os.environ.get("LEERDATA_DEBUG"):
+            raise
+        _click_exit = getattr(exc, "exit_code", None)
+        if _click_exit is not None and hasattr(exc, "show"):
+            exc.show()
+            sys.exit(_click_exit)
+        _stderr.print(
+            f"[bold red]error:[/] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True
+        )
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

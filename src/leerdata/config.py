@@ -1,0 +1,130 @@
+"""Where things live and the few settings a steward may change.
+
+Paths derive from one data directory (default ./data). Settings come from
+config/leerdata.toml in the repository, overridden by <data-dir>/leerdata.toml or the
+file named in LEERDATA_CONFIG.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA_DIR = Path("data")
+DEFAULT_SETTINGS_FILE = REPO_ROOT / "config" / "leerdata.toml"
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """Every path below one data directory."""
+
+    root: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def truth(self) -> Path:
+        return self.root / "truth"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse"
+
+    @property
+    def restricted_db(self) -> Path:
+        return self.warehouse / "restricted.duckdb"
+
+    @property
+    def reporting_db(self) -> Path:
+        return self.warehouse / "reporting.duckdb"
+
+    @property
+    def reporting_build_db(self) -> Path:
+        """The file a build writes before it is swapped in as reporting.duckdb."""
+        return self.warehouse / "reporting.building.duckdb"
+
+    @property
+    def exports(self) -> Path:
+        return self.root / "exports"
+
+    @property
+    def research_exports(self) -> Path:
+        return self.exports / "research"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def dbt_target(self) -> Path:
+        # Per data dir, so two builds on two data dirs never share compiled SQL or state.
+        return self.root / "dbt" / "target"
+
+    @property
+    def dbt_logs(self) -> Path:
+        return self.root / "dbt" / "logs"
+
+    @classmethod
+    def of(cls, data_dir: Path | str | None) -> DataPaths:
+        return cls(Path(data_dir or DEFAULT_DATA_DIR).resolve())
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    person_years_after_exit: int = 5
+    enrolment_link_months: int = 12
+
+
+@dataclass(frozen=True)
+class DisclosureSettings:
+    min_cell_size: int = 10
+
+
+@dataclass(frozen=True)
+class ResearchSettings:
+    k: int = 10
+    l: int = 2  # noqa: E741 - the l of l-diversity
+
+
+@dataclass(frozen=True)
+class Settings:
+    retention: RetentionSettings
+    disclosure: DisclosureSettings
+    research: ResearchSettings
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_toml(path: Path) -> dict:
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def load_settings(data_dir: Path | str | None = None) -> Settings:
+    raw: dict = _read_toml(DEFAULT_SETTINGS_FILE) if DEFAULT_SETTINGS_FILE.exists() else {}
+    candidates = []
+    if data_dir is not None:
+        candidates.append(Path(data_dir) / "leerdata.toml")
+    if os.environ.get("LEERDATA_CONFIG"):
+        candidates.append(Path(os.environ["LEERDATA_CONFIG"]))
+    for path in candidates:
+        if path.exists():
+            raw = _merge(raw, _read_toml(path))
+    return Settings(
+        retention=RetentionSettings(**raw.get("retention", {})),
+        disclosure=DisclosureSettings(**raw.get("disclosure", {})),
+        research=ResearchSettings(**raw.get("research", {})),
+    )

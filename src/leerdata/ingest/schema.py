@@ -1,0 +1,74 @@
+"""DDL of the restricted zone's raw tables, quarantine and load manifest.
+
+Derived from leerdata.contract, so the dbt sources, ingest and generator agree.
+`create_raw_tables` is idempotent: an empty warehouse has every table, which dbt needs
+(sources must exist even before the first file arrives).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from leerdata.contract import (
+    CSV_SOURCES,
+    INVOICE_COLUMNS,
+    INVOICE_LINE_COLUMNS,
+    LINEAGE_COLUMNS,
+    MANIFEST_TABLE,
+    QUARANTINE_TABLE,
+    RAW_INVOICE_LINES_TABLE,
+    RAW_INVOICES_TABLE,
+)
+
+MANIFEST_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("batch_id", "BIGINT PRIMARY KEY"),
+    ("source", "VARCHAR"),  # contract source name, 'invoices', or NULL for unknown files
+    ("file_name", "VARCHAR"),  # relative to landing/
+    ("content_sha256", "VARCHAR"),
+    ("file_bytes", "BIGINT"),
+    ("encoding", "VARCHAR"),
+    ("delimiter", "VARCHAR"),
+    ("rows_read", "BIGINT"),
+    ("rows_loaded", "BIGINT"),
+    ("rows_quarantined", "BIGINT"),
+    ("is_conserved", "BOOLEAN"),  # rows_read = rows_loaded + rows_quarantined
+    ("status", "VARCHAR"),  # loaded | partially_quarantined | quarantined | empty
+    ("loaded_at", "TIMESTAMP"),
+    ("seconds", "DOUBLE"),
+)
+
+QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("batch_id", "BIGINT"),
+    ("source", "VARCHAR"),
+    ("file_name", "VARCHAR"),
+    ("line_number", "BIGINT"),  # 0 for a whole-file reason
+    ("column_name", "VARCHAR"),
+    ("raw_value", "VARCHAR"),
+    ("reason_code", "VARCHAR"),
+    ("raw_record", "VARCHAR"),  # the rejected row as JSON (restricted zone only)
+    ("quarantined_at", "TIMESTAMP"),
+)
+
+
+def _ddl(table: str, columns: tuple[tuple[str, str], ...]) -> str:
+    body = ",\n    ".join(f'"{name}" {sql_type}' for name, sql_type in columns)
+    return f"create table if not exists {table} (\n    {body}\n)"
+
+
+def raw_table_columns() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Every raw table with its (column, DuckDB type) pairs, lineage columns last."""
+    tables: dict[str, tuple[tuple[str, str], ...]] = {}
+    for source in CSV_SOURCES:
+        tables[source.table] = (
+            tuple((c.name, c.duckdb_type) for c in source.columns) + LINEAGE_COLUMNS
+        )
+    tables[RAW_INVOICES_TABLE] = INVOICE_COLUMNS + LINEAGE_COLUMNS
+    tables[RAW_INVOICE_LINES_TABLE] = INVOICE_LINE_COLUMNS + LINEAGE_COLUMNS
+    return tables
+
+
+def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for table, columns in raw_table_columns().items():
+        con.execute(_ddl(table, columns))
+    con.execute(_ddl(QUARANTINE_TABLE, QUARANTINE_COLUMNS))
+    con.execute(_ddl(MANIFEST_TABLE, MANIFEST_COLUMNS))

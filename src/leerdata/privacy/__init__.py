@@ -1,0 +1,1 @@
+"""Privacy primitives: the pseudonymisation key, keyed pseudonyms and the dbt plugin."""

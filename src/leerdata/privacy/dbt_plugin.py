@@ -1,0 +1,26 @@
+"""dbt-duckdb plugin: registers the keyed-pseudonym UDF on every dbt connection.
+
+profiles.yml names this module under `plugins`; the macro `pseudonymise(column,
+domain)` calls `leerdata_pseudonym(domain, value)`. The key is read here, in-process,
+so it never appears in compiled SQL, the profile or dbt's logs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+from dbt.adapters.duckdb.plugins import BasePlugin
+
+from leerdata.privacy.udf import register_pseudonym_udf
+
+
+class Plugin(BasePlugin):
+    def initialize(self, plugin_config: dict[str, Any]) -> None:
+        self._config = plugin_config
+
+    def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
+        register_pseudonym_udf(conn)
+
+
+__all__ = ["Plugin"]

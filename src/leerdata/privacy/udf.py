@@ -1,0 +1,44 @@
+"""The vectorised DuckDB UDF `leerdata_pseudonym(domain, value)`."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+from duckdb import sqltypes
+
+from leerdata.privacy.keys import load_or_create_key
+from leerdata.privacy.pseudonyms import Pseudonymiser
+
+UDF_NAME = "leerdata_pseudonym"
+
+
+def register_pseudonym_udf(
+    conn: duckdb.DuckDBPyConnection, secret: bytes | None = None
+) -> None:
+    key = secret if secret is not None else load_or_create_key()
+    by_domain: dict[str, Pseudonymiser] = {}
+
+    def pseudonym(domains: pa.Array, values: pa.Array) -> pa.Array:
+        domain_list = domains.to_pylist()
+        value_list = values.to_pylist()
+        if len(set(domain_list)) == 1:
+            domain = domain_list[0]
+            if domain is None:
+                raise ValueError("leerdata_pseudonym: domain must not be NULL")
+            worker = by_domain.setdefault(domain, Pseudonymiser(key, domain))
+            return pa.array(worker.many(value_list), type=pa.string())
+        out = []
+        for domain, value in zip(domain_list, value_list, strict=True):
+            worker = by_domain.setdefault(domain, Pseudonymiser(key, domain))
+            out.append(worker.one(value))
+        return pa.array(out, type=pa.string())
+
+    conn.create_function(
+        UDF_NAME,
+        pseudonym,
+        [sqltypes.VARCHAR, sqltypes.VARCHAR],
+        sqltypes.VARCHAR,
+        type="arrow",
+        null_handling="special",
+        side_effects=False,
+    )
