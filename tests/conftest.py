@@ -1,0 +1,75 @@
+"""Shared fixtures.
+
+Every test session gets its own key file outside any data dir, so no test reads or
+writes the user's real key. Built warehouses are cached per (scale, seed) under the
+session's base temp dir and shared between xdist workers with a file lock, so the
+expensive generate → ingest → build runs once per test session.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from leerdata.config import DataPaths
+
+TINY_SEED = 7
+SMALL_SEED = 42
+
+
+def _shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # With xdist the base temp is per worker; its parent is shared by all workers.
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    shared = _shared_root(tmp_path_factory)
+    path = shared / "keys" / "pseudonym.key"
+    previous = os.environ.get("LEERDATA_KEY_FILE")
+    os.environ["LEERDATA_KEY_FILE"] = str(path)
+    with FileLock(str(shared / "keys.lock")):
+        from leerdata.privacy.keys import load_or_create_key
+
+        load_or_create_key(path)
+    yield path
+    if previous is None:
+        os.environ.pop("LEERDATA_KEY_FILE", None)
+    else:
+        os.environ["LEERDATA_KEY_FILE"] = previous
+
+
+def build_once(tmp_path_factory: pytest.TempPathFactory, scale: str, seed: int) -> DataPaths:
+    """generate → ingest → build once per test session; later callers reuse the result."""
+    shared = _shared_root(tmp_path_factory)
+    root = shared / f"warehouse-{scale}-{seed}"
+    done = root / ".built"
+    with FileLock(str(shared / f"warehouse-{scale}-{seed}.lock")):
+        if not done.exists():
+            from leerdata.build.warehouse import build_warehouse
+            from leerdata.generate import run_generate
+            from leerdata.ingest import run_ingest
+
+            paths = DataPaths.of(root)
+            run_generate(scale, seed, paths, show_progress=False)
+            run_ingest(paths, show_progress=False)
+            build_warehouse(paths, show_progress=False)
+            done.touch()
+    return DataPaths.of(root)
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory, key_file: Path) -> DataPaths:
+    """A built warehouse on tiny data. Treat as read-only: copy it before changing it."""
+    return build_once(tmp_path_factory, "tiny", TINY_SEED)
+
+
+@pytest.fixture(scope="session")
+def small_warehouse(tmp_path_factory: pytest.TempPathFactory, key_file: Path) -> DataPaths:
+    """A built warehouse on small data (minutes): for accuracy tests marked slow."""
+    return build_once(tmp_path_factory, "small", SMALL_SEED)
