@@ -48,7 +48,9 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check src tests benchmarks dashboards
 	$(BIN)/ruff format --check src tests benchmarks dashboards
-	$(BIN)/sqlfluff lint models dbt_project/macros dbt_project/tests
+	@mkdir -p target/lint && $(BIN)/python -c "import duckdb; from leerdata.ingest.schema import create_raw_tables; create_raw_tables(duckdb.connect('target/lint/restricted.duckdb'))"
+	LEERDATA_RESTRICTED_DB=target/lint/restricted.duckdb LEERDATA_REPORTING_BUILD_DB=target/lint/reporting.duckdb \
+	  LEERDATA_KEY_FILE=$(CURDIR)/target/lint/pseudonym.key $(BIN)/sqlfluff lint models dbt_project/tests
 
 format: install
 	$(BIN)/ruff format src tests benchmarks dashboards

@@ -12,7 +12,7 @@ final as (
         department_code,
         name_nl as department_name_nl,
         name_en as department_name_en,
-        is_shared_service,
+        is_shared_service
     from departments
 
 )
