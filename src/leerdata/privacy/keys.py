@@ -6,9 +6,11 @@ under target/); the dbt plugin reads it from here inside the Python process.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat
+import tempfile
 from pathlib import Path
 
 from leerdata.errors import LeerdataError
@@ -49,20 +51,32 @@ def ensure_outside(data_dir: Path, path: Path | None = None) -> None:
         )
 
 
+def _create_key(path: Path) -> None:
+    """Write a fresh key to `path` unless another process got there first.
+
+    The key is written to a private temp file and hard-linked into place: os.link fails
+    when the target exists, so two processes starting at once end up with one key, and a
+    reader never sees a half-written file (which O_EXCL alone would allow).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp_name = tempfile.mkstemp(prefix=".pseudonym-", dir=path.parent)  # mode 0600
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_bytes(KEY_BYTES).hex() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def load_or_create_key(path: Path | None = None) -> bytes:
     """The secret, created with 0600 permissions if it does not exist yet."""
     path = path or key_file_path()
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key = secrets.token_bytes(KEY_BYTES)
-        # O_EXCL: two processes starting at once must not each write a different key.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return load_or_create_key(path)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key.hex() + "\n")
-        return key
+        _create_key(path)
     _check_permissions(path)
     text = path.read_text().strip()
     try:

@@ -12,9 +12,7 @@ from leerdata.privacy.pseudonyms import Pseudonymiser
 UDF_NAME = "leerdata_pseudonym"
 
 
-def register_pseudonym_udf(
-    conn: duckdb.DuckDBPyConnection, secret: bytes | None = None
-) -> None:
+def register_pseudonym_udf(conn: duckdb.DuckDBPyConnection, secret: bytes | None = None) -> None:
     key = secret if secret is not None else load_or_create_key()
     by_domain: dict[str, Pseudonymiser] = {}
 

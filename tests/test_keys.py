@@ -1,0 +1,276 @@
+"""The pseudonymisation key: where it lives, who may read it, and that it never leaks."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from leerdata.config import DataPaths
+from leerdata.errors import LeerdataError
+from leerdata.ingest.schema import create_raw_tables
+from leerdata.privacy.keys import (
+    KEY_BYTES,
+    KEY_FILE_ENV,
+    default_key_file,
+    ensure_outside,
+    key_file_path,
+    load_or_create_key,
+)
+from leerdata.privacy.pseudonyms import PSEUDONYM_HEX_CHARS, Pseudonymiser, domain_key
+from leerdata.privacy.scan import files_containing, tables_containing
+from leerdata.privacy.udf import register_pseudonym_udf
+
+LEERDATA = str(Path(sys.executable).with_name("leerdata"))
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+# --- where the key lives -------------------------------------------------------------
+
+
+def test_created_on_first_use_with_32_random_bytes_and_mode_0600(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "pseudonym.key"
+    key = load_or_create_key(path)
+    assert len(key) == KEY_BYTES
+    assert _mode(path) == 0o600
+    assert bytes.fromhex(path.read_text().strip()) == key
+    assert load_or_create_key(path) == key, "a second use must read, not recreate"
+    assert load_or_create_key(tmp_path / "other.key") != key, "keys must be random"
+
+
+def test_default_location_honours_xdg_config_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    expected = tmp_path / "xdg" / "leerdata" / "pseudonym.key"
+    assert key_file_path() == expected
+    load_or_create_key()
+    assert expected.exists() and _mode(expected) == 0o600
+
+
+def test_default_location_without_xdg_is_under_home_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_key_file() == tmp_path / "home" / ".config" / "leerdata" / "pseudonym.key"
+
+
+def test_env_var_names_the_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "elsewhere" / "my.key"
+    monkeypatch.setenv(KEY_FILE_ENV, str(target))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    load_or_create_key()
+    assert target.exists()
+    assert not (tmp_path / "xdg").exists()
+
+
+# --- refusing unsafe keys --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o644, 0o660])
+def test_refuses_key_readable_by_group_or_others(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "pseudonym.key"
+    load_or_create_key(path)
+    path.chmod(mode)
+    with pytest.raises(LeerdataError, match=r"chmod 600"):
+        load_or_create_key(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("not hex at all", "hex"), ("ab" * 16, "16 bytes"), ("", "0 bytes")],
+)
+def test_refuses_malformed_key(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "pseudonym.key"
+    path.write_text(content)
+    path.chmod(0o600)
+    with pytest.raises(LeerdataError, match=message):
+        load_or_create_key(path)
+
+
+def test_refuses_key_inside_data_dir(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with pytest.raises(LeerdataError, match="inside the data dir"):
+        ensure_outside(data_dir, data_dir / "sub" / "pseudonym.key")
+    ensure_outside(data_dir, tmp_path / "pseudonym.key")  # beside it is fine
+
+
+def test_build_refuses_key_inside_data_dir_with_one_line(tmp_path: Path) -> None:
+    paths = DataPaths.of(tmp_path / "data")
+    paths.warehouse.mkdir(parents=True)
+    with duckdb.connect(str(paths.restricted_db)) as con:
+        create_raw_tables(con)
+    env = {**os.environ, KEY_FILE_ENV: str(paths.root / "pseudonym.key")}
+    run = subprocess.run(
+        [LEERDATA, "build", "--data-dir", str(paths.root)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode != 0
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "inside the data dir" in lines[0], run.stderr
+    assert not (paths.root / "pseudonym.key").exists(), "no key may be created in the data dir"
+
+
+def _race(path: str, barrier: multiprocessing.synchronize.Barrier, out: multiprocessing.Queue):
+    barrier.wait()
+    try:
+        out.put(load_or_create_key(Path(path)).hex())
+    except Exception as exc:  # the test reports it
+        out.put(f"error: {exc}")
+
+
+def test_concurrent_first_use_yields_one_key(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("fork")
+    workers = 8
+    for round_ in range(5):
+        path = tmp_path / f"round{round_}" / "pseudonym.key"
+        barrier = ctx.Barrier(workers)
+        out = ctx.Queue()
+        procs = [ctx.Process(target=_race, args=(str(path), barrier, out)) for _ in range(workers)]
+        for proc in procs:
+            proc.start()
+        results = [out.get(timeout=30) for _ in procs]
+        for proc in procs:
+            proc.join(timeout=30)
+        assert not [r for r in results if r.startswith("error")], results
+        assert len(set(results)) == 1, f"round {round_}: {len(set(results))} different keys"
+        assert bytes.fromhex(path.read_text().strip()).hex() == results[0]
+        assert sorted(p.name for p in path.parent.iterdir()) == ["pseudonym.key"], "temp left"
+
+
+# --- pseudonyms ------------------------------------------------------------------------
+
+IDS = [f"E{n:06d}" for n in range(200)]
+
+
+def test_pseudonyms_are_deterministic_per_key_and_domain() -> None:
+    key = bytes(range(32))
+    first = Pseudonymiser(key, "reporting").many(IDS)
+    again = Pseudonymiser(key, "reporting").many(IDS)
+    assert first == again
+    assert len(set(first)) == len(IDS)
+    assert all(len(p) == PSEUDONYM_HEX_CHARS and int(p, 16) >= 0 for p in first)
+    assert all(p not in IDS and i not in p for p, i in zip(first, IDS, strict=True))
+
+
+def test_pseudonyms_differ_across_domains_and_keys() -> None:
+    key = bytes(range(32))
+    reporting = set(Pseudonymiser(key, "reporting").many(IDS))
+    research = set(Pseudonymiser(key, "research-2025-1").many(IDS))
+    other_key = set(Pseudonymiser(bytes(32), "reporting").many(IDS))
+    assert not reporting & research, "domains must not be linkable"
+    assert not reporting & other_key
+    assert domain_key(key, "reporting") != domain_key(key, "research-2025-1")
+    with pytest.raises(ValueError):
+        domain_key(key, "")
+
+
+def test_udf_matches_python_pseudonyms() -> None:
+    key = os.urandom(32)
+    with duckdb.connect() as con:
+        register_pseudonym_udf(con, key)
+        rows = con.execute(
+            "select leerdata_pseudonym(domain, id) from (values "
+            "('reporting', 'E1'), ('reporting', NULL), ('research-x', 'E1')) t(domain, id)"
+        ).fetchall()
+        single_domain = con.execute(
+            "select leerdata_pseudonym('reporting', id) from unnest(?) t(id)", [IDS]
+        ).fetchall()
+    assert [r[0] for r in rows] == [
+        Pseudonymiser(key, "reporting").one("E1"),
+        None,
+        Pseudonymiser(key, "research-x").one("E1"),
+    ]
+    assert [r[0] for r in single_domain] == Pseudonymiser(key, "reporting").many(IDS)
+
+
+# --- the key never leaks ---------------------------------------------------------------
+
+
+def _key_needles(key: bytes) -> tuple[list[str], list[bytes]]:
+    """The secret and the reporting domain key, as text and as raw bytes."""
+    derived = domain_key(key, "reporting")
+    texts = [key.hex(), derived.hex()]
+    raw = [key, derived, key.hex().encode(), key.hex().upper().encode(), derived.hex().encode()]
+    return texts, raw
+
+
+def _scan(paths: DataPaths, key: bytes) -> list[str]:
+    texts, raw = _key_needles(key)
+    found = [h.where for h in files_containing(_places(paths), raw)]
+    for db in (paths.restricted_db, paths.reporting_db):
+        found += [h.where for h in tables_containing(db, texts)]
+    return found
+
+
+def _places(paths: DataPaths) -> list[Path]:
+    return [
+        paths.restricted_db,
+        paths.reporting_db,
+        paths.dbt_target,
+        paths.dbt_logs,
+        paths.logs,
+        paths.exports,
+    ]
+
+
+@pytest.fixture(scope="module")
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> DataPaths:
+    """tiny_warehouse once generator and ingest exist; until then an empty warehouse."""
+    import importlib.util
+
+    if importlib.util.find_spec("leerdata.generate") and importlib.util.find_spec(
+        "leerdata.ingest.run"
+    ):
+        return request.getfixturevalue("tiny_warehouse")
+    from leerdata.build.warehouse import build_warehouse
+
+    paths = DataPaths.of(tmp_path_factory.mktemp("empty"))
+    paths.warehouse.mkdir(parents=True)
+    with duckdb.connect(str(paths.restricted_db)) as con:
+        create_raw_tables(con)
+    build_warehouse(paths, show_progress=False)
+    return paths
+
+
+def test_key_absent_from_databases_dbt_artifacts_logs_and_exports(
+    built: DataPaths, key_file: Path
+) -> None:
+    paths = built
+    assert (paths.dbt_target / "manifest.json").exists(), "the scan must see dbt's artifacts"
+    assert list(paths.dbt_logs.glob("*.log")), "the scan must see dbt's logs"
+    assert _scan(paths, load_or_create_key(key_file)) == []
+
+
+def test_scanner_finds_a_planted_key(built: DataPaths, key_file: Path, tmp_path: Path) -> None:
+    """Without this the test above could pass by scanning nothing."""
+    copy = DataPaths.of(tmp_path / "copy")
+    shutil.copytree(built.root, copy.root)
+    key = load_or_create_key(key_file)
+    assert _scan(copy, key) == []
+    with duckdb.connect(str(copy.reporting_db)) as con:
+        con.execute("create table planted as select ? as note", [f"key={key.hex()}"])
+    copy.logs.mkdir(parents=True, exist_ok=True)
+    (copy.logs / "planted.log").write_bytes(b"secret " + key)
+    (copy.dbt_target / "compiled.sql").write_text(f"select '{key.hex().upper()}'")
+    found = _scan(copy, key)
+    assert "reporting.duckdb.planted.note" in found
+    assert str(copy.logs / "planted.log") in found
+    assert str(copy.dbt_target / "compiled.sql") in found
