@@ -1,0 +1,43 @@
+{# One row per enrolment, its latest state. The personnel number becomes person_key here
+   and goes no further. #}
+
+with
+
+raw_enrolments as (
+
+    {{ rows_of_latest_batch(source('lms', 'raw_enrolments'), source('steward', 'load_manifest')) }}
+
+),
+
+newest_row_per_enrolment as (
+
+    {# Interpretation #2: the newest updated_at wins; ties by file date, batch, line. #}
+    select *
+    from raw_enrolments
+    qualify row_number() over (
+        partition by enrolment_id
+        order by updated_at desc, _file_date desc, _batch_id desc, _line_number desc
+    ) = 1
+
+),
+
+final as (
+
+    select
+        {{ pseudonymise('enrolment_id') }} as enrolment_key,
+        enrolment_id,
+        {{ pseudonymise('employee_id') }} as person_key,
+        session_id,
+        status as enrolment_status,
+        requested_at,
+        approved_at,
+        cancelled_at,
+        completed_at,
+        payer_department_code,
+        order_reference,
+        updated_at,
+    from newest_row_per_enrolment
+
+)
+
+select * from final
