@@ -3,7 +3,8 @@
         batch that supersedes every earlier batch of that name, so only the rows of the
         newest batch per file name count. The manifest is consulted as well as the raw
         table because a corrected file may have been quarantined whole: its batch then
-        has no raw rows, yet it still supersedes the old rows. -#}
+        has no raw rows, yet it still supersedes the old rows. A failed load is not a
+        delivery (ingest retries it), so it supersedes nothing. -#}
     select raw_rows.*
     from {{ raw_relation }} as raw_rows
     inner join (
@@ -15,6 +16,7 @@
                 file_name,
                 batch_id,
             from {{ manifest_relation }}
+            where status is distinct from 'failed'
             union all
             select distinct
                 _file_name as file_name,

@@ -23,8 +23,15 @@ final as (
         status as load_status,
         loaded_at,
         seconds as load_seconds,
-        {# Interpretation #1: only the newest batch of a file name counts in staging. #}
-        batch_id = max(batch_id) over (partition by file_name) as is_latest_batch_of_file,
+        notes as load_notes,
+        {# Interpretation #1: only the newest batch of a file name counts in staging; a
+           failed load is retried and supersedes nothing (see rows_of_latest_batch). #}
+        coalesce(
+            status is distinct from 'failed'
+            and batch_id = max(batch_id) filter (where status is distinct from 'failed')
+                over (partition by file_name),
+            false
+        ) as is_latest_batch_of_file,
     from load_manifest
 
 )
