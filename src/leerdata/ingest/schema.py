@@ -32,9 +32,10 @@ MANIFEST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rows_loaded", "BIGINT"),
     ("rows_quarantined", "BIGINT"),
     ("is_conserved", "BOOLEAN"),  # rows_read = rows_loaded + rows_quarantined
-    ("status", "VARCHAR"),  # loaded | partially_quarantined | quarantined | empty
+    ("status", "VARCHAR"),  # loaded | partially_quarantined | quarantined | empty | failed
     ("loaded_at", "TIMESTAMP"),
     ("seconds", "DOUBLE"),
+    ("notes", "VARCHAR"),  # header remarks (ignored extra columns), never row values
 )
 
 QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (

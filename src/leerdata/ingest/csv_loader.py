@@ -1,0 +1,211 @@
+"""Load one CSV landing file: good rows typed into its raw table, bad rows to quarantine.
+
+Everything after parsing is set-based SQL over the parsed frame: one pass computes a
+reason code per field, good rows are inserted with their casts, and each bad field
+becomes one quarantine row. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+
+from leerdata.contract import QUARANTINE_TABLE, CsvSource
+from leerdata.ingest.csv_records import (
+    LINE_COLUMN,
+    MalformedRow,
+    ParsedCsv,
+    field_name,
+    parse_csv,
+)
+from leerdata.ingest.csv_rules import reason_expression, sql_literal, typed_expression
+from leerdata.ingest.encoding import Undecodable, decode_to_utf8
+from leerdata.ingest.store import FileContext, QuarantineRow, insert_quarantine
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    rows_read: int
+    encoding: str | None = None
+    delimiter: str | None = None
+    notes: str | None = None
+    file_reason: str | None = None  # set when the file as a whole was rejected
+
+
+def load_csv_file(
+    con: duckdb.DuckDBPyConnection, ctx: FileContext, source: CsvSource, raw: bytes
+) -> LoadOutcome:
+    if not raw.strip():
+        insert_quarantine(con, ctx, [_file_level("EMPTY_FILE", "no bytes")])
+        return LoadOutcome(0, file_reason="EMPTY_FILE")
+
+    decoded = decode_to_utf8(raw)
+    if isinstance(decoded, Undecodable):
+        return _reject_undecodable(con, ctx, raw, decoded)
+
+    parsed = parse_csv(decoded.utf8)
+    if parsed is None or parsed.rows_read == 0:
+        insert_quarantine(con, ctx, [_file_level("EMPTY_FILE", "header only")])
+        return LoadOutcome(0, decoded.encoding, parsed and parsed.delimiter, None, "EMPTY_FILE")
+
+    positions, notes = _header_positions(source, parsed.header)
+    missing = [c.name for c in source.columns if c.name not in positions]
+    insert_quarantine(con, ctx, [_malformed(row, len(parsed.header)) for row in parsed.malformed])
+    if missing:
+        _reject_missing_columns(con, ctx, parsed, missing)
+        return LoadOutcome(
+            parsed.rows_read, decoded.encoding, parsed.delimiter, notes, "MISSING_COLUMN"
+        )
+
+    _validate_and_insert(con, ctx, source, parsed, positions)
+    return LoadOutcome(parsed.rows_read, decoded.encoding, parsed.delimiter, notes)
+
+
+def _file_level(reason: str, detail: str) -> QuarantineRow:
+    return QuarantineRow(0, None, detail, reason, None)
+
+
+def _malformed(row: MalformedRow, expected: int) -> QuarantineRow:
+    return QuarantineRow(
+        row.line_number,
+        None,
+        f"{row.field_count} fields, header has {expected}",
+        "MALFORMED_ROW",
+        {"raw_line": row.raw_line},
+    )
+
+
+def _header_positions(source: CsvSource, header: list[str]) -> tuple[dict[str, int], str | None]:
+    """Contract column → field index (first occurrence), and remarks for the manifest."""
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        positions.setdefault(name, index)
+    contract_names = set(source.column_names)
+    remarks = []
+    ignored = [name for name in header if name not in contract_names]
+    if ignored:
+        remarks.append("ignored columns: " + ", ".join(ignored))
+    duplicated = sorted(name for name, n in Counter(header).items() if n > 1)
+    if duplicated:
+        remarks.append("duplicate columns (first one used): " + ", ".join(duplicated))
+    return {n: i for n, i in positions.items() if n in contract_names}, "; ".join(remarks) or None
+
+
+def _record_json(header: list[str]) -> str:
+    """The whole row as a JSON object keyed by the file's own header (for the steward)."""
+    keys: list[str] = []
+    for name in header:
+        key, suffix = name, 2
+        while key in keys:
+            key, suffix = f"{name}_{suffix}", suffix + 1
+        keys.append(key)
+    pairs = ", ".join(f"{sql_literal(k)}, {field_name(i)}" for i, k in enumerate(keys))
+    return f"json_object({pairs})"
+
+
+def _reject_undecodable(
+    con: duckdb.DuckDBPyConnection, ctx: FileContext, raw: bytes, bad: Undecodable
+) -> LoadOutcome:
+    lines = _data_lines(raw)
+    if not lines:
+        insert_quarantine(con, ctx, [_file_level("ENCODING_ERROR", bad.description)])
+        return LoadOutcome(0, file_reason="ENCODING_ERROR")
+    rows = [
+        QuarantineRow(
+            line,
+            None,
+            bad.description if start <= bad.byte_offset < end else None,
+            "ENCODING_ERROR",
+            {"raw_line": raw[start:end].decode("utf-8", errors="replace")},
+        )
+        for line, start, end in lines
+    ]
+    insert_quarantine(con, ctx, rows)
+    return LoadOutcome(len(rows), file_reason="ENCODING_ERROR")
+
+
+def _data_lines(raw: bytes) -> list[tuple[int, int, int]]:
+    """(line number, start, end) of every non-blank line after the first one."""
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    breaks = np.flatnonzero(buf == 0x0A)
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [buf.size]))
+    found = [
+        (i + 1, int(s), int(e))
+        for i, (s, e) in enumerate(zip(starts, ends, strict=True))
+        if raw[s:e].strip()
+    ]
+    return found[1:]
+
+
+def _reject_missing_columns(
+    con: duckdb.DuckDBPyConnection, ctx: FileContext, parsed: ParsedCsv, missing: list[str]
+) -> None:
+    record = _record_json(parsed.header)
+    con.register("_ingest_rows", parsed.rows)
+    try:
+        con.execute(
+            f"""
+            insert into {QUARANTINE_TABLE}
+            select ?, ?, ?, {LINE_COLUMN}, ?, null, 'MISSING_COLUMN', {record}, ?
+            from _ingest_rows
+            """,
+            [ctx.batch_id, ctx.source, ctx.file_name, ", ".join(missing), ctx.started_at],
+        )
+    finally:
+        con.unregister("_ingest_rows")
+
+
+def _validate_and_insert(
+    con: duckdb.DuckDBPyConnection,
+    ctx: FileContext,
+    source: CsvSource,
+    parsed: ParsedCsv,
+    positions: dict[str, int],
+) -> None:
+    columns = source.columns
+    fields = {c.name: field_name(positions[c.name]) for c in columns}
+    reasons = {c.name: f"_reason_{i}" for i, c in enumerate(columns)}
+    reason_list = ", ".join(
+        f"{reason_expression(c, fields[c.name])} as {reasons[c.name]}" for c in columns
+    )
+    is_good = " and ".join(f"{r} is null" for r in reasons.values())
+    lineage = [ctx.batch_id, ctx.file_name, ctx.file_date]
+
+    con.register("_ingest_rows", parsed.rows)
+    try:
+        con.execute(
+            f"create or replace temp table _ingest_checked as "
+            f"select *, {reason_list}, {_record_json(parsed.header)} as _raw_record "
+            f"from _ingest_rows"
+        )
+        typed = ", ".join(f"{typed_expression(c, fields[c.name])}" for c in columns)
+        target = ", ".join(f'"{c.name}"' for c in columns)
+        con.execute(
+            f"""
+            insert into {source.table} ({target}, _batch_id, _file_name, _file_date, _line_number)
+            select {typed}, ?, ?, ?, {LINE_COLUMN} from _ingest_checked where {is_good}
+            order by {LINE_COLUMN}
+            """,
+            lineage,
+        )
+        per_field = " union all ".join(
+            f"select {LINE_COLUMN} as line_number, {sql_literal(c.name)} as column_name, "
+            f"{fields[c.name]} as raw_value, {reasons[c.name]} as reason_code, _raw_record "
+            f"from _ingest_checked where {reasons[c.name]} is not null"
+            for c in columns
+        )
+        con.execute(
+            f"""
+            insert into {QUARANTINE_TABLE}
+            select ?, ?, ?, line_number, column_name, raw_value, reason_code, _raw_record, ?
+            from ({per_field}) order by line_number, column_name
+            """,
+            [ctx.batch_id, ctx.source, ctx.file_name, ctx.started_at],
+        )
+    finally:
+        con.execute("drop table if exists _ingest_checked")
+        con.unregister("_ingest_rows")

@@ -1,0 +1,251 @@
+"""`leerdata ingest`: every new landing file into restricted.duckdb, one transaction each.
+
+A file whose content hash is in the manifest is skipped. Every other file gets a batch
+id, is loaded (good rows to its raw table, bad rows to quarantine) and has its row
+conservation checked against what is actually in the database before it commits. A file
+that fails — conservation or anything unexpected — is rolled back, recorded in the
+manifest as `failed` (so the next run retries it) and reported; the other files go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from leerdata.config import DataPaths
+from leerdata.contract import RAW_INVOICE_LINES_TABLE
+from leerdata.errors import LeerdataError
+from leerdata.ingest.csv_loader import LoadOutcome, load_csv_file
+from leerdata.ingest.discovery import LandingFile, discover
+from leerdata.ingest.store import (
+    FileContext,
+    ManifestEntry,
+    QuarantineRow,
+    count_loaded,
+    count_quarantined_lines,
+    insert_manifest,
+    insert_quarantine,
+    known_hashes,
+    next_batch_id,
+    open_restricted,
+)
+from leerdata.ingest.ubl import ParsedInvoice, parse_invoice, parse_invoice_file
+from leerdata.ingest.ubl_loader import load_invoice
+
+# Below this many new invoices, starting worker processes costs more than it saves.
+POOL_THRESHOLD = 400
+
+
+@dataclass(frozen=True)
+class FileResult:
+    file_name: str
+    source: str | None
+    batch_id: int | None  # None when skipped
+    status: str  # loaded | partially_quarantined | quarantined | empty | failed | skipped
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    file_reason: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    files_loaded: int = 0  # new files processed (whatever their outcome except failed)
+    files_skipped: int = 0  # content loaded before
+    files_failed: int = 0  # rolled back; retried on the next run
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    seconds: float = 0.0
+    files: list[FileResult] = field(default_factory=list)
+
+    def add(self, result: FileResult) -> None:
+        self.files.append(result)
+        if result.status == "skipped":
+            self.files_skipped += 1
+            return
+        if result.status == "failed":
+            self.files_failed += 1
+            return
+        self.files_loaded += 1
+        self.rows_read += result.rows_read
+        self.rows_loaded += result.rows_loaded
+        self.rows_quarantined += result.rows_quarantined
+
+
+class ConservationError(RuntimeError):
+    pass
+
+
+def _status(outcome: LoadOutcome, loaded: int, quarantined: int) -> str:
+    if outcome.file_reason == "EMPTY_FILE":
+        return "empty"
+    if outcome.file_reason is not None or loaded == 0:
+        return "quarantined"
+    return "partially_quarantined" if quarantined else "loaded"
+
+
+def _progress(show: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]ingest[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        TimeRemainingColumn(),
+        disable=not show,
+        transient=False,
+    )
+
+
+class _Ingestor:
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.seen = known_hashes(con)
+        self.batch_id = next_batch_id(con)
+
+    def process(self, file: LandingFile, raw: bytes, parsed: ParsedInvoice | None) -> FileResult:
+        started = time.perf_counter()
+        sha = hashlib.sha256(raw).hexdigest()
+        if sha in self.seen:
+            return FileResult(file.relative_name, file.source_name, None, "skipped")
+        ctx = FileContext(
+            self.batch_id, file.source_name, file.relative_name, file.file_date, datetime.now()
+        )
+        self.batch_id += 1
+        con = self.con
+        con.execute("begin transaction")
+        try:
+            outcome = self._load(ctx, file, raw, parsed)
+            table = file.csv_source.table if file.csv_source else RAW_INVOICE_LINES_TABLE
+            loaded = count_loaded(con, table, ctx.batch_id) if file.unknown_reason is None else 0
+            quarantined = count_quarantined_lines(con, ctx.batch_id)
+            entry = ManifestEntry(
+                ctx, sha, len(raw), outcome.encoding, outcome.delimiter, outcome.rows_read,
+                loaded, quarantined, _status(outcome, loaded, quarantined),
+                time.perf_counter() - started, outcome.notes,
+            )  # fmt: skip
+            if not entry.is_conserved:
+                raise ConservationError(
+                    f"rows read {entry.rows_read} != loaded {loaded} + quarantined {quarantined}"
+                )
+            insert_manifest(con, entry)
+            con.execute("commit")
+        except Exception as exc:  # one bad file must never stop the others
+            con.execute("rollback")
+            return self._record_failure(ctx, file, sha, raw, started, exc)
+        self.seen.add(sha)
+        return FileResult(
+            ctx.file_name, ctx.source, ctx.batch_id, entry.status,
+            entry.rows_read, loaded, quarantined, outcome.file_reason,
+        )  # fmt: skip
+
+    def _load(
+        self, ctx: FileContext, file: LandingFile, raw: bytes, parsed: ParsedInvoice | None
+    ) -> LoadOutcome:
+        if file.csv_source is not None:
+            return load_csv_file(self.con, ctx, file.csv_source, raw)
+        if file.is_invoice:
+            return load_invoice(self.con, ctx, parsed if parsed is not None else parse_invoice(raw))
+        row = QuarantineRow(
+            0, None, file.unknown_reason, "UNKNOWN_FILE", {"file_name": ctx.file_name}
+        )
+        insert_quarantine(self.con, ctx, [row])
+        return LoadOutcome(0, file_reason="UNKNOWN_FILE")
+
+    def _record_failure(
+        self,
+        ctx: FileContext,
+        file: LandingFile,
+        sha: str,
+        raw: bytes,
+        started: float,
+        exc: Exception,
+    ) -> FileResult:
+        # The message names the file and the exception type only: no row values in logs.
+        error = (
+            f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, ConservationError)
+            else type(exc).__name__
+        )
+        entry = ManifestEntry(
+            ctx, sha, len(raw), None, None, 0, 0, 0, "failed",
+            time.perf_counter() - started, f"rolled back: {error}",
+        )  # fmt: skip
+        self.con.execute("begin transaction")
+        insert_manifest(self.con, entry)
+        self.con.execute("commit")
+        return FileResult(ctx.file_name, ctx.source, ctx.batch_id, "failed", error=error)
+
+
+def _invoices_parsed_in_pool(files: list[LandingFile], seen: set[str]) -> dict[Path, ParsedInvoice]:
+    """Parse many new invoices in worker processes; small runs parse inline instead."""
+    new = [f.path for f in files if f.is_invoice and _sha_of(f.path) not in seen]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(new) < POOL_THRESHOLD or workers < 2:
+        return {}
+    import multiprocessing
+
+    # spawn: never fork a process that holds DuckDB threads and locks.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return dict(zip(new, pool.map(parse_invoice_file, new, chunksize=64), strict=True))
+
+
+def _sha_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _files_with_bytes(files: list[LandingFile]) -> Iterator[tuple[LandingFile, bytes]]:
+    for file in files:
+        yield file, file.path.read_bytes()
+
+
+def run_ingest(paths: DataPaths, show_progress: bool = True) -> IngestSummary:
+    landing = paths.landing
+    if not landing.is_dir():
+        raise LeerdataError(
+            f"landing directory {landing} does not exist; "
+            "put deliveries there or run `leerdata generate --data-dir ...` first"
+        )
+    started = time.perf_counter()
+    files = discover(landing)
+    summary = IngestSummary()
+    try:
+        con = open_restricted(paths.restricted_db)
+    except duckdb.IOException as exc:
+        raise LeerdataError(f"cannot open {paths.restricted_db}: {exc}") from exc
+    try:
+        ingestor = _Ingestor(con)
+        pre_parsed = _invoices_parsed_in_pool(files, ingestor.seen)
+        with _progress(show_progress) as progress:
+            task = progress.add_task("ingest", total=len(files))
+            for file, raw in _files_with_bytes(files):
+                summary.add(ingestor.process(file, raw, pre_parsed.pop(file.path, None)))
+                progress.advance(task)
+    finally:
+        con.close()
+    summary.seconds = time.perf_counter() - started
+    _report_failures(summary)
+    return summary
+
+
+def _report_failures(summary: IngestSummary) -> None:
+    failed = [f for f in summary.files if f.status == "failed"]
+    if not failed:
+        return
+    console = Console(stderr=True)
+    for result in failed:
+        console.print(
+            f"[bold red]ingest failed, rolled back:[/] {result.file_name} ({result.error})",
+            highlight=False,
+        )

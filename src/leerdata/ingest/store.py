@@ -1,0 +1,159 @@
+"""The restricted database as ingest sees it: manifest, quarantine and row counts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from leerdata.contract import MANIFEST_TABLE, QUARANTINE_REASONS, QUARANTINE_TABLE
+from leerdata.ingest.schema import MANIFEST_COLUMNS, QUARANTINE_COLUMNS, create_raw_tables
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """What every row written for one landing file carries."""
+
+    batch_id: int
+    source: str | None
+    file_name: str
+    file_date: date | None
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class QuarantineRow:
+    line_number: int
+    column_name: str | None
+    raw_value: str | None
+    reason_code: str
+    raw_record: dict[str, object] | None
+
+    def __post_init__(self) -> None:
+        if self.reason_code not in QUARANTINE_REASONS:
+            raise ValueError(f"unknown quarantine reason {self.reason_code}")
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    context: FileContext
+    content_sha256: str
+    file_bytes: int
+    encoding: str | None
+    delimiter: str | None
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    status: str
+    seconds: float
+    notes: str | None
+
+    @property
+    def is_conserved(self) -> bool:
+        return self.rows_read == self.rows_loaded + self.rows_quarantined
+
+
+def open_restricted(db_path: Path) -> duckdb.DuckDBPyConnection:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(db_path))
+    create_raw_tables(con)
+    return con
+
+
+def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Content hashes already ingested; a failed load is not 'loaded before'."""
+    rows = con.execute(
+        f"select distinct content_sha256 from {MANIFEST_TABLE} where status <> 'failed'"
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute(f"select coalesce(max(batch_id), 0) + 1 from {MANIFEST_TABLE}").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def insert_manifest(con: duckdb.DuckDBPyConnection, entry: ManifestEntry) -> None:
+    ctx = entry.context
+    values = {
+        "batch_id": ctx.batch_id,
+        "source": ctx.source,
+        "file_name": ctx.file_name,
+        "content_sha256": entry.content_sha256,
+        "file_bytes": entry.file_bytes,
+        "encoding": entry.encoding,
+        "delimiter": entry.delimiter,
+        "rows_read": entry.rows_read,
+        "rows_loaded": entry.rows_loaded,
+        "rows_quarantined": entry.rows_quarantined,
+        "is_conserved": entry.is_conserved,
+        "status": entry.status,
+        "loaded_at": ctx.started_at,
+        "seconds": entry.seconds,
+        "notes": entry.notes,
+    }
+    assert list(values) == [name for name, _ in MANIFEST_COLUMNS]
+    placeholders = ", ".join("?" for _ in values)
+    con.execute(f"insert into {MANIFEST_TABLE} values ({placeholders})", list(values.values()))
+
+
+def insert_quarantine(
+    con: duckdb.DuckDBPyConnection, ctx: FileContext, rows: list[QuarantineRow]
+) -> None:
+    if not rows:
+        return
+    frame = pl.DataFrame(
+        {
+            "batch_id": [ctx.batch_id] * len(rows),
+            "source": [ctx.source] * len(rows),
+            "file_name": [ctx.file_name] * len(rows),
+            "line_number": [r.line_number for r in rows],
+            "column_name": [r.column_name for r in rows],
+            "raw_value": [r.raw_value for r in rows],
+            "reason_code": [r.reason_code for r in rows],
+            "raw_record": [
+                None if r.raw_record is None else json.dumps(r.raw_record, ensure_ascii=False)
+                for r in rows
+            ],
+            "quarantined_at": [ctx.started_at] * len(rows),
+        },
+        schema={
+            "batch_id": pl.Int64,
+            "source": pl.String,
+            "file_name": pl.String,
+            "line_number": pl.Int64,
+            "column_name": pl.String,
+            "raw_value": pl.String,
+            "reason_code": pl.String,
+            "raw_record": pl.String,
+            "quarantined_at": pl.Datetime("us"),
+        },
+    )
+    assert frame.columns == [name for name, _ in QUARANTINE_COLUMNS]
+    con.register("_ingest_quarantine_rows", frame)
+    try:
+        con.execute(f"insert into {QUARANTINE_TABLE} select * from _ingest_quarantine_rows")
+    finally:
+        con.unregister("_ingest_quarantine_rows")
+
+
+def count_loaded(con: duckdb.DuckDBPyConnection, table: str, batch_id: int) -> int:
+    row = con.execute(f"select count(*) from {table} where _batch_id = ?", [batch_id]).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def count_quarantined_lines(con: duckdb.DuckDBPyConnection, batch_id: int) -> int:
+    """Quarantined rows of a file: distinct lines, however many fields each had wrong."""
+    row = con.execute(
+        f"select count(distinct line_number) from {QUARANTINE_TABLE} "
+        "where batch_id = ? and line_number > 0",
+        [batch_id],
+    ).fetchone()
+    assert row is not None
+    return int(row[0])

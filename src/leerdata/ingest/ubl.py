@@ -1,0 +1,177 @@
+"""Read the contract's fields from one UBL 2.1 invoice (pure: bytes in, values out).
+
+Namespace-aware lookups (contract.UBL_NAMESPACES), so any prefix or a default namespace
+redeclared inside an element reads the same. An invoice is all or nothing
+(interpretation #5): one unreadable required value rejects the whole file. Values are
+checked here and converted by DuckDB on insert; a check here guarantees the cast there.
+This module is picklable-friendly so a process pool can parse many files at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from lxml import etree
+
+from leerdata.contract import UBL_NAMESPACES
+
+NS = UBL_NAMESPACES
+INVOICE_TAG = f"{{{NS['inv']}}}Invoice"
+ACCEPTED_TYPE_CODES = ("380",)  # CONTRACT.md: commercial invoice
+ACCEPTED_CURRENCIES = ("EUR",)  # money is EUR everywhere; another currency cannot be mixed in
+
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+# (output column, path below the Invoice, required)
+HEADER_FIELDS: tuple[tuple[str, str, bool], ...] = (
+    ("invoice_id", "cbc:ID", True),
+    ("issue_date", "cbc:IssueDate", True),
+    ("invoice_type_code", "cbc:InvoiceTypeCode", True),
+    ("currency_code", "cbc:DocumentCurrencyCode", True),
+    ("buyer_reference", "cbc:BuyerReference", False),
+    (
+        "supplier_company_id",
+        "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID",
+        False,
+    ),
+    ("line_extension_total", "cac:LegalMonetaryTotal/cbc:LineExtensionAmount", False),
+)
+# (output column, path below cac:InvoiceLine, required)
+LINE_FIELDS: tuple[tuple[str, str, bool], ...] = (
+    ("line_id", "cbc:ID", True),
+    ("invoiced_quantity", "cbc:InvoicedQuantity", True),
+    ("line_extension_amount", "cbc:LineExtensionAmount", True),
+    ("order_line_ref", "cac:OrderLineReference/cbc:LineID", False),
+    ("item_name", "cac:Item/cbc:Name", False),
+    ("course_id", "cac:Item/cac:SellersItemIdentification/cbc:ID", False),
+    ("vat_percent", "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent", False),
+    ("price_amount", "cac:Price/cbc:PriceAmount", False),
+)
+# Numeric columns: (max decimals, max integer digits) of their DuckDB DECIMAL type.
+NUMERIC_LIMITS: dict[str, tuple[int, int]] = {
+    "line_extension_total": (2, 16),
+    "line_extension_amount": (2, 16),
+    "invoiced_quantity": (4, 14),
+    "price_amount": (4, 14),
+    "vat_percent": (2, 7),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int  # 0 = the invoice header or the file itself
+    element: str | None
+    raw_value: str | None
+    reason: str
+
+
+@dataclass
+class ParsedInvoice:
+    encoding: str | None = None
+    header: dict[str, str | None] = field(default_factory=dict)
+    lines: list[dict[str, str | None]] = field(default_factory=list)
+    line_count: int = 0  # cac:InvoiceLine elements = rows read
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.problems
+
+
+# No entity expansion and no network: a supplier's file must not reach anything else.
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def _text(element: etree._Element, path: str) -> str | None:
+    found = element.find(path, NS)
+    if found is None:
+        return None
+    text = "".join(found.itertext()).strip()
+    return text or None
+
+
+def _check_number(column: str, value: str) -> bool:
+    if not _NUMBER.fullmatch(value):
+        return False
+    max_decimals, max_digits = NUMERIC_LIMITS[column]
+    whole, _, fraction = value.lstrip("+-").partition(".")
+    return len(fraction.rstrip("0")) <= max_decimals and len(whole.lstrip("0")) <= max_digits
+
+
+def _check_date(value: str) -> bool:
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_valid_value(column: str, value: str) -> bool:
+    if column in NUMERIC_LIMITS:
+        return _check_number(column, value)
+    if column == "issue_date":
+        return _check_date(value)
+    return True
+
+
+def _read_fields(
+    element: etree._Element, fields: tuple[tuple[str, str, bool], ...], line: int
+) -> tuple[dict[str, str | None], list[Problem]]:
+    values: dict[str, str | None] = {}
+    problems: list[Problem] = []
+    for column, path, required in fields:
+        value = _text(element, path)
+        values[column] = value
+        if value is None:
+            if required:
+                problems.append(Problem(line, path, None, "UBL_MISSING_ELEMENT"))
+        elif not _is_valid_value(column, value):
+            problems.append(Problem(line, path, value, "UBL_INVALID_VALUE"))
+    return values, problems
+
+
+def _check_header_codes(header: dict[str, str | None]) -> list[Problem]:
+    problems = []
+    type_code, currency = header.get("invoice_type_code"), header.get("currency_code")
+    if type_code is not None and type_code not in ACCEPTED_TYPE_CODES:
+        problems.append(Problem(0, "cbc:InvoiceTypeCode", type_code, "UNKNOWN_VALUE"))
+    if currency is not None and currency not in ACCEPTED_CURRENCIES:
+        problems.append(Problem(0, "cbc:DocumentCurrencyCode", currency, "UNKNOWN_VALUE"))
+    return problems
+
+
+def parse_invoice(data: bytes) -> ParsedInvoice:
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        return ParsedInvoice(problems=[Problem(0, None, str(exc)[:300], "XML_MALFORMED")])
+    if root is None:
+        return ParsedInvoice(problems=[Problem(0, None, "no root element", "XML_MALFORMED")])
+    encoding = root.getroottree().docinfo.encoding
+    if root.tag != INVOICE_TAG:
+        return ParsedInvoice(
+            encoding, problems=[Problem(0, None, str(root.tag)[:300], "NOT_AN_INVOICE")]
+        )
+
+    header, problems = _read_fields(root, HEADER_FIELDS, 0)
+    problems += _check_header_codes(header)
+    line_elements = root.findall("cac:InvoiceLine", NS)
+    if not line_elements:
+        problems.append(Problem(0, "cac:InvoiceLine", None, "UBL_MISSING_ELEMENT"))
+    lines = []
+    for index, element in enumerate(line_elements, start=1):
+        values, line_problems = _read_fields(element, LINE_FIELDS, index)
+        lines.append(values)
+        problems += line_problems
+    return ParsedInvoice(encoding, header, lines, len(line_elements), problems)
+
+
+def parse_invoice_file(path: Path) -> ParsedInvoice:
+    """For a process pool: read and parse in the worker."""
+    return parse_invoice(path.read_bytes())

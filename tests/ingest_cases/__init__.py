@@ -1,0 +1,1 @@
+"""Small landing files for the ingest tests, built from the contract."""
