@@ -1,0 +1,99 @@
+{# The settlement pool (interpretations #19-#21): one row per amount to allocate. External
+   courses contribute the approved amount of their invoice lines; internal courses (never
+   invoiced) the expected amount of every billable enrolment (per participant) or billable
+   session (per session). Per-participant items already know their debtor; per-session
+   items are split over payer departments by int_session_amounts_split. #}
+
+with
+
+invoice_lines_checked as (
+
+    select * from {{ ref('int_invoice_lines_checked') }}
+
+),
+
+enrolments_billed as (
+
+    select * from {{ ref('int_enrolments_billed') }}
+
+),
+
+sessions_billed as (
+
+    select * from {{ ref('int_sessions_billed') }}
+
+),
+
+external_line_items as (
+
+    select
+        'invoice_line|' || invoice_id || '|' || line_id as pool_item_id,
+        quarter,
+        session_id,
+        matched_course_id as course_id,
+        owner_department_code as creditor_department_code,
+        case when pricing_model = 'per_session' then 'session' else 'enrolment' end as allocation_basis,
+        case
+            when pricing_model = 'per_session' then 'session_share'
+            else billable_kind
+        end as cost_type,
+        case when pricing_model = 'per_participant' then enrolment_key end as enrolment_key,
+        case when pricing_model = 'per_participant' then payer_department_code end as debtor_department_code,
+        approved_amount_eur as amount_eur,
+    from invoice_lines_checked
+    {# Only lines that pay something (or are approved at zero, e.g. a 0 % late fee); a
+       line on an internal course is not part of the external pool. #}
+    where
+        not is_unknown_reference
+        and not is_internal_course
+        and (approved_amount_eur <> 0 or verdict = 'approved')
+
+),
+
+internal_enrolment_items as (
+
+    select
+        'internal_enrolment|' || enrolment_id as pool_item_id,
+        quarter,
+        session_id,
+        course_id,
+        owner_department_code as creditor_department_code,
+        'enrolment' as allocation_basis,
+        'internal' as cost_type,
+        enrolment_key,
+        payer_department_code as debtor_department_code,
+        expected_amount_eur as amount_eur,
+    from enrolments_billed
+    where is_internal_course and pricing_model = 'per_participant' and is_billable
+
+),
+
+internal_session_items as (
+
+    select
+        'internal_session|' || session_id as pool_item_id,
+        quarter,
+        session_id,
+        course_id,
+        owner_department_code as creditor_department_code,
+        'session' as allocation_basis,
+        'internal' as cost_type,
+        cast(null as varchar) as enrolment_key,
+        cast(null as varchar) as debtor_department_code,
+        expected_session_amount_eur as amount_eur,
+    from sessions_billed
+    where is_internal_course and pricing_model = 'per_session' and has_billable_enrolment
+
+),
+
+final as (
+
+    select * from external_line_items
+    union all
+    select * from internal_enrolment_items
+    union all
+    select * from internal_session_items
+
+)
+
+select * from final

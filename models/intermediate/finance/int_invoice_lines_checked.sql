@@ -1,0 +1,193 @@
+{# The three-way match per invoice line (CONTRACT section 2, interpretations #7-#18):
+   every reason code that applies, the verdict and the approved / disputed / on-hold
+   split of the invoiced amount. Set-based: duplicates come from one window over all
+   lines, not a lookup per line. #}
+
+with
+
+invoice_lines_resolved as (
+
+    select * from {{ ref('int_invoice_lines_resolved') }}
+
+),
+
+duplicates_ranked as (
+
+    {# interpretation #13: earlier = lower (issue date, invoice id, line id), compared
+       as strings; the first line of a reference is checked normally. #}
+    select
+        *,
+        case
+            when order_line_ref is null then 1
+            else row_number() over (
+                partition by order_line_ref
+                order by issue_date, invoice_id, line_id
+            )
+        end as reference_occurrence,
+    from invoice_lines_resolved
+
+),
+
+line_facts as (
+
+    select
+        *,
+        not is_unknown_reference as is_resolved,
+        {# interpretation #16: a billable line is a billable enrolment, or a per-session
+           line on a session with a billable enrolment. #}
+        case
+            when is_unknown_reference then false
+            when pricing_model = 'per_participant' then coalesce(is_billable_enrolment, false)
+            else coalesce(has_billable_enrolment, false)
+        end as is_billable_line,
+        case
+            when is_unknown_reference then cast(0 as decimal(18, 2))
+            when pricing_model = 'per_participant' then coalesce(expected_enrolment_amount_eur, 0)
+            else coalesce(expected_session_amount_eur, 0)
+        end as line_expected_amount_eur,
+        {# interpretation #14: amount = round_half_up(quantity x price, 2) #}
+        invoiced_amount_eur
+        is distinct from cast(round(invoiced_quantity * price_amount_eur, 2) as decimal(18, 2))
+            as has_arithmetic_error,
+    from duplicates_ranked
+
+),
+
+reason_flags as (
+
+    select
+        *,
+        has_arithmetic_error as is_arithmetic_error,
+        is_resolved
+        and pricing_model = 'per_participant'
+        and enrolment_status = 'cancelled'
+        and coalesce(is_cancelled_in_time, false) as is_cancelled_in_time_line,
+        reference_occurrence > 1 as is_duplicate_line,
+        {# interpretation #10: per participant by enrolment status; per session when the
+           session has no billable enrolment (a supplier-cancelled session is
+           SESSION_CANCELLED instead). #}
+        is_resolved
+        and (
+            (
+                pricing_model = 'per_participant'
+                and enrolment_status in ('requested', 'approved', 'rejected', 'waitlisted')
+            )
+            or (
+                pricing_model = 'per_session'
+                and not is_cancelled_by_supplier
+                and not has_billable_enrolment
+            )
+        ) as is_not_enrolled,
+        {# interpretation #11: an enrolment still `enrolled` has no outcome yet. #}
+        is_resolved
+        and (
+            issue_date < session_start_date
+            or (pricing_model = 'per_participant' and enrolment_status = 'enrolled')
+        ) as is_not_yet_delivered,
+        is_resolved and is_billable_line and invoiced_amount_eur > line_expected_amount_eur + 0.01
+            as is_price_mismatch,
+        invoiced_quantity <> 1 as is_quantity_mismatch,
+        is_resolved and is_cancelled_by_supplier as is_session_cancelled,
+        is_resolved and invoice_supplier_id is distinct from course_supplier_id as is_supplier_mismatch,
+        {# interpretation #15: a missing percent is a mismatch. #}
+        is_resolved and vat_percent is distinct from vat_rate as is_vat_mismatch,
+    from line_facts
+
+),
+
+reason_codes_listed as (
+
+    {# concat_ws skips NULLs; the arguments are in alphabetical order of the codes, so
+       the result is already sorted (interpretation #18) and '' when nothing applies. #}
+    select
+        *,
+        concat_ws(
+            ',',
+            case when is_arithmetic_error then 'ARITHMETIC_ERROR' end,
+            case when is_cancelled_in_time_line then 'CANCELLED_IN_TIME' end,
+            case when is_duplicate_line then 'DUPLICATE_LINE' end,
+            case when is_not_enrolled then 'NOT_ENROLLED' end,
+            case when is_not_yet_delivered then 'NOT_YET_DELIVERED' end,
+            case when is_price_mismatch then 'PRICE_MISMATCH' end,
+            case when is_quantity_mismatch then 'QUANTITY_MISMATCH' end,
+            case when is_session_cancelled then 'SESSION_CANCELLED' end,
+            case when is_supplier_mismatch then 'SUPPLIER_MISMATCH' end,
+            case when is_unknown_reference then 'UNKNOWN_REFERENCE' end,
+            case when is_vat_mismatch then 'VAT_MISMATCH' end
+        ) as reason_codes,
+    from reason_flags
+
+),
+
+verdicts as (
+
+    select
+        *,
+        case
+            when reason_codes = '' then 'approved'
+            when reason_codes = 'NOT_YET_DELIVERED' then 'on_hold'
+            else 'disputed'
+        end as verdict,
+        {# An approved line, or one whose only fault is its price, is paid up to the
+           expected amount; an undercharge is paid as invoiced. #}
+        case
+            when reason_codes in ('', 'PRICE_MISMATCH')
+                then least(invoiced_amount_eur, line_expected_amount_eur)
+            else cast(0 as decimal(18, 2))
+        end as approved_amount_eur,
+    from reason_codes_listed
+
+),
+
+final as (
+
+    select
+        invoice_id,
+        line_id,
+        issue_date,
+        invoice_supplier_id as supplier_id,
+        order_line_ref,
+        invoiced_course_id as course_id,
+        reference_kind,
+        is_unknown_reference,
+        session_id,
+        matched_course_id,
+        matched_course_title,
+        course_supplier_id,
+        is_internal_course,
+        owner_department_code,
+        pricing_model,
+        session_start_date,
+        quarter,
+        enrolment_key,
+        enrolment_status,
+        billable_kind,
+        payer_department_code,
+        is_billable_line,
+        reference_occurrence,
+        invoiced_quantity,
+        price_amount_eur,
+        vat_percent,
+        cast(invoiced_amount_eur as decimal(18, 2)) as invoiced_amount_eur,
+        cast(line_expected_amount_eur as decimal(18, 2)) as expected_amount_eur,
+        cast(approved_amount_eur as decimal(18, 2)) as approved_amount_eur,
+        cast(
+            case when verdict = 'disputed' then invoiced_amount_eur - approved_amount_eur else 0 end
+            as decimal(18, 2)
+        ) as disputed_amount_eur,
+        cast(case when verdict = 'on_hold' then invoiced_amount_eur else 0 end as decimal(18, 2))
+            as on_hold_amount_eur,
+        {# An approved line invoiced at most one cent above its expected amount is paid the
+           expected amount (least of the two): that cent is neither approved, disputed nor
+           on hold. Kept visible so invoiced = approved + disputed + on hold + this. #}
+        cast(
+            case when verdict = 'approved' then invoiced_amount_eur - approved_amount_eur else 0 end
+            as decimal(18, 2)
+        ) as tolerated_excess_eur,
+        verdict,
+        reason_codes,
+    from verdicts
+
+)
+
+select * from final

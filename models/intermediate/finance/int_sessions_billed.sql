@@ -1,0 +1,56 @@
+{# One row per session: how many of its enrolments are billable and, for a per-session
+   course, its expected amount (the price once, when at least one enrolment is
+   billable and the supplier did not cancel). #}
+
+with
+
+sessions_priced as (
+
+    select * from {{ ref('int_sessions_priced') }}
+
+),
+
+enrolments_billed as (
+
+    select * from {{ ref('int_enrolments_billed') }}
+
+),
+
+enrolment_counts as (
+
+    select
+        session_id,
+        count(*) as enrolment_count,
+        count(*) filter (where is_billable) as billable_enrolment_count,
+        count(*) filter (where enrolment_status = 'enrolled') as awaiting_outcome_count,
+    from enrolments_billed
+    group by session_id
+
+),
+
+final as (
+
+    select
+        sessions_priced.*,
+        coalesce(enrolment_counts.enrolment_count, 0) as enrolment_count,
+        coalesce(enrolment_counts.billable_enrolment_count, 0) as billable_enrolment_count,
+        coalesce(enrolment_counts.awaiting_outcome_count, 0) as awaiting_outcome_count,
+        sessions_priced.has_price_row
+        and not sessions_priced.is_cancelled_by_supplier
+        and coalesce(enrolment_counts.billable_enrolment_count, 0) > 0 as has_billable_enrolment,
+        case
+            when
+                sessions_priced.pricing_model = 'per_session'
+                and sessions_priced.has_price_row
+                and not sessions_priced.is_cancelled_by_supplier
+                and coalesce(enrolment_counts.billable_enrolment_count, 0) > 0
+                then sessions_priced.price_eur
+            else cast(0 as decimal(18, 2))
+        end as expected_session_amount_eur,
+    from sessions_priced
+    left join enrolment_counts
+        on sessions_priced.session_id = enrolment_counts.session_id
+
+)
+
+select * from final
