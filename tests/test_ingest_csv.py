@@ -7,7 +7,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from leerdata.config import DataPaths
@@ -20,6 +19,7 @@ from tests.ingest_cases.builders import (
     write_bytes,
     write_csv,
 )
+from tests.ingest_cases.queries import assert_conserved, manifest, quarantine, query
 
 
 @pytest.fixture
@@ -27,39 +27,6 @@ def paths(tmp_path: Path) -> DataPaths:
     paths = DataPaths.of(tmp_path / "data")
     paths.landing.mkdir(parents=True)
     return paths
-
-
-def query(paths: DataPaths, sql: str, params: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
-        return con.execute(sql, params or []).fetchall()
-
-
-def dicts(paths: DataPaths, sql: str, params: list | None = None) -> list[dict]:
-    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
-        cursor = con.execute(sql, params or [])
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def manifest(paths: DataPaths, file_name: str) -> dict:
-    rows = dicts(
-        paths, "select * from load_manifest where file_name = ? order by batch_id", [file_name]
-    )
-    assert rows, f"no manifest row for {file_name}"
-    return rows[-1]
-
-
-def quarantine(paths: DataPaths, file_name: str) -> list[dict]:
-    return dicts(
-        paths,
-        "select * from quarantine where file_name = ? order by line_number, column_name",
-        [file_name],
-    )
-
-
-def assert_conserved(entry: dict) -> None:
-    assert entry["rows_read"] == entry["rows_loaded"] + entry["rows_quarantined"]
-    assert entry["is_conserved"] is True
 
 
 # --- good files ---------------------------------------------------------------------------

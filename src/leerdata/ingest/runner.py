@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterator
+import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -114,8 +114,13 @@ class _Ingestor:
         self.seen = known_hashes(con)
         self.batch_id = next_batch_id(con)
 
-    def process(self, file: LandingFile, raw: bytes, parsed: ParsedInvoice | None) -> FileResult:
+    def process(self, file: LandingFile, parsed: ParsedInvoice | None) -> FileResult:
         started = time.perf_counter()
+        try:
+            raw = file.path.read_bytes()
+        except OSError as exc:  # vanished or unreadable: report it, load the rest
+            error = f"cannot read: {type(exc).__name__}"
+            return FileResult(file.relative_name, file.source_name, None, "failed", error=error)
         sha = hashlib.sha256(raw).hexdigest()
         if sha in self.seen:
             return FileResult(file.relative_name, file.source_name, None, "skipped")
@@ -135,7 +140,7 @@ class _Ingestor:
                 loaded, quarantined, _status(outcome, loaded, quarantined),
                 time.perf_counter() - started, outcome.notes,
             )  # fmt: skip
-            if not entry.is_conserved:
+            if entry.rows_read != loaded + quarantined:
                 raise ConservationError(
                     f"rows read {entry.rows_read} != loaded {loaded} + quarantined {quarantined}"
                 )
@@ -172,7 +177,10 @@ class _Ingestor:
         started: float,
         exc: Exception,
     ) -> FileResult:
-        # The message names the file and the exception type only: no row values in logs.
+        # The message names the exception type only (a database error can quote a row value,
+        # which must not reach a log); LEERDATA_DEBUG=1 prints the traceback.
+        if os.environ.get("LEERDATA_DEBUG"):
+            traceback.print_exception(exc)
         error = (
             f"{type(exc).__name__}: {exc}"
             if isinstance(exc, ConservationError)
@@ -190,24 +198,26 @@ class _Ingestor:
 
 def _invoices_parsed_in_pool(files: list[LandingFile], seen: set[str]) -> dict[Path, ParsedInvoice]:
     """Parse many new invoices in worker processes; small runs parse inline instead."""
-    new = [f.path for f in files if f.is_invoice and _sha_of(f.path) not in seen]
     workers = min(os.cpu_count() or 1, 8)
-    if len(new) < POOL_THRESHOLD or workers < 2:
+    invoices = [f.path for f in files if f.is_invoice]
+    if len(invoices) < POOL_THRESHOLD or workers < 2:
+        return {}
+    new = [path for path in invoices if _sha_of(path) not in seen]
+    if len(new) < POOL_THRESHOLD:
         return {}
     import multiprocessing
 
     # spawn: never fork a process that holds DuckDB threads and locks.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return dict(zip(new, pool.map(parse_invoice_file, new, chunksize=64), strict=True))
+        parsed = pool.map(parse_invoice_file, new, chunksize=64)
+        return {path: result for path, result in zip(new, parsed, strict=True) if result}
 
 
-def _sha_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _files_with_bytes(files: list[LandingFile]) -> Iterator[tuple[LandingFile, bytes]]:
-    for file in files:
-        yield file, file.path.read_bytes()
+def _sha_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def run_ingest(paths: DataPaths, show_progress: bool = True) -> IngestSummary:
@@ -229,8 +239,8 @@ def run_ingest(paths: DataPaths, show_progress: bool = True) -> IngestSummary:
         pre_parsed = _invoices_parsed_in_pool(files, ingestor.seen)
         with _progress(show_progress) as progress:
             task = progress.add_task("ingest", total=len(files))
-            for file, raw in _files_with_bytes(files):
-                summary.add(ingestor.process(file, raw, pre_parsed.pop(file.path, None)))
+            for file in files:
+                summary.add(ingestor.process(file, pre_parsed.pop(file.path, None)))
                 progress.advance(task)
     finally:
         con.close()

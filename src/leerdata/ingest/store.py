@@ -54,6 +54,9 @@ class ManifestEntry:
 
     @property
     def is_conserved(self) -> bool:
+        # A rolled-back load conserved nothing, whatever its (zero) counts say.
+        if self.status == "failed":
+            return False
         return self.rows_read == self.rows_loaded + self.rows_quarantined
 
 

@@ -172,6 +172,9 @@ def parse_invoice(data: bytes) -> ParsedInvoice:
     return ParsedInvoice(encoding, header, lines, len(line_elements), problems)
 
 
-def parse_invoice_file(path: Path) -> ParsedInvoice:
-    """For a process pool: read and parse in the worker."""
-    return parse_invoice(path.read_bytes())
+def parse_invoice_file(path: Path) -> ParsedInvoice | None:
+    """For a process pool: read and parse in the worker (None: let the main process try)."""
+    try:
+        return parse_invoice(path.read_bytes())
+    except Exception:  # the main process reports it as a failed file
+        return None
