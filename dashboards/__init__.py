@@ -1,0 +1,1 @@
+"""The leerdata Streamlit dashboards (run dashboards/app.py)."""

@@ -1,0 +1,48 @@
+"""leerdata dashboards: `streamlit run dashboards/app.py` (or `leerdata demo`).
+
+The frame: language, who is looking (role), and the pages that role may open. Every
+page lives in app_pages/ and reads data only through dashboards/data.py.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run` puts dashboards/ on sys.path; the package import needs the repo root.
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(_REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(_REPO_ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboards import auth, ui  # noqa: E402
+from dashboards.i18n import t  # noqa: E402
+from dashboards.roles import load_roles  # noqa: E402
+
+PAGE_ICONS: dict[str, str] = {
+    "overzicht": ":material/dashboard:",
+    "deelname": ":material/groups:",
+    "verrekening": ":material/account_balance:",
+    "factuurcontrole": ":material/receipt_long:",
+    "evaluatie": ":material/star_half:",
+    "datakwaliteit": ":material/fact_check:",
+}
+
+st.set_page_config(page_title="leerdata", page_icon=":material/school:", layout="wide")
+
+lang = ui.language_picker()
+role = auth.current_role(load_roles(), lang)
+pages = [
+    st.Page(
+        f"app_pages/{name}.py",
+        title=t(f"page.{name}"),
+        icon=PAGE_ICONS[name],
+        url_path=name,
+        default=index == 0,
+    )
+    for index, name in enumerate(role.pages)
+]
+navigation = st.navigation(pages)
+ui.build_caption()
+navigation.run()

@@ -1,0 +1,135 @@
+"""Datakwaliteit: loads, quarantine (counts only), freshness, the build, retention runs."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import charts, data, formatting, ui
+from dashboards.i18n import current_language, t
+from dashboards.ui import Column
+
+ui.require_marts(
+    "mart_quality_build",
+    "mart_quality_loads",
+    "mart_quality_quarantine",
+    "mart_quality_freshness",
+)
+lang = current_language()
+st.title(t("kwaliteit.title"))
+
+build = data.query(
+    "select build_id, built_at, dbt_version, min_cell_size, has_retention_runs, "
+    "batches_loaded, rows_read, rows_loaded, rows_quarantined, is_every_batch_conserved "
+    "from mart_quality_build"
+).row(0, named=True)
+latest_files = data.query(
+    "select count(*) as files from mart_quality_loads where is_latest_batch_of_file"
+)["files"][0]
+
+left, middle, right, last = st.columns(4)
+left.metric(t("kwaliteit.files"), formatting.number(latest_files))
+middle.metric(t("kwaliteit.rows_loaded"), formatting.number(build["rows_loaded"]))
+right.metric(t("kwaliteit.rows_quarantined"), formatting.number(build["rows_quarantined"]))
+last.metric(t("kwaliteit.last_build"), f"{build['built_at']:%d-%m-%Y %H:%M}")
+st.caption(
+    t(
+        "kwaliteit.build_info",
+        build_id=build["build_id"][:8],
+        dbt_version=build["dbt_version"],
+        k=build["min_cell_size"],
+    )
+)
+if build["is_every_batch_conserved"]:
+    st.success(t("kwaliteit.conserved"), icon=":material/check_circle:")
+else:
+    st.error(t("kwaliteit.not_conserved"), icon=":material/error:")
+
+st.subheader(t("kwaliteit.freshness"))
+freshness = data.query(
+    "select source_name, files_loaded, rows_loaded, rows_quarantined, newest_file_date, "
+    "last_loaded_at, newest_file_age_days from mart_quality_freshness order by source_name"
+)
+ui.show_table(
+    freshness,
+    [
+        Column("source_name", "col.source"),
+        Column("files_loaded", "col.files", "int"),
+        Column("rows_loaded", "col.rows_loaded", "int"),
+        Column("rows_quarantined", "col.rows_quarantined", "int"),
+        Column("newest_file_date", "col.newest_file_date", "date"),
+        Column("newest_file_age_days", "col.age_days", "int"),
+        Column("last_loaded_at", "col.loaded_at", "datetime"),
+    ],
+    key="freshness",
+)
+
+st.subheader(t("kwaliteit.quarantine_by_reason"))
+label = "reason_label_en" if lang == "en" else "reason_label_nl"
+by_reason = data.query(
+    f"select reason_code, any_value({label}) as reason, "
+    "cast(sum(quarantined_rows) as bigint) as quarantined_rows "
+    "from mart_quality_quarantine where is_latest_batch_of_file "
+    "group by reason_code order by quarantined_rows desc, reason_code"
+)
+if by_reason.is_empty():
+    st.info(t("kwaliteit.no_quarantine"))
+else:
+    st.plotly_chart(
+        charts.bar(
+            by_reason.with_columns(pl.col("reason").fill_null(pl.col("reason_code"))),
+            "reason",
+            "quarantined_rows",
+            horizontal=True,
+            labels={"reason": t("col.reason"), "quarantined_rows": t("col.rows")},
+        ),
+        key="quarantine_by_reason",
+    )
+    st.subheader(t("kwaliteit.quarantine_by_file"))
+    by_file = data.query(
+        f"select source_name, file_name, reason_code, {label} as reason, quarantined_rows "
+        "from mart_quality_quarantine where is_latest_batch_of_file "
+        "order by quarantined_rows desc, file_name, reason_code"
+    )
+    ui.show_table(
+        by_file,
+        [
+            Column("source_name", "col.source"),
+            Column("file_name", "col.file"),
+            Column("reason_code", "col.reason"),
+            Column("reason", "col.value"),
+            Column("quarantined_rows", "col.rows", "int"),
+        ],
+        key="quarantine_by_file",
+    )
+
+st.subheader(t("kwaliteit.loads"))
+loads = data.query(
+    "select source_name, file_name, rows_read, rows_loaded, rows_quarantined, is_conserved, "
+    "load_status, loaded_at from mart_quality_loads order by loaded_at desc, batch_id desc"
+)
+ui.show_table(
+    loads,
+    [
+        Column("source_name", "col.source"),
+        Column("file_name", "col.file"),
+        Column("rows_read", "col.rows_read", "int"),
+        Column("rows_loaded", "col.rows_loaded", "int"),
+        Column("rows_quarantined", "col.rows_quarantined", "int"),
+        Column("is_conserved", "col.conserved", "bool"),
+        Column("load_status", "col.load_status"),
+        Column("loaded_at", "col.loaded_at", "datetime"),
+    ],
+    key="loads",
+)
+
+st.subheader(t("kwaliteit.retention"))
+retention = (
+    data.query("select * from mart_quality_retention_runs")
+    if data.table_exists("mart_quality_retention_runs")
+    else pl.DataFrame()
+)
+if retention.is_empty():
+    st.info(t("kwaliteit.no_retention"))
+else:
+    st.dataframe(retention, hide_index=True, width="stretch", key="retention")

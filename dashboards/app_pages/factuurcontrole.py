@@ -1,0 +1,261 @@
+"""Factuurcontrole: invoices by status per supplier and month, line drill-down with
+reasons, and the dispute file per supplier."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import charts, data, exports, formatting, ui
+from dashboards.i18n import t
+from dashboards.ui import Column
+
+ui.require_marts("fct_invoice_checks", "fct_invoice_line_checks", "mart_invoice_disputes")
+st.title(t("factuur.title"))
+
+ALL = "__all__"
+STATUSES = ["approved", "partially_disputed", "disputed", "on_hold"]
+
+
+def reason_labels(codes: str | None) -> str:
+    """'CANCELLED_IN_TIME,DUPLICATE_LINE' → 'Tijdig geannuleerd; Dubbel gefactureerd'."""
+    if not codes:
+        return ""
+    return "; ".join(ui.translate_value("reason.", code) for code in codes.split(","))
+
+
+# --- Filters: supplier, invoice months, status.
+suppliers = data.query(
+    "select distinct invoices.supplier_id, suppliers.supplier_name "
+    "from fct_invoice_checks as invoices "
+    "left join dim_suppliers as suppliers on invoices.supplier_id = suppliers.supplier_id "
+    "order by suppliers.supplier_name nulls last, invoices.supplier_id"
+)
+supplier_names = {
+    row["supplier_id"]: row["supplier_name"] or row["supplier_id"]
+    for row in suppliers.iter_rows(named=True)
+    if row["supplier_id"] is not None
+}
+
+
+def supplier_label(supplier_id: str | None) -> str:
+    if supplier_id == ALL:
+        return t("filter.all_suppliers")
+    if supplier_id is None:
+        return t("value.unknown_supplier")
+    return f"{supplier_names.get(supplier_id, supplier_id)} ({supplier_id})"
+
+
+supplier = st.sidebar.selectbox(
+    t("filter.supplier"),
+    [ALL, *supplier_names],
+    format_func=supplier_label,
+    key="factuur_supplier",
+)
+months = data.query(
+    "select distinct strftime(issue_date, '%Y-%m') as month from fct_invoice_checks "
+    "where issue_date is not null order by month"
+)["month"].to_list()
+if not months:
+    st.info(t("app.no_data"))
+    st.stop()
+if len(months) > 1:
+    first_month, last_month = st.sidebar.select_slider(
+        t("filter.months"), options=months, value=(months[0], months[-1]), key="factuur_months"
+    )
+else:
+    first_month = last_month = months[0]
+statuses = st.sidebar.multiselect(
+    t("filter.status"),
+    STATUSES,
+    default=STATUSES,
+    format_func=lambda s: t(f"status.{s}"),
+    key="factuur_status",
+)
+
+
+def invoice_where(table: str = "") -> str:
+    """The sidebar's selection as a where clause (values go in as parameters)."""
+    prefix = f"{table}." if table else ""
+    where = [f"strftime({prefix}issue_date, '%Y-%m') between ? and ?"]
+    if supplier != ALL:
+        where.append(f"{prefix}supplier_id = ?")
+    return " and ".join(where)
+
+
+params: list[object] = [first_month, last_month] + ([supplier] if supplier != ALL else [])
+invoice_filter = invoice_where()
+status_list = ", ".join(f"'{s}'" for s in statuses if s in STATUSES) or "''"
+
+# --- Headline amounts for the selection.
+totals = data.query(
+    "select count(*) as invoices, coalesce(sum(approved_total_eur), 0) as approved, "
+    "coalesce(sum(disputed_total_eur), 0) as disputed, "
+    "coalesce(sum(on_hold_total_eur), 0) as on_hold "
+    f"from fct_invoice_checks where {invoice_filter} and status in ({status_list})",
+    params,
+).row(0, named=True)
+count_column, approved_column, disputed_column, on_hold_column = st.columns(4)
+count_column.metric(t("factuur.count"), formatting.number(totals["invoices"]))
+approved_column.metric(t("factuur.approved_total"), formatting.euro(totals["approved"]))
+disputed_column.metric(t("factuur.disputed_total"), formatting.euro(totals["disputed"]))
+on_hold_column.metric(t("factuur.on_hold_total"), formatting.euro(totals["on_hold"]))
+
+# --- Invoices by status per supplier and per month.
+by_supplier = data.query(
+    "select coalesce(suppliers.supplier_name, invoices.supplier_id, '?') as supplier, "
+    "invoices.status, count(*) as invoices "
+    "from fct_invoice_checks as invoices "
+    "left join dim_suppliers as suppliers on invoices.supplier_id = suppliers.supplier_id "
+    f"where {invoice_where('invoices')} "
+    f"and invoices.status in ({status_list}) "
+    "group by all order by supplier, invoices.status",
+    params,
+)
+by_month = data.query(
+    "select strftime(issue_date, '%Y-%m') as month, status, count(*) as invoices "
+    f"from fct_invoice_checks where {invoice_filter} and status in ({status_list}) "
+    "group by all order by month, status",
+    params,
+)
+
+
+def status_chart(frame: pl.DataFrame, x: str, title: str, key: str) -> None:
+    if frame.is_empty():
+        return
+    shown = frame.with_columns(
+        pl.col("status").replace_strict({s: t(f"status.{s}") for s in STATUSES}).alias("label")
+    )
+    st.plotly_chart(
+        charts.bar(
+            shown,
+            x,
+            "invoices",
+            color="label",
+            title=title,
+            labels={x: t(f"col.{x}"), "invoices": t("col.invoices"), "label": t("col.status")},
+            color_map={t(f"status.{s}"): c for s, c in charts.STATUS_COLOURS.items()},
+            category_orders={"label": [t(f"status.{s}") for s in STATUSES]},
+        ),
+        key=key,
+    )
+
+
+left, right = st.columns(2)
+with left:
+    status_chart(by_supplier, "supplier", t("factuur.by_supplier"), "invoices_by_supplier")
+with right:
+    status_chart(by_month, "month", t("factuur.by_month"), "invoices_by_month")
+
+# --- The invoices themselves.
+st.subheader(t("factuur.invoices"))
+invoices = data.query(
+    "select invoice_id, supplier_id, issue_date, invoiced_total_eur, approved_total_eur, "
+    "disputed_total_eur, on_hold_total_eur, status, reason_codes "
+    f"from fct_invoice_checks where {invoice_filter} and status in ({status_list}) "
+    "order by issue_date desc, invoice_id",
+    params,
+)
+ui.show_table(
+    invoices.with_columns(
+        pl.col("supplier_id").map_elements(supplier_label, return_dtype=pl.String),
+        pl.col("reason_codes").map_elements(reason_labels, return_dtype=pl.String),
+    ),
+    [
+        Column("invoice_id", "col.invoice"),
+        Column("supplier_id", "col.supplier"),
+        Column("issue_date", "col.issue_date", "date"),
+        Column("invoiced_total_eur", "col.invoiced", "euro"),
+        Column("approved_total_eur", "col.approved", "euro"),
+        Column("disputed_total_eur", "col.disputed", "euro"),
+        Column("on_hold_total_eur", "col.on_hold", "euro"),
+        Column("status", "col.status", translate="status."),
+        Column("reason_codes", "col.reasons"),
+    ],
+    key="invoices_table",
+)
+
+# --- Drill-down: one invoice's lines with their reasons.
+if invoices.height:
+    st.subheader(t("factuur.drilldown"))
+    invoice_id = st.selectbox(
+        t("factuur.pick_invoice"), invoices["invoice_id"].to_list(), key="factuur_invoice"
+    )
+    header = invoices.filter(pl.col("invoice_id") == invoice_id).row(0, named=True)
+    if header["reason_codes"]:
+        st.warning(t("factuur.invoice_reasons", reasons=reason_labels(header["reason_codes"])))
+    lines = data.query(
+        "select line_id, order_line_ref, course_id, invoiced_amount_eur, expected_amount_eur, "
+        "approved_amount_eur, disputed_amount_eur, on_hold_amount_eur, verdict, reason_codes "
+        "from fct_invoice_line_checks where invoice_id = ? order by try_cast(line_id as bigint), "
+        "line_id",
+        [invoice_id],
+    )
+    ui.show_table(
+        lines.with_columns(
+            pl.col("reason_codes")
+            .map_elements(reason_labels, return_dtype=pl.String)
+            .alias("reasons")
+        ),
+        [
+            Column("line_id", "col.line"),
+            Column("order_line_ref", "col.order_ref"),
+            Column("course_id", "col.course_id"),
+            Column("invoiced_amount_eur", "col.invoiced", "euro"),
+            Column("expected_amount_eur", "col.expected", "euro"),
+            Column("approved_amount_eur", "col.approved", "euro"),
+            Column("disputed_amount_eur", "col.disputed", "euro"),
+            Column("on_hold_amount_eur", "col.on_hold", "euro"),
+            Column("verdict", "col.verdict", translate="verdict."),
+            Column("reasons", "col.reasons"),
+        ],
+        key="lines_table",
+    )
+
+# --- The dispute file for one supplier: what finance sends back.
+st.subheader(t("factuur.disputes"))
+disputes = data.query(
+    "select supplier_id, supplier_name, invoice_id, issue_date, dispute_level, line_id, "
+    "order_line_ref, course_id, course_title, invoiced_amount_eur, expected_amount_eur, "
+    "approved_amount_eur, disputed_amount_eur, reason_codes, reasons_nl "
+    f"from mart_invoice_disputes where {invoice_filter} "
+    "order by issue_date, invoice_id, try_cast(line_id as bigint) nulls first, line_id",
+    params,
+)
+if disputes.is_empty():
+    st.info(t("factuur.no_disputes"))
+else:
+    ui.show_table(
+        disputes,
+        [
+            Column("invoice_id", "col.invoice"),
+            Column("issue_date", "col.issue_date", "date"),
+            Column("line_id", "col.line"),
+            Column("order_line_ref", "col.order_ref"),
+            Column("course_id", "col.course_id"),
+            Column("invoiced_amount_eur", "col.invoiced", "euro"),
+            Column("expected_amount_eur", "col.expected", "euro"),
+            Column("disputed_amount_eur", "col.disputed", "euro"),
+            Column("reasons_nl", "col.reasons_nl"),
+        ],
+        key="disputes_table",
+    )
+    if supplier == ALL:
+        st.caption(t("factuur.pick_supplier_for_file"))
+    else:
+        file_stem = f"geschillen_{supplier}_{first_month}_{last_month}"
+        csv_column, xlsx_column = st.columns(2)
+        csv_column.download_button(
+            t("factuur.download_disputes_csv", supplier=supplier_names.get(supplier, supplier)),
+            exports.to_csv_bytes(disputes),
+            file_name=f"{file_stem}.csv",
+            mime="text/csv",
+            key="disputes_csv",
+        )
+        xlsx_column.download_button(
+            t("factuur.download_disputes_xlsx", supplier=supplier_names.get(supplier, supplier)),
+            exports.to_xlsx_bytes(disputes, sheet=f"geschillen {supplier}"),
+            file_name=f"{file_stem}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key="disputes_xlsx",
+        )

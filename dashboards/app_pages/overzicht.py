@@ -1,0 +1,7 @@
+"""overzicht (stub)."""
+
+import streamlit as st
+
+from dashboards.i18n import t
+
+st.title(t("page.overzicht"))

@@ -1,0 +1,143 @@
+"""Verrekening: who owes whom per quarter, net positions, downloadable statements."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import charts, data, exports, formatting, ui
+from dashboards.i18n import t
+from dashboards.ui import Column
+
+ui.require_marts("mart_settlement_matrix")
+st.title(t("verrekening.title"))
+
+quarters = data.query("select distinct quarter from mart_settlement_matrix order by quarter")[
+    "quarter"
+].to_list()
+if not quarters:
+    st.info(t("app.no_data"))
+    st.stop()
+quarter = ui.quarter_picker(quarters, key="verrekening_quarter")
+names = ui.department_names()
+
+matrix = data.query(
+    "select debtor_department_code, creditor_department_code, "
+    "sum(amount_eur) as amount_eur from mart_settlement_matrix where quarter = ? "
+    "group by debtor_department_code, creditor_department_code",
+    [quarter],
+)
+total = matrix["amount_eur"].sum() if matrix.height else 0
+st.metric(t("verrekening.total", quarter=quarter), formatting.euro(total))
+
+# --- "What does A owe B?" — the question finance asks most.
+st.subheader(t("verrekening.lookup"))
+debtors = sorted(set(matrix["debtor_department_code"].to_list()))
+creditors = sorted(set(matrix["creditor_department_code"].to_list()))
+pick_debtor, pick_creditor, answer = st.columns([1, 1, 2])
+debtor = pick_debtor.selectbox(t("col.debtor"), debtors, key="verrekening_debtor")
+creditor = pick_creditor.selectbox(t("col.creditor"), creditors, key="verrekening_creditor")
+owed = matrix.filter(
+    (pl.col("debtor_department_code") == debtor) & (pl.col("creditor_department_code") == creditor)
+)["amount_eur"].sum()
+answer.metric(
+    t("verrekening.owes", debtor=debtor, creditor=creditor, quarter=quarter),
+    formatting.euro(owed or 0),
+)
+
+# --- The matrix as a heatmap: debtor rows pay creditor columns.
+rows, columns = debtors, creditors
+cell = {
+    (r["debtor_department_code"], r["creditor_department_code"]): r["amount_eur"]
+    for r in matrix.iter_rows(named=True)
+}
+values = [[float(cell[(d, c)]) if (d, c) in cell else None for c in columns] for d in rows]
+texts = [[formatting.euro(cell[(d, c)]) if (d, c) in cell else "" for c in columns] for d in rows]
+st.plotly_chart(
+    charts.heatmap(
+        rows,
+        columns,
+        values,
+        texts,
+        title=t("verrekening.matrix", quarter=quarter),
+        row_title=t("col.debtor"),
+        column_title=t("col.creditor"),
+    ),
+    key="settlement_heatmap",
+)
+
+# --- Net position per department, from the published statements (own use left out).
+ui.require_marts("mart_department_statements")
+st.subheader(t("verrekening.net"))
+st.caption(t("verrekening.net_help"))
+net = data.query(
+    "select department_code, sum(receivable_eur) as receivable_eur, "
+    "sum(payable_eur) as payable_eur, sum(net_eur) as net_eur "
+    "from mart_department_statements where quarter = ? "
+    "group by department_code order by net_eur desc, department_code",
+    [quarter],
+)
+if net.height:
+    st.plotly_chart(
+        charts.bar(
+            net,
+            "department_code",
+            "net_eur",
+            euro=True,
+            labels={"department_code": t("col.department"), "net_eur": t("col.net_position")},
+        ),
+        key="net_position",
+    )
+ui.show_table(
+    net,
+    [
+        Column("department_code", "col.department"),
+        Column("receivable_eur", "col.receivable", "euro"),
+        Column("payable_eur", "col.payable", "euro"),
+        Column("net_eur", "col.net_position", "euro"),
+    ],
+    key="net_table",
+)
+
+# --- One department's statement, to download.
+st.subheader(t("verrekening.statement"))
+departments = sorted(set(debtors) | set(creditors))
+department = st.selectbox(
+    t("filter.department"),
+    departments,
+    format_func=lambda code: ui.department_label(code, names),
+    key="verrekening_statement_department",
+)
+statement = data.query(
+    "select quarter, department_code, counterparty_department_code, counterparty_name_nl, "
+    "payable_eur, receivable_eur, net_eur from mart_department_statements "
+    "where quarter = ? and department_code = ? order by counterparty_department_code",
+    [quarter, department],
+)
+ui.show_table(
+    statement,
+    [
+        Column("counterparty_department_code", "col.counterparty"),
+        Column("counterparty_name_nl", "col.counterparty_name"),
+        Column("payable_eur", "col.payable", "euro"),
+        Column("receivable_eur", "col.receivable", "euro"),
+        Column("net_eur", "col.net_position", "euro"),
+    ],
+    key="statement_table",
+)
+file_stem = f"afrekening_{department}_{quarter}"
+csv_column, xlsx_column = st.columns(2)
+csv_column.download_button(
+    t("verrekening.download_csv"),
+    exports.to_csv_bytes(statement),
+    file_name=f"{file_stem}.csv",
+    mime="text/csv",
+    key="statement_csv",
+)
+xlsx_column.download_button(
+    t("verrekening.download_xlsx"),
+    exports.to_xlsx_bytes(statement, sheet=f"{department} {quarter}"),
+    file_name=f"{file_stem}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="statement_xlsx",
+)

@@ -1,0 +1,121 @@
+"""Plotly figures in one house style: Dutch number separators, euro axes, quiet layout."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.express as px
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards import formatting
+
+PALETTE = ["#154273", "#39870c", "#e17000", "#a90061", "#007bc7", "#ffb612", "#673327", "#42145f"]
+STATUS_COLOURS = {
+    "approved": "#39870c",
+    "partially_disputed": "#e17000",
+    "disputed": "#d52b1e",
+    "on_hold": "#8fcae7",
+}
+
+
+def _style(fig: go.Figure, title: str | None, *, euro_axis: str | None = None) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        separators=formatting.PLOTLY_SEPARATORS,
+        margin={"l": 10, "r": 10, "t": 50 if title else 10, "b": 10},
+        legend_title_text="",
+        colorway=PALETTE,
+        template="plotly_white",
+    )
+    if euro_axis == "y":
+        fig.update_yaxes(tickprefix="€ ", tickformat=",.0f")
+    elif euro_axis == "x":
+        fig.update_xaxes(tickprefix="€ ", tickformat=",.0f")
+    return fig
+
+
+def _numeric(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """Plotly draws floats; money stays Decimal everywhere except in the picture."""
+    return frame.with_columns(
+        pl.col(c).cast(pl.Float64) for c in columns if frame.schema[c].is_decimal()
+    )
+
+
+def bar(
+    frame: pl.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str | None = None,
+    color: str | None = None,
+    labels: dict[str, str] | None = None,
+    horizontal: bool = False,
+    euro: bool = False,
+    percent: bool = False,
+    barmode: str = "stack",
+    color_map: dict[str, str] | None = None,
+    category_orders: dict[str, list[Any]] | None = None,
+) -> go.Figure:
+    plotted = _numeric(frame, [y])
+    fig = px.bar(
+        plotted,
+        x=y if horizontal else x,
+        y=x if horizontal else y,
+        color=color,
+        orientation="h" if horizontal else "v",
+        labels=labels,
+        barmode=barmode,
+        color_discrete_map=color_map,
+        category_orders=category_orders,
+    )
+    value_axis = "x" if horizontal else "y"
+    _style(fig, title, euro_axis=value_axis if euro else None)
+    if percent:
+        fig.update_layout({f"{value_axis}axis": {"tickformat": ".0%"}})
+    return fig
+
+
+def line(
+    frame: pl.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str | None = None,
+    color: str | None = None,
+    labels: dict[str, str] | None = None,
+    euro: bool = False,
+) -> go.Figure:
+    plotted = _numeric(frame, [y])
+    fig = px.line(plotted, x=x, y=y, color=color, labels=labels, markers=True)
+    return _style(fig, title, euro_axis="y" if euro else None)
+
+
+def heatmap(
+    rows: Sequence[str],
+    columns: Sequence[str],
+    values: Sequence[Sequence[float | None]],
+    texts: Sequence[Sequence[str]],
+    *,
+    title: str | None = None,
+    row_title: str = "",
+    column_title: str = "",
+) -> go.Figure:
+    fig = go.Figure(
+        go.Heatmap(
+            z=values,
+            x=list(columns),
+            y=list(rows),
+            text=texts,
+            texttemplate="%{text}",
+            hovertemplate=(
+                f"{row_title}: %{{y}}<br>{column_title}: %{{x}}<br>%{{text}}<extra></extra>"
+            ),
+            colorscale="Blues",
+            showscale=False,
+        )
+    )
+    fig.update_yaxes(autorange="reversed", title=row_title)
+    fig.update_xaxes(side="top", title=column_title)
+    return _style(fig, title)

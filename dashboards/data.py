@@ -1,0 +1,249 @@
+"""The dashboards' one door to the data.
+
+Every page reads through `query`. It opens `<data-dir>/warehouse/reporting.duckdb`
+read-only (data dir from LEERDATA_DATA_DIR, else ./data), with external file access
+switched off, and refuses any statement that reads a table outside PUBLISHED_MARTS:
+the dashboards show published aggregates and supplier-level finance facts, never a
+table with pseudonyms. A frame that still carries a person or enrolment key is refused.
+
+The connection is cached per (file, mtime): `leerdata build` swaps in a new file with
+os.replace, so the next rerun after a build opens the new file without a restart, while
+a session still reading the old (unlinked) file is not disturbed.
+
+Tests register an observer (`observe`) to see every frame the app is handed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from leerdata.config import DataPaths, load_settings
+
+DATA_DIR_ENV = "LEERDATA_DATA_DIR"
+
+# Published marts a dashboard may read. Fact tables at person or enrolment grain
+# (fct_cost_allocation carries enrolment_key) are deliberately absent.
+PUBLISHED_MARTS: frozenset[str] = frozenset(
+    {
+        # shared dimensions
+        "dim_departments",
+        "dim_courses",
+        "dim_suppliers",
+        # management
+        "mart_participation",
+        # evaluation
+        "mart_course_evaluation",
+        "mart_supplier_evaluation",
+        "mart_category_evaluation",
+        # finance (supplier references and department totals, no person data)
+        "mart_settlement_matrix",
+        "mart_department_statements",
+        "fct_invoice_checks",
+        "fct_invoice_line_checks",
+        "mart_invoice_disputes",
+        # data quality (counts only)
+        "mart_quality_loads",
+        "mart_quality_quarantine",
+        "mart_quality_freshness",
+        "mart_quality_build",
+        "mart_quality_retention_runs",
+    }
+)
+
+# Columns that identify a person or an enrolment, even pseudonymously.
+FORBIDDEN_COLUMNS: frozenset[str] = frozenset({"person_key", "enrolment_key", "employee_id"})
+
+Observer = Callable[[str, pl.DataFrame], None]
+
+
+class DisallowedQueryError(ValueError):
+    """A query reads something outside the published-mart allow-list."""
+
+
+class WarehouseMissingError(FileNotFoundError):
+    """There is no reporting.duckdb yet: run `leerdata build` first."""
+
+
+def data_paths() -> DataPaths:
+    return DataPaths.of(os.environ.get(DATA_DIR_ENV) or None)
+
+
+def reporting_db_path() -> Path:
+    return data_paths().reporting_db
+
+
+def min_cell_size() -> int:
+    return load_settings(data_paths().root).disclosure.min_cell_size
+
+
+_opened: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+_observers: list[Observer] = []
+_observers_lock = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _connect(path: str, mtime_ns: int, inode: int) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per published file; mtime and inode make the cache key."""
+    del mtime_ns, inode  # only part of the cache key
+    con = duckdb.connect(path, read_only=True)
+    # Only the marts in this file: no read_csv('/…'), no ATTACH of the restricted zone.
+    con.execute("set enable_external_access = false")
+    _opened.add(con)
+    return con
+
+
+def _file_stamp() -> tuple[str, int, int]:
+    path = reporting_db_path()
+    try:
+        stat = path.stat()
+    except FileNotFoundError as exc:
+        raise WarehouseMissingError(str(path)) from exc
+    return str(path), stat.st_mtime_ns, stat.st_ino
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    return _connect(*_file_stamp())
+
+
+def build_stamp() -> int:
+    """Changes with every published build; part of every cached query's key."""
+    return _file_stamp()[1]
+
+
+def _parse_tree(sql: str) -> dict[str, Any]:
+    """DuckDB's own parse of `sql` (parse only, nothing is bound or run)."""
+    with duckdb.connect(":memory:") as parser:
+        row = parser.execute("select json_serialize_sql(?)", [sql]).fetchone()
+    tree = json.loads(row[0]) if row else {"error": True}
+    if tree.get("error"):
+        raise DisallowedQueryError(f"not a single select statement: {tree.get('error_message')}")
+    return tree
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def check_query(sql: str) -> set[str]:
+    """The marts `sql` reads, if it is a select on published marts only.
+
+    Refuses table functions (read_csv, …), other schemas or catalogs, and any table
+    outside PUBLISHED_MARTS; common table expressions are the query's own names.
+    """
+    nodes = list(_walk(_parse_tree(sql)))
+    cte_names = {
+        entry["key"]
+        for node in nodes
+        if isinstance(node.get("cte_map"), dict)
+        for entry in node["cte_map"].get("map", [])
+    }
+    tables: set[str] = set()
+    for node in nodes:
+        kind = node.get("type")
+        if kind == "TABLE_FUNCTION":
+            raise DisallowedQueryError("table functions are not allowed in dashboard queries")
+        if kind != "BASE_TABLE":
+            continue
+        catalog, schema, name = (
+            node.get("catalog_name") or "",
+            node.get("schema_name") or "",
+            node["table_name"],
+        )
+        if catalog or schema not in ("", "main"):
+            raise DisallowedQueryError(f"only the reporting file's main schema: {schema}.{name}")
+        if not schema and name in cte_names:
+            continue
+        tables.add(name)
+    refused = tables - PUBLISHED_MARTS
+    if refused:
+        raise DisallowedQueryError(f"not a published mart: {', '.join(sorted(refused))}")
+    if not tables:
+        raise DisallowedQueryError("a dashboard query must read a published mart")
+    return tables
+
+
+def _check_frame(frame: pl.DataFrame) -> None:
+    leaked = FORBIDDEN_COLUMNS & set(frame.columns)
+    if leaked:
+        raise DisallowedQueryError(f"query returned person-level columns: {sorted(leaked)}")
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached_query(sql: str, params: tuple[Any, ...], stamp: int) -> pl.DataFrame:
+    del stamp  # part of the cache key only: a new build invalidates every result
+    con = connection()
+    check_query(sql)
+    cursor = con.cursor()  # a cursor per query: the connection is shared across threads
+    try:
+        return cursor.sql(sql, params=list(params) or None).pl()
+    finally:
+        cursor.close()
+
+
+def query(sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
+    """Run one read-only query on the published marts and return a polars frame."""
+    frame = _cached_query(sql, tuple(params), build_stamp())
+    _check_frame(frame)
+    with _observers_lock:
+        observers = list(_observers)
+    for observer in observers:
+        observer(sql, frame)
+    return frame
+
+
+def table_exists(name: str) -> bool:
+    """Whether a published mart is present in this build (pages degrade gracefully)."""
+    if name not in PUBLISHED_MARTS:
+        raise DisallowedQueryError(f"not a published mart: {name}")
+    frame = _cached_tables(build_stamp())
+    return name in frame
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _cached_tables(stamp: int) -> list[str]:
+    del stamp
+    cursor = connection().cursor()
+    try:
+        rows = cursor.execute(
+            "select table_name from information_schema.tables where table_schema = 'main'"
+        ).fetchall()
+    finally:
+        cursor.close()
+    return [row[0] for row in rows]
+
+
+@contextmanager
+def observe(observer: Observer) -> Iterator[None]:
+    """Call `observer(sql, frame)` for every frame `query` returns (for tests)."""
+    with _observers_lock:
+        _observers.append(observer)
+    try:
+        yield
+    finally:
+        with _observers_lock:
+            _observers.remove(observer)
+
+
+def close_connections() -> None:
+    """Drop the caches and close every connection this module opened."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    for con in list(_opened):
+        con.close()

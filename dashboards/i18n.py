@@ -1,0 +1,362 @@
+"""Every label of the dashboards, in Dutch (default) and English.
+
+One table, one lookup: `t("key")` in the language picked in the sidebar. A test checks
+that every key has both languages and that every key the code uses exists here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English"}
+DEFAULT_LANGUAGE = "nl"
+LANGUAGE_STATE_KEY = "lang"
+
+TRANSLATIONS: dict[str, dict[str, str]] = {
+    # app frame
+    "app.title": {"nl": "Leerdata — dashboards", "en": "Leerdata — dashboards"},
+    "app.language": {"nl": "Taal / Language", "en": "Taal / Language"},
+    "app.build": {"nl": "Build van {built_at}", "en": "Build of {built_at}"},
+    "app.no_warehouse": {
+        "nl": "Er is nog geen gepubliceerde warehouse in {path}. Draai eerst `leerdata build`.",
+        "en": "There is no published warehouse at {path} yet. Run `leerdata build` first.",
+    },
+    "app.mart_missing": {
+        "nl": "De tabel {name} ontbreekt in deze build; deze weergave is nog niet beschikbaar.",
+        "en": "The table {name} is missing from this build; this view is not available yet.",
+    },
+    "app.no_data": {
+        "nl": "Geen gegevens voor deze selectie.",
+        "en": "No data for this selection.",
+    },
+    "app.aggregates_only": {
+        "nl": "Alleen beschermde aggregaten: cellen met minder dan {k} personen zijn onderdrukt.",
+        "en": "Protected aggregates only: cells with fewer than {k} persons are suppressed.",
+    },
+    # pages
+    "page.overzicht": {"nl": "Overzicht", "en": "Overview"},
+    "page.deelname": {"nl": "Deelname", "en": "Participation"},
+    "page.verrekening": {"nl": "Verrekening", "en": "Settlement"},
+    "page.factuurcontrole": {"nl": "Factuurcontrole", "en": "Invoice checks"},
+    "page.evaluatie": {"nl": "Evaluatie", "en": "Evaluation"},
+    "page.datakwaliteit": {"nl": "Datakwaliteit", "en": "Data quality"},
+    # roles and login
+    "auth.role": {"nl": "Rol", "en": "Role"},
+    "auth.demo_mode": {
+        "nl": "Lokale demomodus — geen inlog. Kies hieronder een rol; in productie komt de "
+        "rol uit de inlog (OIDC) en config/roles.toml.",
+        "en": "Local demo mode — no login. Pick a role below; in production the role comes "
+        "from the login (OIDC) and config/roles.toml.",
+    },
+    "auth.demo_role": {"nl": "Rol (demomodus)", "en": "Role (demo mode)"},
+    "auth.demo_disabled": {
+        "nl": "Er is geen inlogprovider ingesteld en de demomodus staat uit "
+        "(config/roles.toml). Neem contact op met de beheerder.",
+        "en": "No login provider is configured and demo mode is off (config/roles.toml). "
+        "Contact the administrator.",
+    },
+    "auth.please_login": {
+        "nl": "Log in om de dashboards te zien.",
+        "en": "Log in to see the dashboards.",
+    },
+    "auth.login": {"nl": "Inloggen", "en": "Log in"},
+    "auth.logout": {"nl": "Uitloggen", "en": "Log out"},
+    "auth.logged_in_as": {"nl": "Ingelogd als {email}", "en": "Logged in as {email}"},
+    "auth.no_role": {
+        "nl": "Aan {email} is geen rol toegekend (config/roles.toml).",
+        "en": "No role is assigned to {email} (config/roles.toml).",
+    },
+    "auth.authlib_missing": {
+        "nl": "Inloggen via OIDC vraagt het pakket Authlib (uv add authlib).",
+        "en": "OIDC login needs the Authlib package (uv add authlib).",
+    },
+    # filters
+    "filter.quarter": {"nl": "Kwartaal", "en": "Quarter"},
+    "filter.quarters": {"nl": "Kwartalen", "en": "Quarters"},
+    "filter.departments": {"nl": "Departementen", "en": "Departments"},
+    "filter.dimension": {"nl": "Uitsplitsing", "en": "Breakdown"},
+    "filter.supplier": {"nl": "Leverancier", "en": "Supplier"},
+    "filter.all_suppliers": {"nl": "Alle leveranciers", "en": "All suppliers"},
+    "filter.status": {"nl": "Status", "en": "Status"},
+    "filter.months": {"nl": "Factuurmaanden", "en": "Invoice months"},
+    "filter.metric": {"nl": "Rangschikken op", "en": "Rank by"},
+    "filter.worst_first": {"nl": "Slechtste eerst", "en": "Worst first"},
+    "filter.department": {"nl": "Departement", "en": "Department"},
+    # shared column labels
+    "col.quarter": {"nl": "Kwartaal", "en": "Quarter"},
+    "col.department": {"nl": "Departement", "en": "Department"},
+    "col.participants": {"nl": "Deelnemers", "en": "Participants"},
+    "col.enrolments": {"nl": "Inschrijvingen", "en": "Enrolments"},
+    "col.training_hours": {"nl": "Opleidingsuren", "en": "Training hours"},
+    "col.spend": {"nl": "Uitgaven", "en": "Spend"},
+    "col.amount": {"nl": "Bedrag", "en": "Amount"},
+    "col.creditor": {"nl": "Crediteur (ontvangt)", "en": "Creditor (receives)"},
+    "col.debtor": {"nl": "Debiteur (betaalt)", "en": "Debtor (pays)"},
+    "col.course": {"nl": "Cursus", "en": "Course"},
+    "col.course_id": {"nl": "Cursuscode", "en": "Course id"},
+    "col.supplier": {"nl": "Leverancier", "en": "Supplier"},
+    "col.category": {"nl": "Categorie", "en": "Category"},
+    "col.invoice": {"nl": "Factuur", "en": "Invoice"},
+    "col.issue_date": {"nl": "Factuurdatum", "en": "Issue date"},
+    "col.status": {"nl": "Status", "en": "Status"},
+    "col.line": {"nl": "Regel", "en": "Line"},
+    "col.order_ref": {"nl": "Orderreferentie", "en": "Order reference"},
+    "col.invoiced": {"nl": "Gefactureerd", "en": "Invoiced"},
+    "col.expected": {"nl": "Verwacht", "en": "Expected"},
+    "col.approved": {"nl": "Goedgekeurd", "en": "Approved"},
+    "col.disputed": {"nl": "Betwist", "en": "Disputed"},
+    "col.on_hold": {"nl": "In de wacht", "en": "On hold"},
+    "col.verdict": {"nl": "Oordeel", "en": "Verdict"},
+    "col.reasons": {"nl": "Redenen", "en": "Reasons"},
+    "col.invoices": {"nl": "Facturen", "en": "Invoices"},
+    "col.month": {"nl": "Maand", "en": "Month"},
+    "col.completion_rate": {"nl": "Afronding", "en": "Completion"},
+    "col.attendance_rate": {"nl": "Aanwezigheid", "en": "Attendance"},
+    "col.no_show_rate": {"nl": "No-show", "en": "No-show"},
+    "col.pass_rate": {"nl": "Slagingspercentage", "en": "Pass rate"},
+    "col.satisfaction": {"nl": "Tevredenheid (1–10)", "en": "Satisfaction (1–10)"},
+    "col.nps": {"nl": "NPS", "en": "NPS"},
+    "col.responses": {"nl": "Evaluaties", "en": "Responses"},
+    "col.cost_per_completion": {"nl": "Kosten per afronding", "en": "Cost per completion"},
+    "col.rank": {"nl": "Positie", "en": "Rank"},
+    "col.net_position": {"nl": "Nettopositie", "en": "Net position"},
+    "col.receivable": {"nl": "Te ontvangen", "en": "Receivable"},
+    "col.payable": {"nl": "Te betalen", "en": "Payable"},
+    "col.counterparty": {"nl": "Tegenpartij", "en": "Counterparty"},
+    "col.counterparty_name": {"nl": "Naam tegenpartij", "en": "Counterparty name"},
+    "col.direction": {"nl": "Richting", "en": "Direction"},
+    "col.cost_type": {"nl": "Kostensoort", "en": "Cost type"},
+    "col.source": {"nl": "Bron", "en": "Source"},
+    "col.file": {"nl": "Bestand", "en": "File"},
+    "col.reason": {"nl": "Reden", "en": "Reason"},
+    "col.rows": {"nl": "Rijen", "en": "Rows"},
+    "col.rows_read": {"nl": "Gelezen", "en": "Read"},
+    "col.rows_loaded": {"nl": "Geladen", "en": "Loaded"},
+    "col.rows_quarantined": {"nl": "In quarantaine", "en": "Quarantined"},
+    "col.conserved": {"nl": "Sluit", "en": "Adds up"},
+    "col.load_status": {"nl": "Laadstatus", "en": "Load status"},
+    "col.loaded_at": {"nl": "Geladen op", "en": "Loaded at"},
+    "col.files": {"nl": "Bestanden", "en": "Files"},
+    "col.newest_file_date": {"nl": "Nieuwste bestandsdatum", "en": "Newest file date"},
+    "col.age_days": {"nl": "Leeftijd (dagen)", "en": "Age (days)"},
+    "col.value": {"nl": "Waarde", "en": "Value"},
+    # values
+    "value.suppressed": {"nl": "onderdrukt", "en": "suppressed"},
+    "value.yes": {"nl": "ja", "en": "yes"},
+    "value.no": {"nl": "nee", "en": "no"},
+    "value.receivable": {"nl": "te ontvangen van", "en": "receivable from"},
+    "value.payable": {"nl": "te betalen aan", "en": "payable to"},
+    "status.approved": {"nl": "goedgekeurd", "en": "approved"},
+    "status.partially_disputed": {"nl": "deels betwist", "en": "partially disputed"},
+    "status.disputed": {"nl": "betwist", "en": "disputed"},
+    "status.on_hold": {"nl": "in de wacht", "en": "on hold"},
+    "dim.department_code": {"nl": "Departement", "en": "Department"},
+    "dim.directorate": {"nl": "Directie", "en": "Directorate"},
+    "dim.scale_band": {"nl": "Schaalgroep", "en": "Salary scale band"},
+    "dim.age_band": {"nl": "Leeftijdsgroep", "en": "Age band"},
+    "dim.gender": {"nl": "Geslacht", "en": "Gender"},
+    "dim.delivery_mode": {"nl": "Leervorm", "en": "Delivery mode"},
+    # Overzicht
+    "overzicht.title": {"nl": "Overzicht", "en": "Overview"},
+    "overzicht.intro": {
+        "nl": "Kerncijfers van {quarter}, met de verandering ten opzichte van {previous}.",
+        "en": "Headline figures for {quarter}, with the change since {previous}.",
+    },
+    "overzicht.intro_first": {
+        "nl": "Kerncijfers van {quarter} (geen eerder kwartaal om mee te vergelijken).",
+        "en": "Headline figures for {quarter} (no earlier quarter to compare with).",
+    },
+    "overzicht.participants": {"nl": "Deelnemers", "en": "Participants"},
+    "overzicht.spend": {"nl": "Uitgaven (verrekend)", "en": "Spend (settled)"},
+    "overzicht.completion": {"nl": "Afronding", "en": "Completion"},
+    "overzicht.open_disputes": {"nl": "Betwiste facturen", "en": "Disputed invoices"},
+    "overzicht.disputed_amount": {"nl": "Betwist bedrag", "en": "Disputed amount"},
+    "overzicht.trend": {"nl": "Verloop per kwartaal", "en": "Trend per quarter"},
+    "overzicht.participants_help": {
+        "nl": "Som over departementen van niet-onderdrukte cellen.",
+        "en": "Sum over departments of the cells that are not suppressed.",
+    },
+    # Deelname
+    "deelname.title": {"nl": "Deelname en uitgaven", "en": "Participation and spend"},
+    "deelname.over_time": {
+        "nl": "Deelnemers per kwartaal en departement",
+        "en": "Participants per quarter and department",
+    },
+    "deelname.spend_over_time": {
+        "nl": "Uitgaven per kwartaal en departement",
+        "en": "Spend per quarter and department",
+    },
+    "deelname.by_dimension": {
+        "nl": "Deelnemers naar {dimension}",
+        "en": "Participants by {dimension}",
+    },
+    "deelname.table": {"nl": "Tabel", "en": "Table"},
+    # Verrekening
+    "verrekening.title": {
+        "nl": "Verrekening tussen departementen",
+        "en": "Inter-department settlement",
+    },
+    "verrekening.matrix": {
+        "nl": "Verrekenmatrix {quarter}: debiteur (rij) betaalt crediteur (kolom)",
+        "en": "Settlement matrix {quarter}: debtor (row) pays creditor (column)",
+    },
+    "verrekening.lookup": {
+        "nl": "Wat is departement A aan B verschuldigd?",
+        "en": "What does A owe B?",
+    },
+    "verrekening.owes": {
+        "nl": "{debtor} is {creditor} verschuldigd in {quarter}",
+        "en": "{debtor} owes {creditor} in {quarter}",
+    },
+    "verrekening.net": {"nl": "Nettopositie per departement", "en": "Net position per department"},
+    "verrekening.net_help": {
+        "nl": "Te ontvangen (als crediteur) min te betalen (als debiteur); kosten binnen "
+        "hetzelfde departement tellen niet mee.",
+        "en": "Receivable (as creditor) minus payable (as debtor); costs within one "
+        "department are left out.",
+    },
+    "verrekening.statement": {"nl": "Afrekening per departement", "en": "Statement per department"},
+    "verrekening.download_csv": {
+        "nl": "Download afrekening (CSV)",
+        "en": "Download statement (CSV)",
+    },
+    "verrekening.download_xlsx": {
+        "nl": "Download afrekening (Excel)",
+        "en": "Download statement (Excel)",
+    },
+    "verrekening.pairs": {"nl": "Bedragen per paar", "en": "Amounts per pair"},
+    "verrekening.total": {
+        "nl": "Totaal verrekend in {quarter}",
+        "en": "Total settled in {quarter}",
+    },
+    # Factuurcontrole
+    "factuur.title": {"nl": "Factuurcontrole", "en": "Invoice checks"},
+    "factuur.approved_total": {"nl": "Goedgekeurd", "en": "Approved"},
+    "factuur.disputed_total": {"nl": "Betwist", "en": "Disputed"},
+    "factuur.on_hold_total": {"nl": "In de wacht", "en": "On hold"},
+    "factuur.by_supplier": {
+        "nl": "Facturen per status en leverancier",
+        "en": "Invoices by status and supplier",
+    },
+    "factuur.by_month": {
+        "nl": "Facturen per status en maand",
+        "en": "Invoices by status and month",
+    },
+    "factuur.invoices": {"nl": "Facturen", "en": "Invoices"},
+    "factuur.drilldown": {"nl": "Regels van factuur", "en": "Lines of invoice"},
+    "factuur.pick_invoice": {"nl": "Kies een factuur", "en": "Pick an invoice"},
+    "factuur.invoice_reasons": {
+        "nl": "Redenen op factuurniveau: {reasons}",
+        "en": "Invoice-level reasons: {reasons}",
+    },
+    "factuur.disputes": {"nl": "Betwiste regels", "en": "Disputed lines"},
+    "factuur.download_disputes_csv": {
+        "nl": "Download geschillenbestand {supplier} (CSV)",
+        "en": "Download dispute file {supplier} (CSV)",
+    },
+    "factuur.download_disputes_xlsx": {
+        "nl": "Download geschillenbestand {supplier} (Excel)",
+        "en": "Download dispute file {supplier} (Excel)",
+    },
+    "factuur.pick_supplier_for_file": {
+        "nl": "Kies in de zijbalk een leverancier voor het geschillenbestand.",
+        "en": "Pick a supplier in the sidebar for the dispute file.",
+    },
+    "factuur.no_disputes": {
+        "nl": "Geen betwiste regels voor deze selectie.",
+        "en": "No disputed lines for this selection.",
+    },
+    # invoice reason codes (Dutch labels as in seeds/invoice_reason_codes.csv; a test
+    # keeps them equal)
+    "reason.UNKNOWN_REFERENCE": {"nl": "Onbekende referentie", "en": "Unknown reference"},
+    "reason.SUPPLIER_MISMATCH": {"nl": "Andere leverancier", "en": "Different supplier"},
+    "reason.NOT_ENROLLED": {"nl": "Niet ingeschreven", "en": "Not enrolled"},
+    "reason.CANCELLED_IN_TIME": {"nl": "Tijdig geannuleerd", "en": "Cancelled in time"},
+    "reason.SESSION_CANCELLED": {
+        "nl": "Sessie geannuleerd door leverancier",
+        "en": "Session cancelled by supplier",
+    },
+    "reason.DUPLICATE_LINE": {"nl": "Dubbel gefactureerd", "en": "Invoiced twice"},
+    "reason.QUANTITY_MISMATCH": {"nl": "Afwijkend aantal", "en": "Quantity is not 1"},
+    "reason.ARITHMETIC_ERROR": {"nl": "Rekenfout", "en": "Arithmetic error"},
+    "reason.PRICE_MISMATCH": {"nl": "Te hoge prijs", "en": "Price too high"},
+    "reason.VAT_MISMATCH": {"nl": "Afwijkend btw-tarief", "en": "Wrong VAT rate"},
+    "reason.NOT_YET_DELIVERED": {"nl": "Nog niet geleverd", "en": "Not yet delivered"},
+    "reason.TOTAL_MISMATCH": {"nl": "Totaal klopt niet", "en": "Total does not add up"},
+    "value.unknown_supplier": {"nl": "(onbekende leverancier)", "en": "(unknown supplier)"},
+    "factuur.count": {"nl": "Facturen", "en": "Invoices"},
+    "col.reasons_nl": {"nl": "Toelichting", "en": "Explanation (Dutch)"},
+    "verdict.approved": {"nl": "goedgekeurd", "en": "approved"},
+    "verdict.disputed": {"nl": "betwist", "en": "disputed"},
+    "verdict.on_hold": {"nl": "in de wacht", "en": "on hold"},
+    # Evaluatie
+    "evaluatie.title": {
+        "nl": "Evaluatie van cursussen en leveranciers",
+        "en": "Course and supplier evaluation",
+    },
+    "evaluatie.courses": {"nl": "Cursussen", "en": "Courses"},
+    "evaluatie.suppliers": {"nl": "Leveranciers", "en": "Suppliers"},
+    "evaluatie.categories": {"nl": "Categorieën", "en": "Categories"},
+    "evaluatie.ranking": {"nl": "Ranglijst op {metric}", "en": "Ranking by {metric}"},
+    "evaluatie.chart": {"nl": "{metric} per {level}", "en": "{metric} per {level}"},
+    "evaluatie.suppressed_note": {
+        "nl": "{n} cellen onderdrukt (minder dan {k} deelnemers); die staan als "
+        "'onderdrukt' onderaan de ranglijst.",
+        "en": "{n} cells suppressed (fewer than {k} participants); they are listed as "
+        "'suppressed' at the bottom of the ranking.",
+    },
+    # Datakwaliteit
+    "kwaliteit.title": {"nl": "Datakwaliteit", "en": "Data quality"},
+    "kwaliteit.files": {"nl": "Geladen bestanden", "en": "Files loaded"},
+    "kwaliteit.rows_loaded": {"nl": "Rijen geladen", "en": "Rows loaded"},
+    "kwaliteit.rows_quarantined": {"nl": "Rijen in quarantaine", "en": "Rows quarantined"},
+    "kwaliteit.last_build": {"nl": "Laatste build", "en": "Last build"},
+    "kwaliteit.conserved": {
+        "nl": "Elke rij is verantwoord: gelezen = geladen + quarantaine, per bestand.",
+        "en": "Every row is accounted for: read = loaded + quarantined, per file.",
+    },
+    "kwaliteit.not_conserved": {
+        "nl": "Niet elk bestand sluit: gelezen ≠ geladen + quarantaine. Zie de tabel.",
+        "en": "Not every file adds up: read ≠ loaded + quarantined. See the table.",
+    },
+    "kwaliteit.loads": {"nl": "Ladingen per bestand", "en": "Loads per file"},
+    "kwaliteit.quarantine_by_reason": {
+        "nl": "Quarantaine per reden",
+        "en": "Quarantine by reason",
+    },
+    "kwaliteit.quarantine_by_file": {
+        "nl": "Quarantaine per bestand en reden (alleen aantallen)",
+        "en": "Quarantine by file and reason (counts only)",
+    },
+    "kwaliteit.freshness": {"nl": "Actualiteit per bron", "en": "Freshness per source"},
+    "kwaliteit.retention": {"nl": "Bewaartermijn-runs", "en": "Retention runs"},
+    "kwaliteit.no_retention": {
+        "nl": "Er zijn nog geen bewaartermijn-runs geregistreerd.",
+        "en": "No retention runs have been recorded yet.",
+    },
+    "kwaliteit.build_info": {
+        "nl": "Build {build_id} · dbt {dbt_version} · minimale celgrootte {k}",
+        "en": "Build {build_id} · dbt {dbt_version} · minimum cell size {k}",
+    },
+    "kwaliteit.no_quarantine": {
+        "nl": "Geen rijen in quarantaine.",
+        "en": "No rows in quarantine.",
+    },
+}
+
+
+def current_language() -> str:
+    try:
+        import streamlit as st
+
+        lang = st.session_state.get(LANGUAGE_STATE_KEY, DEFAULT_LANGUAGE)
+    except Exception:  # outside a Streamlit run there is no session
+        lang = DEFAULT_LANGUAGE
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def t(key: str, lang: str | None = None, **values: Any) -> str:
+    """The label for `key` in `lang` (default: the session's language)."""
+    entry = TRANSLATIONS[key]
+    text = entry[lang or current_language()]
+    return text.format(**values) if values else text

@@ -1,0 +1,165 @@
+"""Building blocks the pages share: language, sidebar filters, formatted tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import polars as pl
+import streamlit as st
+
+from dashboards import data, formatting
+from dashboards.i18n import DEFAULT_LANGUAGE, LANGUAGE_STATE_KEY, LANGUAGES, current_language, t
+
+Kind = Literal["text", "int", "euro", "pct", "score", "decimal", "date", "datetime", "bool"]
+
+
+def language_picker() -> str:
+    st.sidebar.radio(
+        t("app.language"),
+        list(LANGUAGES),
+        index=list(LANGUAGES).index(DEFAULT_LANGUAGE),
+        format_func=LANGUAGES.__getitem__,
+        key=LANGUAGE_STATE_KEY,
+        horizontal=True,
+    )
+    return current_language()
+
+
+def require_warehouse() -> None:
+    """Stop with a clear message when nothing has been built yet."""
+    try:
+        data.build_stamp()
+    except data.WarehouseMissingError:
+        st.error(t("app.no_warehouse", path=data.reporting_db_path()))
+        st.stop()
+
+
+def require_marts(*names: str) -> None:
+    """Stop the page with a message when this build lacks a mart it needs."""
+    require_warehouse()
+    for name in names:
+        if not data.table_exists(name):
+            st.info(t("app.mart_missing", name=name))
+            st.stop()
+
+
+def build_caption() -> None:
+    try:
+        if not data.table_exists("mart_quality_build"):
+            return
+    except data.WarehouseMissingError:
+        return
+    build = data.query("select built_at from mart_quality_build")
+    if build.height:
+        built_at = build["built_at"][0]
+        st.sidebar.caption(t("app.build", built_at=f"{built_at:%d-%m-%Y %H:%M}"))
+
+
+def previous_quarter(quarter: str) -> str:
+    year, q = int(quarter[:4]), int(quarter[-1])
+    return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
+
+
+def quarter_picker(quarters: Sequence[str], key: str) -> str:
+    options = sorted(quarters)
+    return st.sidebar.selectbox(t("filter.quarter"), options, index=len(options) - 1, key=key)
+
+
+def quarter_range_picker(quarters: Sequence[str], key: str) -> tuple[str, str]:
+    options = sorted(quarters)
+    if len(options) == 1:
+        return options[0], options[0]
+    first, last = st.sidebar.select_slider(
+        t("filter.quarters"), options=options, value=(options[0], options[-1]), key=key
+    )
+    return first, last
+
+
+@dataclass(frozen=True)
+class Column:
+    """One displayed column: source column, label key, and how to format it."""
+
+    name: str
+    label: str
+    kind: Kind = "text"
+    places: int | None = None
+    translate: str | None = None  # i18n prefix for values, e.g. "status." → "status.approved"
+
+
+def format_value(value: Any, kind: Kind, places: int | None = None) -> str:
+    if value is None:
+        return formatting.DASH
+    if kind == "int":
+        return formatting.number(value, 0 if places is None else places)
+    if kind == "decimal":
+        return formatting.number(value, 1 if places is None else places)
+    if kind == "euro":
+        return formatting.euro(value, 2 if places is None else places)
+    if kind == "pct":
+        return formatting.percent(value, 1 if places is None else places)
+    if kind == "score":
+        return formatting.score(value, 1 if places is None else places)
+    if kind == "date":
+        return f"{value:%d-%m-%Y}"
+    if kind == "datetime":
+        return f"{value:%d-%m-%Y %H:%M}"
+    if kind == "bool":
+        return t("value.yes") if value else t("value.no")
+    return str(value)
+
+
+def display_frame(frame: pl.DataFrame, columns: Sequence[Column]) -> pl.DataFrame:
+    """The frame as Dutch-formatted text with translated headers.
+
+    In a row with `suppressed` true, an empty measure reads "onderdrukt" (not "–"), so a
+    suppressed cell is never mistaken for a zero or a missing value.
+    """
+    suppressed = (
+        frame["suppressed"].fill_null(False).to_list()
+        if "suppressed" in frame.columns
+        else [False] * frame.height
+    )
+    shown: dict[str, list[str]] = {}
+    for column in columns:
+        values = frame[column.name].to_list()
+        texts = []
+        for value, is_suppressed in zip(values, suppressed, strict=True):
+            if value is None and is_suppressed and column.kind != "text":
+                texts.append(t("value.suppressed"))
+            elif column.translate and value is not None:
+                texts.append(translate_value(column.translate, str(value)))
+            else:
+                texts.append(format_value(value, column.kind, column.places))
+        shown[t(column.label)] = texts
+    return pl.DataFrame(shown, schema={label: pl.String for label in shown})
+
+
+def translate_value(prefix: str, value: str) -> str:
+    from dashboards.i18n import TRANSLATIONS
+
+    key = f"{prefix}{value}"
+    return t(key) if key in TRANSLATIONS else value
+
+
+def show_table(frame: pl.DataFrame, columns: Sequence[Column], key: str | None = None) -> None:
+    if frame.is_empty():
+        st.info(t("app.no_data"))
+        return
+    st.dataframe(display_frame(frame, columns), hide_index=True, width="stretch", key=key)
+
+
+def department_label(code: str | None, names: dict[str, str]) -> str:
+    if code is None:
+        return formatting.DASH
+    return f"{code} — {names[code]}" if code in names else code
+
+
+def department_names() -> dict[str, str]:
+    """Department code → name in the session's language."""
+    if not data.table_exists("dim_departments"):
+        return {}
+    column = "department_name_en" if current_language() == "en" else "department_name_nl"
+    frame = data.query(f"select department_code, {column} as name from dim_departments")
+    return dict(zip(frame["department_code"], frame["name"], strict=True))
