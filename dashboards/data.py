@@ -46,6 +46,9 @@ PUBLISHED_MARTS: frozenset[str] = frozenset(
         "mart_course_evaluation",
         "mart_supplier_evaluation",
         "mart_category_evaluation",
+        "mart_course_evaluation_yearly",
+        "mart_supplier_evaluation_yearly",
+        "mart_category_evaluation_yearly",
         # finance (supplier references and department totals, no person data)
         "mart_settlement_matrix",
         "mart_department_statements",

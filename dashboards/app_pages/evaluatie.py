@@ -1,7 +1,172 @@
-"""evaluatie (stub)."""
+"""Evaluatie: course, supplier and category scorecards with a ranking per metric.
 
+Periods are the published grains (quarter or year): combining quarters here would
+recompute cells the marts chose to suppress.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
 import streamlit as st
 
-from dashboards.i18n import t
+from dashboards import charts, data, ui
+from dashboards.i18n import current_language, t
+from dashboards.ui import Column
 
-st.title(t("page.evaluatie"))
+
+@dataclass(frozen=True)
+class Level:
+    tab: str  # i18n key of the tab
+    mart: str  # quarterly mart; the yearly one has the suffix _yearly
+    key: str  # entity column
+    name_sql: str  # select expression for the entity's display name
+    join_sql: str  # join that provides the name
+
+
+@dataclass(frozen=True)
+class Metric:
+    column: str
+    label: str
+    kind: ui.Kind
+    higher_is_better: bool
+    places: int | None = None
+
+
+lang = current_language()
+LEVELS = (
+    Level(
+        "evaluatie.courses",
+        "mart_course_evaluation",
+        "course_id",
+        "courses.course_title",
+        "left join dim_courses as courses on cells.course_id = courses.course_id",
+    ),
+    Level(
+        "evaluatie.suppliers",
+        "mart_supplier_evaluation",
+        "supplier_id",
+        "suppliers.supplier_name",
+        "left join dim_suppliers as suppliers on cells.supplier_id = suppliers.supplier_id",
+    ),
+    Level(
+        "evaluatie.categories",
+        "mart_category_evaluation",
+        "category_code",
+        f"categories.category_name_{'en' if lang == 'en' else 'nl'}",
+        "left join (select distinct category_code, category_name_nl, category_name_en "
+        "from dim_courses) as categories on cells.category_code = categories.category_code",
+    ),
+)
+METRICS = (
+    Metric("completion_rate", "col.completion_rate", "pct", True),
+    Metric("pass_rate", "col.pass_rate", "pct", True),
+    Metric("mean_overall", "col.satisfaction", "score", True),
+    Metric("nps", "col.nps", "score", True, 0),
+    Metric("cost_per_completion_eur", "col.cost_per_completion", "euro", False),
+    Metric("attendance_rate", "col.attendance_rate", "pct", True),
+)
+
+ui.require_marts(*(f"{level.mart}{suffix}" for level in LEVELS for suffix in ("", "_yearly")))
+ui.require_marts("dim_courses", "dim_suppliers")
+st.title(t("evaluatie.title"))
+
+# --- Sidebar: period grain and period, ranking metric.
+granularity = st.sidebar.radio(
+    t("evaluatie.granularity"),
+    ["quarter", "year"],
+    format_func=lambda g: t(f"evaluatie.per_{g}"),
+    horizontal=True,
+    key="evaluatie_granularity",
+)
+suffix, period_column = ("", "quarter") if granularity == "quarter" else ("_yearly", "year")
+periods = data.query(
+    f"select distinct {period_column} as period from mart_course_evaluation{suffix} order by period"
+)["period"].to_list()
+if not periods:
+    st.info(t("app.no_data"))
+    st.stop()
+period = st.sidebar.selectbox(
+    t("evaluatie.period"), periods, index=len(periods) - 1, key=f"evaluatie_{granularity}"
+)
+metric = st.sidebar.selectbox(
+    t("filter.metric"),
+    METRICS,
+    format_func=lambda m: t(m.label),
+    key="evaluatie_metric",
+)
+worst_first = st.sidebar.checkbox(t("filter.worst_first"), value=True, key="evaluatie_worst")
+min_cell = data.min_cell_size()
+st.caption(t("app.aggregates_only", k=min_cell))
+
+
+def ranked(cells: pl.DataFrame) -> pl.DataFrame:
+    """Scored cells ranked on the metric; unscored, then suppressed cells, at the bottom."""
+    ascending = worst_first == metric.higher_is_better
+    scored = cells.filter(~pl.col("suppressed") & pl.col(metric.column).is_not_null()).sort(
+        [metric.column, "entity_id"], descending=[not ascending, False]
+    )
+    scored = scored.with_columns(pl.int_range(1, scored.height + 1).alias("rank"))
+    unscored = cells.filter(~pl.col("suppressed") & pl.col(metric.column).is_null())
+    suppressed = cells.filter(pl.col("suppressed"))
+    rest = pl.concat([unscored, suppressed]).sort(["suppressed", "entity_id"])
+    return pl.concat(
+        [scored, rest.with_columns(pl.lit(None, dtype=scored["rank"].dtype).alias("rank"))]
+    )
+
+
+for level, tab in zip(LEVELS, st.tabs([t(level.tab) for level in LEVELS]), strict=True):
+    with tab:
+        cells = data.query(
+            f"select cells.{level.key} as entity_id, {level.name_sql} as entity_name, "
+            "cells.participants, cells.completion_rate, cells.attendance_rate, "
+            "cells.pass_rate, cells.mean_overall, cells.nps, cells.responses, "
+            "cells.cost_per_completion_eur, cells.suppressed "
+            f"from {level.mart}{suffix} as cells {level.join_sql} "
+            f"where cells.{period_column} = ? order by cells.{level.key}",
+            [period],
+        )
+        if cells.is_empty():
+            st.info(t("app.no_data"))
+            continue
+        ranking = ranked(cells)
+        scored = ranking.filter(pl.col("rank").is_not_null())
+        entity_label = t(f"col.{level.key.removesuffix('_id').removesuffix('_code')}")
+        if scored.height:
+            shown = scored.head(15).with_columns(
+                pl.coalesce("entity_name", "entity_id").alias("label")
+            )
+            st.plotly_chart(
+                charts.bar(
+                    shown,
+                    "label",
+                    metric.column,
+                    horizontal=True,
+                    title=t("evaluatie.chart", metric=t(metric.label), level=entity_label),
+                    labels={"label": entity_label, metric.column: t(metric.label)},
+                    percent=metric.kind == "pct",
+                    euro=metric.kind == "euro",
+                    category_orders={"label": shown["label"].to_list()},
+                ),
+                key=f"evaluatie_chart_{level.key}",
+            )
+        suppressed_count = int(cells["suppressed"].sum())
+        if suppressed_count:
+            st.caption(t("evaluatie.suppressed_note", n=suppressed_count, k=min_cell))
+        st.subheader(t("evaluatie.ranking", metric=t(metric.label)))
+        ui.show_table(
+            ranking,
+            [
+                Column("rank", "col.rank", "int"),
+                Column("entity_id", f"col.{level.key.removesuffix('_id').removesuffix('_code')}"),
+                Column("entity_name", "col.name"),
+                Column("participants", "col.participants", "int"),
+                Column("completion_rate", "col.completion_rate", "pct"),
+                Column("pass_rate", "col.pass_rate", "pct"),
+                Column("mean_overall", "col.satisfaction", "score"),
+                Column("nps", "col.nps", "score", 0),
+                Column("cost_per_completion_eur", "col.cost_per_completion", "euro"),
+            ],
+            key=f"evaluatie_ranking_{level.key}",
+        )
