@@ -1,0 +1,264 @@
+"""UBL 2.1 invoices (Peppol BIS Billing 3.0 / NLCIUS element order) from string templates.
+
+Line XML is assembled column-wise in polars and joined per invoice; only the header is
+formatted per invoice in Python. All free text is XML-escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import polars as pl
+
+from leerdata.generate.frames import cents_to_text
+from leerdata.generate.pools import COMMON_CITIES
+
+CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+BUYER_NAME = "Leer- en Ontwikkelplein (Rijksoverheid)"
+BUYER_OIN = "00000001003214345000"
+STREETS = (
+    "Stationsplein",
+    "Kerkstraat",
+    "Hoofdstraat",
+    "Parkweg",
+    "Oude Gracht",
+    "Laan van Nieuw Oost-Indië",
+    "Marktplein",
+)
+
+
+def escape(expr: pl.Expr) -> pl.Expr:
+    return (
+        expr.str.replace_all("&", "&amp;", literal=True)
+        .str.replace_all("<", "&lt;", literal=True)
+        .str.replace_all(">", "&gt;", literal=True)
+    )
+
+
+def _escape_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def line_xml(lines: pl.DataFrame) -> pl.DataFrame:
+    """Per invoice_idx the concatenated <cac:InvoiceLine> elements."""
+    tax = (
+        pl.when(pl.col("vat_percent").is_not_null())
+        .then(
+            pl.format(
+                "      <cac:ClassifiedTaxCategory>\n        <cbc:ID>{}</cbc:ID>\n        <cbc:Percent>{}</cbc:Percent>\n"
+                "        <cac:TaxScheme>\n          <cbc:ID>VAT</cbc:ID>\n        </cac:TaxScheme>\n"
+                "      </cac:ClassifiedTaxCategory>\n",
+                pl.when(pl.col("vat_percent") == 0).then(pl.lit("Z")).otherwise(pl.lit("S")),
+                pl.col("vat_percent").cast(pl.String),
+            )
+        )
+        .otherwise(pl.lit(""))
+    )
+    reference = (
+        pl.when(pl.col("order_line_ref").is_not_null())
+        .then(
+            pl.format(
+                "    <cac:OrderLineReference>\n      <cbc:LineID>{}</cbc:LineID>\n    </cac:OrderLineReference>\n",
+                escape(pl.col("order_line_ref")),
+            )
+        )
+        .otherwise(pl.lit(""))
+    )
+    xml = pl.concat_str(
+        [
+            pl.format("  <cac:InvoiceLine>\n    <cbc:ID>{}</cbc:ID>\n", pl.col("line_id")),
+            pl.format(
+                '    <cbc:InvoicedQuantity unitCode="C62">{}</cbc:InvoicedQuantity>\n',
+                pl.col("quantity").cast(pl.String),
+            ),
+            pl.format(
+                '    <cbc:LineExtensionAmount currencyID="EUR">{}</cbc:LineExtensionAmount>\n',
+                cents_to_text(pl.col("amount_cents")),
+            ),
+            reference,
+            pl.format(
+                "    <cac:Item>\n      <cbc:Name>{}</cbc:Name>\n", escape(pl.col("item_name"))
+            ),
+            pl.format(
+                "      <cac:SellersItemIdentification>\n        <cbc:ID>{}</cbc:ID>\n      </cac:SellersItemIdentification>\n",
+                pl.col("course_id"),
+            ),
+            tax,
+            pl.lit("    </cac:Item>\n"),
+            pl.format(
+                '    <cac:Price>\n      <cbc:PriceAmount currencyID="EUR">{}</cbc:PriceAmount>\n    </cac:Price>\n',
+                cents_to_text(pl.col("price_cents")),
+            ),
+            pl.lit("  </cac:InvoiceLine>\n"),
+        ]
+    )
+    return (
+        lines.sort("invoice_idx", "seq")
+        .group_by("invoice_idx", maintain_order=True)
+        .agg(xml.str.join("").alias("xml"))
+    )
+
+
+def tax_subtotals(lines: pl.DataFrame) -> pl.DataFrame:
+    """Per invoice and tax category: taxable amount and tax (half-up to cents)."""
+    return (
+        lines.filter(pl.col("vat_percent").is_not_null())
+        .group_by("invoice_idx", "vat_percent")
+        .agg(pl.col("amount_cents").sum().alias("taxable"))
+        .with_columns(
+            # half-up on the absolute value, so negative amounts round symmetrically
+            (
+                pl.col("taxable").sign()
+                * ((pl.col("taxable").abs() * pl.col("vat_percent") + 50) // 100)
+            ).alias("tax")
+        )
+        .sort("invoice_idx", "vat_percent", descending=[False, True])
+    )
+
+
+def _party_address(supplier_idx: int) -> tuple[str, str, str]:
+    rng = np.random.default_rng(supplier_idx)
+    street = f"{STREETS[int(rng.integers(0, len(STREETS)))]} {int(rng.integers(1, 200))}"
+    postal = f"{int(rng.integers(1000, 9999))} {chr(65 + int(rng.integers(0, 26)))}{chr(65 + int(rng.integers(0, 26)))}"
+    return street, COMMON_CITIES[int(rng.integers(0, len(COMMON_CITIES)))], postal
+
+
+def _money(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def render_invoices(
+    invoices: pl.DataFrame, lines: pl.DataFrame, suppliers: pl.DataFrame
+) -> Iterator[tuple[str, str]]:
+    """(file name, XML text) per invoice."""
+    bodies = dict(
+        zip(
+            *line_xml(lines).select("invoice_idx", "xml").to_dict(as_series=False).values(),
+            strict=True,
+        )
+    )
+    totals = lines.group_by("invoice_idx").agg(pl.col("amount_cents").sum().alias("sum"))
+    subtotals = tax_subtotals(lines)
+    sub_by_invoice: dict[int, list[tuple[int, int, int]]] = {}
+    for inv, pct, taxable, tax in subtotals.select(
+        "invoice_idx", "vat_percent", "taxable", "tax"
+    ).iter_rows():
+        sub_by_invoice.setdefault(inv, []).append((pct, taxable, tax))
+    header = invoices.join(totals, on="invoice_idx", maintain_order="left").join(
+        suppliers.select(
+            "supplier_idx",
+            pl.col("name").alias("supplier_name"),
+            "kvk_number",
+            "vat_number",
+            "iban",
+        ),
+        on="supplier_idx",
+        maintain_order="left",
+    )
+    for row in header.iter_rows(named=True):
+        inv = row["invoice_idx"]
+        total = row["sum"] + row["total_delta_cents"]
+        subs = sub_by_invoice.get(inv, [])
+        tax_total = sum(t for _, _, t in subs)
+        street, city, postal = _party_address(row["supplier_idx"])
+        sub_xml = "".join(
+            f"""    <cac:TaxSubtotal>
+      <cbc:TaxableAmount currencyID="EUR">{_money(taxable)}</cbc:TaxableAmount>
+      <cbc:TaxAmount currencyID="EUR">{_money(tax)}</cbc:TaxAmount>
+      <cac:TaxCategory>
+        <cbc:ID>{"Z" if pct == 0 else "S"}</cbc:ID>
+        <cbc:Percent>{pct}</cbc:Percent>
+        <cac:TaxScheme>
+          <cbc:ID>VAT</cbc:ID>
+        </cac:TaxScheme>
+      </cac:TaxCategory>
+    </cac:TaxSubtotal>
+"""
+            for pct, taxable, tax in subs
+        )
+        issue = row["issue_date"]
+        due = issue.fromordinal(issue.toordinal() + 30)
+        name = _escape_text(row["supplier_name"])
+        xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+         xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+         xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+  <cbc:CustomizationID>{CUSTOMIZATION_ID}</cbc:CustomizationID>
+  <cbc:ProfileID>{PROFILE_ID}</cbc:ProfileID>
+  <cbc:ID>{row["invoice_id"]}</cbc:ID>
+  <cbc:IssueDate>{issue.isoformat()}</cbc:IssueDate>
+  <cbc:DueDate>{due.isoformat()}</cbc:DueDate>
+  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
+  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+  <cbc:BuyerReference>LOP-{issue.strftime("%Y%m")}</cbc:BuyerReference>
+  <cac:OrderReference>
+    <cbc:ID>LOP-{issue.strftime("%Y%m")}</cbc:ID>
+  </cac:OrderReference>
+  <cac:AccountingSupplierParty>
+    <cac:Party>
+      <cbc:EndpointID schemeID="0106">{row["kvk_number"]}</cbc:EndpointID>
+      <cac:PartyName>
+        <cbc:Name>{name}</cbc:Name>
+      </cac:PartyName>
+      <cac:PostalAddress>
+        <cbc:StreetName>{street}</cbc:StreetName>
+        <cbc:CityName>{city}</cbc:CityName>
+        <cbc:PostalZone>{postal}</cbc:PostalZone>
+        <cac:Country>
+          <cbc:IdentificationCode>NL</cbc:IdentificationCode>
+        </cac:Country>
+      </cac:PostalAddress>
+      <cac:PartyTaxScheme>
+        <cbc:CompanyID>{row["vat_number"]}</cbc:CompanyID>
+        <cac:TaxScheme>
+          <cbc:ID>VAT</cbc:ID>
+        </cac:TaxScheme>
+      </cac:PartyTaxScheme>
+      <cac:PartyLegalEntity>
+        <cbc:RegistrationName>{name}</cbc:RegistrationName>
+        <cbc:CompanyID schemeID="0106">{row["kvk_number"]}</cbc:CompanyID>
+      </cac:PartyLegalEntity>
+    </cac:Party>
+  </cac:AccountingSupplierParty>
+  <cac:AccountingCustomerParty>
+    <cac:Party>
+      <cbc:EndpointID schemeID="0190">{BUYER_OIN}</cbc:EndpointID>
+      <cac:PartyIdentification>
+        <cbc:ID schemeID="0190">{BUYER_OIN}</cbc:ID>
+      </cac:PartyIdentification>
+      <cac:PostalAddress>
+        <cbc:StreetName>Turfmarkt 147</cbc:StreetName>
+        <cbc:CityName>Den Haag</cbc:CityName>
+        <cbc:PostalZone>2511 DP</cbc:PostalZone>
+        <cac:Country>
+          <cbc:IdentificationCode>NL</cbc:IdentificationCode>
+        </cac:Country>
+      </cac:PostalAddress>
+      <cac:PartyLegalEntity>
+        <cbc:RegistrationName>{BUYER_NAME}</cbc:RegistrationName>
+        <cbc:CompanyID schemeID="0190">{BUYER_OIN}</cbc:CompanyID>
+      </cac:PartyLegalEntity>
+    </cac:Party>
+  </cac:AccountingCustomerParty>
+  <cac:PaymentMeans>
+    <cbc:PaymentMeansCode>30</cbc:PaymentMeansCode>
+    <cbc:PaymentID>{row["invoice_id"]}</cbc:PaymentID>
+    <cac:PayeeFinancialAccount>
+      <cbc:ID>{row["iban"]}</cbc:ID>
+    </cac:PayeeFinancialAccount>
+  </cac:PaymentMeans>
+  <cac:TaxTotal>
+    <cbc:TaxAmount currencyID="EUR">{_money(tax_total)}</cbc:TaxAmount>
+{sub_xml}  </cac:TaxTotal>
+  <cac:LegalMonetaryTotal>
+    <cbc:LineExtensionAmount currencyID="EUR">{_money(total)}</cbc:LineExtensionAmount>
+    <cbc:TaxExclusiveAmount currencyID="EUR">{_money(total)}</cbc:TaxExclusiveAmount>
+    <cbc:TaxInclusiveAmount currencyID="EUR">{_money(total + tax_total)}</cbc:TaxInclusiveAmount>
+    <cbc:PayableAmount currencyID="EUR">{_money(total + tax_total)}</cbc:PayableAmount>
+  </cac:LegalMonetaryTotal>
+{bodies[inv]}</Invoice>
+"""
+        yield f"{row['invoice_id']}.xml", xml
