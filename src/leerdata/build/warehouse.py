@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -32,6 +33,22 @@ def _node_count(paths: DataPaths) -> int | None:
 
     nodes = json.loads(manifest.read_text()).get("nodes", {})
     return sum(1 for n in nodes.values() if n.get("resource_type") != "analysis") or None
+
+
+def refuse_exposed_tables(paths: DataPaths, build_file: Path) -> None:
+    """The disclosure audit (leerdata.sdc.published) on the fresh file: never publish a
+    small cell or a suppressed cell a reader can recompute or narrow."""
+    from leerdata.config import load_settings
+    from leerdata.sdc.published import audit_reporting
+
+    findings = audit_reporting(build_file, load_settings(paths.root).disclosure.min_cell_size)
+    if findings:
+        discard(build_file)
+        shown = "; ".join(str(f) for f in findings[:5])
+        raise BuildError(
+            f"disclosure audit failed ({len(findings)} findings), reporting.duckdb left "
+            f"unchanged: {shown}"
+        )
 
 
 def build_warehouse(
@@ -73,6 +90,7 @@ def build_warehouse(
         shown = "; ".join(outcome.failures[:5])
         more = f" (+{len(outcome.failures) - 5} more)" if len(outcome.failures) > 5 else ""
         raise BuildError(f"dbt build failed, reporting.duckdb left unchanged: {shown}{more}")
+    refuse_exposed_tables(paths, build_file)
     publish(build_file, paths.reporting_db)
     return BuildResult(outcome=outcome, reporting_db=str(paths.reporting_db))
 

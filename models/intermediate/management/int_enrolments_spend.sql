@@ -1,0 +1,61 @@
+{# Allocated cost per enrolment, for management's spend per department and breakdown.
+   Per-participant amounts carry their enrolment key. A per-session share (and a
+   per-session internal amount) is allocated to a debtor department in proportion to
+   its billable enrolments, so it is spread evenly over exactly those enrolments: the
+   billable enrolments of the session whose payer is that debtor. Sums per cell can
+   differ from the finance totals by rounding cents only. #}
+
+with
+
+cost_allocation as (
+
+    select * from {{ ref('fct_cost_allocation') }}
+
+),
+
+enrolments_billed as (
+
+    select * from {{ ref('int_enrolments_billed') }}
+
+),
+
+direct_amounts as (
+
+    select
+        enrolment_key,
+        amount_eur,
+    from cost_allocation
+    where enrolment_key is not null
+
+),
+
+session_shares as (
+
+    select
+        enrolments_billed.enrolment_key,
+        cost_allocation.amount_eur / cost_allocation.billable_enrolment_count as amount_eur,
+    from cost_allocation
+    inner join enrolments_billed
+        on
+            cost_allocation.session_id = enrolments_billed.session_id
+            and cost_allocation.debtor_department_code = enrolments_billed.payer_department_code
+            and enrolments_billed.is_billable
+    where cost_allocation.enrolment_key is null and cost_allocation.billable_enrolment_count > 0
+
+),
+
+final as (
+
+    select
+        enrolment_key,
+        sum(amount_eur) as spend_eur,
+    from (
+        select * from direct_amounts
+        union all
+        select * from session_shares
+    )
+    group by enrolment_key
+
+)
+
+select * from final

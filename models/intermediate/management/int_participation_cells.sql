@@ -1,0 +1,125 @@
+{# The cells of the participation table before disclosure control: per quarter and per
+   year, per department, the department total (breakdown 'total') and its breakdowns
+   by directorate, scale band, age band, gender (each person-quarter under its one
+   reference state, see int_person_quarters_attributed) and delivery mode (per
+   enrolment: a person can be counted under two modes in one quarter, so the modes
+   cover the total instead of adding up to it). participants = distinct persons per
+   quarter cell; a year's participants is the sum of its quarters. #}
+
+with
+
+enrolment_outcomes as (
+
+    select * from {{ ref('int_enrolments_outcomes') }}
+
+),
+
+person_quarters as (
+
+    select * from {{ ref('int_person_quarters_attributed') }}
+
+),
+
+enrolments_spend as (
+
+    select * from {{ ref('int_enrolments_spend') }}
+
+),
+
+enrolments_attributed as (
+
+    select
+        enrolment_outcomes.*,
+        person_quarters.department_code,
+        person_quarters.directorate,
+        person_quarters.scale_band,
+        person_quarters.age_band,
+        person_quarters.gender,
+        coalesce(enrolments_spend.spend_eur, 0) as spend_eur,
+    from enrolment_outcomes
+    inner join person_quarters
+        on
+            enrolment_outcomes.counting_key = person_quarters.counting_key
+            and enrolment_outcomes.quarter = person_quarters.quarter
+    left join enrolments_spend
+        on enrolment_outcomes.enrolment_key = enrolments_spend.enrolment_key
+
+),
+
+enrolments_per_breakdown as (
+
+    select
+        enrolments_attributed.*,
+        breakdowns.breakdown,
+        case breakdowns.breakdown
+            when 'total' then 'total'
+            when 'directorate' then enrolments_attributed.directorate
+            when 'scale_band' then enrolments_attributed.scale_band
+            when 'age_band' then enrolments_attributed.age_band
+            when 'gender' then enrolments_attributed.gender
+            else coalesce(enrolments_attributed.delivery_mode, 'unknown')
+        end as breakdown_value,
+    from enrolments_attributed
+    cross join (
+        values ('total'), ('directorate'), ('scale_band'), ('age_band'), ('gender'), ('delivery_mode')
+    ) as breakdowns (breakdown)
+
+),
+
+quarter_cells as (
+
+    select
+        'quarter' as period_type,
+        quarter as period,
+        any_value(year) as year,
+        quarter,
+        department_code,
+        breakdown,
+        breakdown_value,
+        count(distinct counting_key) filter (where is_admitted) as participants,
+        count(*) filter (where is_admitted) as enrolments,
+        count(*) as requested_enrolments,
+        count(*) filter (where is_completed) as completions,
+        sum(training_hours) as training_hours,
+        sum(spend_eur) as spend_eur,
+        count(*) filter (where is_waitlisted) as waitlisted_enrolments,
+        count(approval_lead_days) as approved_enrolments,
+        coalesce(sum(approval_lead_days), 0) as approval_lead_days_sum,
+    from enrolments_per_breakdown
+    group by quarter, department_code, breakdown, breakdown_value
+
+),
+
+year_cells as (
+
+    select
+        'year' as period_type,
+        cast(year as varchar) as period,
+        year,
+        cast(null as varchar) as quarter,
+        department_code,
+        breakdown,
+        breakdown_value,
+        sum(participants) as participants,
+        sum(enrolments) as enrolments,
+        sum(requested_enrolments) as requested_enrolments,
+        sum(completions) as completions,
+        sum(training_hours) as training_hours,
+        sum(spend_eur) as spend_eur,
+        sum(waitlisted_enrolments) as waitlisted_enrolments,
+        sum(approved_enrolments) as approved_enrolments,
+        sum(approval_lead_days_sum) as approval_lead_days_sum,
+    from quarter_cells
+    group by year, department_code, breakdown, breakdown_value
+
+),
+
+final as (
+
+    select * from quarter_cells
+    union all by name
+    select * from year_cells
+
+)
+
+select * from final
