@@ -153,3 +153,42 @@ def test_cli_ingest_prints_the_conservation_summary(paths: DataPaths, tmp_path: 
     result = _cli("ingest", "--data-dir", str(paths.root), tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "3 rows read = 2 loaded + 1 quarantined" in " ".join(result.stdout.split())
+
+
+def test_failure_inside_an_invoice_group_redoes_the_group_file_by_file(
+    paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(1, 5):
+        write_bytes(paths.landing, f"invoices/INV-{i}.xml", ubl_invoice(f"INV-{i}", 2).encode())
+    write_bytes(paths.landing, "invoices/INV-5-copy.xml", ubl_invoice("INV-4", 2).encode())
+    real_load = ingest_runner.load_invoice
+
+    def load_failing_for_inv3(con, ctx, parsed):
+        outcome = real_load(con, ctx, parsed)
+        if ctx.file_name == "invoices/INV-3.xml":
+            raise RuntimeError("boom")
+        return outcome
+
+    monkeypatch.setattr(ingest_runner, "load_invoice", load_failing_for_inv3)
+    summary = run_ingest(paths, show_progress=False)
+
+    assert [(r.file_name, r.status) for r in summary.files] == [
+        ("invoices/INV-1.xml", "loaded"),
+        ("invoices/INV-2.xml", "loaded"),
+        ("invoices/INV-3.xml", "failed"),
+        ("invoices/INV-4.xml", "loaded"),
+        ("invoices/INV-5-copy.xml", "skipped"),  # same bytes as INV-4
+    ]
+    per_invoice = "select invoice_id, count(*) from raw_invoice_lines group by 1 order by 1"
+    assert query(paths, per_invoice) == [("INV-1", 2), ("INV-2", 2), ("INV-4", 2)]
+    batches = query(paths, "select _batch_id from raw_invoices order by 1")
+    assert len({b for (b,) in batches}) == 3
+    assert query(paths, "select count(*) from load_manifest where status = 'failed'") == [(1,)]
+
+
+def test_identical_invoices_in_one_group_load_once(paths: DataPaths) -> None:
+    for name in ("a.xml", "b.xml", "c.xml"):
+        write_bytes(paths.landing, f"invoices/{name}", ubl_invoice("INV-1", 1).encode())
+    summary = run_ingest(paths, show_progress=False)
+    assert (summary.files_loaded, summary.files_skipped, summary.rows_loaded) == (1, 2, 1)
+    assert query(paths, "select _file_name from raw_invoices") == [("invoices/a.xml",)]

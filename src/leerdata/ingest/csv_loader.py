@@ -179,8 +179,7 @@ def _validate_and_insert(
     try:
         con.execute(
             f"create or replace temp table _ingest_checked as "
-            f"select *, {reason_list}, {_record_json(parsed.header)} as _raw_record "
-            f"from _ingest_rows"
+            f"select *, {reason_list} from _ingest_rows"
         )
         typed = ", ".join(f"{typed_expression(c, fields[c.name])}" for c in columns)
         target = ", ".join(f'"{c.name}"' for c in columns)
@@ -188,20 +187,20 @@ def _validate_and_insert(
             f"""
             insert into {source.table} ({target}, _batch_id, _file_name, _file_date, _line_number)
             select {typed}, ?, ?, ?, {LINE_COLUMN} from _ingest_checked where {is_good}
-            order by {LINE_COLUMN}
             """,
             lineage,
         )
         per_field = " union all ".join(
             f"select {LINE_COLUMN} as line_number, {sql_literal(c.name)} as column_name, "
-            f"{fields[c.name]} as raw_value, {reasons[c.name]} as reason_code, _raw_record "
+            f"{fields[c.name]} as raw_value, {reasons[c.name]} as reason_code, "
+            f"{_record_json(parsed.header)} as raw_record "  # JSON for bad rows only: costly
             f"from _ingest_checked where {reasons[c.name]} is not null"
             for c in columns
         )
         con.execute(
             f"""
             insert into {QUARANTINE_TABLE}
-            select ?, ?, ?, line_number, column_name, raw_value, reason_code, _raw_record, ?
+            select ?, ?, ?, line_number, column_name, raw_value, reason_code, raw_record, ?
             from ({per_field}) order by line_number, column_name
             """,
             [ctx.batch_id, ctx.source, ctx.file_name, ctx.started_at],

@@ -43,7 +43,13 @@ def _trimmed(field: str) -> str:
 def _wall_clock(field: str) -> str:
     # Keep the wall-clock time a timestamp was written in: the warehouse's timestamps are
     # local (cancellation windows count local days), so an offset is dropped, not applied.
-    return f"regexp_replace({_trimmed(field)}, '{_OFFSET}$', '')"
+    # Only values that carry an offset pay for the regex (cheap string tests first).
+    value = _trimmed(field)
+    has_offset = (
+        f"(suffix({value}, 'Z') or contains(substr({value}, 11), '+') "
+        f"or contains(substr({value}, 11), '-'))"
+    )
+    return f"case when {has_offset} then regexp_replace({value}, '{_OFFSET}$', '') else {value} end"
 
 
 def typed_expression(column: Column, field: str) -> str:

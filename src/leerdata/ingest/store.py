@@ -81,9 +81,9 @@ def next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0])
 
 
-def insert_manifest(con: duckdb.DuckDBPyConnection, entry: ManifestEntry) -> None:
+def _manifest_values(entry: ManifestEntry) -> dict[str, object]:
     ctx = entry.context
-    values = {
+    return {
         "batch_id": ctx.batch_id,
         "source": ctx.source,
         "file_name": ctx.file_name,
@@ -100,9 +100,22 @@ def insert_manifest(con: duckdb.DuckDBPyConnection, entry: ManifestEntry) -> Non
         "seconds": entry.seconds,
         "notes": entry.notes,
     }
-    assert list(values) == [name for name, _ in MANIFEST_COLUMNS]
-    placeholders = ", ".join("?" for _ in values)
-    con.execute(f"insert into {MANIFEST_TABLE} values ({placeholders})", list(values.values()))
+
+
+def insert_manifest(con: duckdb.DuckDBPyConnection, entry: ManifestEntry) -> None:
+    insert_manifests(con, [entry])
+
+
+def insert_manifests(con: duckdb.DuckDBPyConnection, entries: list[ManifestEntry]) -> None:
+    """One insert for many entries (a group of small files commits together)."""
+    rows = [_manifest_values(entry) for entry in entries]
+    names = [name for name, _ in MANIFEST_COLUMNS]
+    assert all(list(row) == names for row in rows)
+    placeholders = "(" + ", ".join("?" for _ in names) + ")"
+    con.execute(
+        f"insert into {MANIFEST_TABLE} values " + ", ".join(placeholders for _ in rows),
+        [value for row in rows for value in row.values()],
+    )
 
 
 def insert_quarantine(
