@@ -95,12 +95,23 @@ _observers: list[Observer] = []
 _observers_lock = threading.Lock()
 
 
+READING_CATALOG = "reporting"
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _connect(path: str, mtime_ns: int, inode: int) -> duckdb.DuckDBPyConnection:
-    """One read-only connection per published file; mtime and inode make the cache key."""
+    """One read-only connection per published file; mtime and inode make the cache key.
+
+    The file is ATTACHed to a private in-memory database rather than opened with
+    duckdb.connect(path): DuckDB caches open databases by path, so a second connect
+    after a rebuild would hand back the old, replaced file while any session still
+    held it.
+    """
     del mtime_ns, inode  # only part of the cache key
-    con = duckdb.connect(path, read_only=True)
-    # Only the marts in this file: no read_csv('/…'), no ATTACH of the restricted zone.
+    con = duckdb.connect(":memory:")
+    con.execute(f"attach ? as {READING_CATALOG} (read_only)", [path])
+    con.execute(f"use {READING_CATALOG}")
+    # Only the marts in this file from here on: no read_csv('/…'), no further ATTACH.
     con.execute("set enable_external_access = false")
     _opened.add(con)
     return con
@@ -117,6 +128,14 @@ def _file_stamp() -> tuple[str, int, int]:
 
 def connection() -> duckdb.DuckDBPyConnection:
     return _connect(*_file_stamp())
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor on the published file; one per query, as the connection is shared by
+    Streamlit's threads. (USE is per cursor, so every cursor says it again.)"""
+    new_cursor = connection().cursor()
+    new_cursor.execute(f"use {READING_CATALOG}")
+    return new_cursor
 
 
 def build_stamp() -> int:
@@ -191,13 +210,12 @@ def _check_frame(frame: pl.DataFrame) -> None:
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached_query(sql: str, params: tuple[Any, ...], stamp: int) -> pl.DataFrame:
     del stamp  # part of the cache key only: a new build invalidates every result
-    con = connection()
     check_query(sql)
-    cursor = con.cursor()  # a cursor per query: the connection is shared across threads
+    query_cursor = cursor()
     try:
-        return cursor.sql(sql, params=list(params) or None).pl()
+        return query_cursor.sql(sql, params=list(params) or None).pl()
     finally:
-        cursor.close()
+        query_cursor.close()
 
 
 def query(sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
@@ -222,13 +240,14 @@ def table_exists(name: str) -> bool:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _cached_tables(stamp: int) -> list[str]:
     del stamp
-    cursor = connection().cursor()
+    tables_cursor = cursor()
     try:
-        rows = cursor.execute(
-            "select table_name from information_schema.tables where table_schema = 'main'"
+        rows = tables_cursor.execute(
+            "select table_name from information_schema.tables "
+            f"where table_catalog = '{READING_CATALOG}' and table_schema = 'main'"
         ).fetchall()
     finally:
-        cursor.close()
+        tables_cursor.close()
     return [row[0] for row in rows]
 
 

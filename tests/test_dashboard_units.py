@@ -1,0 +1,202 @@
+"""Dashboards without a warehouse: formatting, translations, roles, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from dashboards import exports, formatting  # noqa: E402
+from dashboards.i18n import LANGUAGES, TRANSLATIONS, t  # noqa: E402
+from dashboards.roles import ALL_PAGES, RoleConfigError, load_roles  # noqa: E402
+
+# Code that looks labels up (i18n.py itself only defines them).
+DASHBOARD_SOURCES = sorted(
+    p for p in (REPO_ROOT / "dashboards").rglob("*.py") if p.name != "i18n.py"
+)
+
+
+# --- formatting -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("1234.56"), "€ 1.234,56"),
+        (Decimal("0"), "€ 0,00"),
+        (Decimal("-31939.08"), "€ -31.939,08"),
+        (Decimal("1234567.005"), "€ 1.234.567,01"),  # half-up, not banker's rounding
+        (12.5, "€ 12,50"),
+        (None, "–"),
+    ],
+)
+def test_euro_is_dutch(value: object, expected: str) -> None:
+    assert formatting.euro(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("fraction", "expected"),
+    [(0.125, "12,5%"), (Decimal("0.5"), "50,0%"), (1, "100,0%"), (0.00049, "0,0%"), (None, "–")],
+)
+def test_percent_is_dutch(fraction: object, expected: str) -> None:
+    assert formatting.percent(fraction) == expected
+
+
+def test_numbers_group_thousands_with_dots() -> None:
+    assert formatting.number(1234567) == "1.234.567"
+    assert formatting.number(999) == "999"
+    assert formatting.number(1234.5, 1) == "1.234,5"
+    assert formatting.score(7.25) == "7,3"
+    assert formatting.number(float("nan")) == "–"
+
+
+# --- translations -----------------------------------------------------------------------
+
+
+def test_every_key_exists_in_both_languages() -> None:
+    for key, entry in TRANSLATIONS.items():
+        assert set(entry) == set(LANGUAGES), key
+        for lang, text in entry.items():
+            assert text.strip(), f"{key} is empty in {lang}"
+
+
+def test_placeholders_agree_between_languages() -> None:
+    for key, entry in TRANSLATIONS.items():
+        fields = {lang: set(re.findall(r"{(\w+)}", text)) for lang, text in entry.items()}
+        assert fields["nl"] == fields["en"], key
+
+
+def _used_keys() -> tuple[set[str], set[str]]:
+    """Literal keys t("…")/Column(…, "col.…") use, and prefixes of f-string keys."""
+    literal: set[str] = set()
+    prefixes: set[str] = set()
+    for path in DASHBOARD_SOURCES:
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r'\bt\(\s*(f?)"([^"]+)"', text):
+            if match.group(1):
+                prefixes.add(match.group(2).split("{")[0])
+            else:
+                literal.add(match.group(2))
+        for match in re.finditer(r'"((?:col|value|status|verdict|reason|dim)\.[A-Za-z_]+)"', text):
+            literal.add(match.group(1))
+    return literal, prefixes
+
+
+def test_every_key_the_code_uses_is_translated() -> None:
+    literal, prefixes = _used_keys()
+    assert literal, "the scan found no keys: the pattern is broken"
+    missing = sorted(key for key in literal if key not in TRANSLATIONS)
+    assert not missing, missing
+    for prefix in prefixes:
+        assert any(key.startswith(prefix) for key in TRANSLATIONS), prefix
+
+
+def test_every_page_and_status_has_a_label() -> None:
+    for page in ALL_PAGES:
+        assert f"page.{page}" in TRANSLATIONS
+    for status in ("approved", "partially_disputed", "disputed", "on_hold"):
+        assert f"status.{status}" in TRANSLATIONS
+    for verdict in ("approved", "disputed", "on_hold"):
+        assert f"verdict.{verdict}" in TRANSLATIONS
+
+
+def test_invoice_reason_labels_follow_the_seed() -> None:
+    with (REPO_ROOT / "seeds" / "invoice_reason_codes.csv").open(encoding="utf-8") as handle:
+        seed = {row["reason_code"]: row["label_nl"] for row in csv.DictReader(handle)}
+    assert seed
+    for code, label_nl in seed.items():
+        assert t(f"reason.{code}", "nl") == label_nl, code
+    ours = {key.removeprefix("reason.") for key in TRANSLATIONS if key.startswith("reason.")}
+    assert ours == set(seed)
+
+
+def test_t_formats_values_in_the_asked_language() -> None:
+    assert t("verrekening.owes", "nl", debtor="VWS", creditor="SZW", quarter="2025-Q3") == (
+        "VWS is SZW verschuldigd in 2025-Q3"
+    )
+    assert t("page.verrekening", "en") == "Settlement"
+
+
+# --- roles ------------------------------------------------------------------------------
+
+
+def test_roles_file_maps_each_role_to_existing_pages() -> None:
+    config = load_roles()
+    assert set(config.roles) == {"management", "finance", "evaluation"}
+    for role in config.roles.values():
+        assert role.pages, role.name
+        for page in role.pages:
+            assert (REPO_ROOT / "dashboards" / "app_pages" / f"{page}.py").is_file()
+    assert "verrekening" not in config.roles["management"].pages
+    assert "deelname" not in config.roles["finance"].pages
+    assert "factuurcontrole" not in config.roles["evaluation"].pages
+    every_page = {page for role in config.roles.values() for page in role.pages}
+    assert every_page == set(ALL_PAGES)
+
+
+def test_users_get_roles_by_address_then_domain(tmp_path: Path) -> None:
+    path = tmp_path / "roles.toml"
+    path.write_text(
+        '[roles.finance]\npages = ["verrekening", "overzicht"]\n'
+        '[roles.management]\npages = ["overzicht"]\n'
+        '[users]\n"A.Boss@Example.nl" = "management"\n'
+        '[domains]\n"example.nl" = "finance"\n'
+        "[demo]\nenabled = false\n",
+        encoding="utf-8",
+    )
+    config = load_roles(path)
+    assert config.role_for_email("a.boss@example.nl").name == "management"
+    assert config.role_for_email("someone@EXAMPLE.nl").name == "finance"
+    assert config.role_for_email("someone@elsewhere.nl") is None
+    assert config.role_for_email(None) is None
+    assert config.roles["finance"].pages == ("overzicht", "verrekening")  # menu order
+    assert config.demo_enabled is False
+
+
+def test_roles_file_with_unknown_page_or_role_is_refused(tmp_path: Path) -> None:
+    bad_page = tmp_path / "page.toml"
+    bad_page.write_text('[roles.x]\npages = ["nope"]\n', encoding="utf-8")
+    with pytest.raises(RoleConfigError):
+        load_roles(bad_page)
+    bad_role = tmp_path / "role.toml"
+    bad_role.write_text('[roles.x]\npages = []\n[users]\n"a@b.nl" = "y"\n', encoding="utf-8")
+    with pytest.raises(RoleConfigError):
+        load_roles(bad_role)
+
+
+# --- exports ----------------------------------------------------------------------------
+
+
+def test_csv_export_keeps_cents_exact_and_opens_in_excel() -> None:
+    frame = pl.DataFrame(
+        {"department_code": ["VWS", "SZW"], "amount_eur": [Decimal("1234.56"), Decimal("0.10")]},
+        schema={"department_code": pl.String, "amount_eur": pl.Decimal(18, 2)},
+    )
+    payload = exports.to_csv_bytes(frame)
+    assert payload.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(payload.decode("utf-8-sig")), delimiter=";"))
+    assert rows == [["department_code", "amount_eur"], ["VWS", "1234.56"], ["SZW", "0.10"]]
+
+
+def test_xlsx_export_is_a_workbook_with_the_rows() -> None:
+    import zipfile
+
+    frame = pl.DataFrame(
+        {"department_code": ["VWS"], "amount_eur": [Decimal("1234.56")]},
+        schema={"department_code": pl.String, "amount_eur": pl.Decimal(18, 2)},
+    )
+    payload = exports.to_xlsx_bytes(frame, sheet="VWS 2025-Q3")
+    with zipfile.ZipFile(io.BytesIO(payload)) as workbook:
+        sheet = workbook.read("xl/worksheets/sheet1.xml").decode("utf-8")
+        strings = workbook.read("xl/sharedStrings.xml").decode("utf-8")
+    assert "1234.56" in sheet
+    assert "VWS" in strings and "amount_eur" in strings
