@@ -97,10 +97,22 @@ def _person_names(people: People) -> pl.Series:
 def enrolment_facts(cat: Catalogue, enrolments: pl.DataFrame, people: People) -> pl.DataFrame:
     names = _person_names(people).to_numpy()
     facts = session_facts(cat).select(
-        "session_idx", "session_id", "start_date", "end_date", pl.col("status").alias("session_status"),
-        "course_id", "title", "supplier_idx", "pricing_model", "is_internal", "price_cents", "vat_rate",
-        "free_cancellation_days", "late_cancellation_fee_pct", "location",
-    )  # fmt: skip
+        "session_idx",
+        "session_id",
+        "start_date",
+        "end_date",
+        pl.col("status").alias("session_status"),
+        "course_id",
+        "title",
+        "supplier_idx",
+        "pricing_model",
+        "is_internal",
+        "price_cents",
+        "vat_rate",
+        "free_cancellation_days",
+        "late_cancellation_fee_pct",
+        "location",
+    )
     enr = enrolments.select(
         "enrolment_idx", "enrolment_id", "session_idx", "person_idx", "status", "t_out"
     )
@@ -205,7 +217,9 @@ def clean_lines(
         pl.lit(0, dtype=pl.Int64).alias("total_delta_cents"),
     )
     lines = lines.join(
-        invoices.select("invoice_idx", "supplier_idx", "month"), on=["supplier_idx", "month"]
+        invoices.select("invoice_idx", "supplier_idx", "month"),
+        on=["supplier_idx", "month"],
+        maintain_order="left",
     )
     lines = lines.sort("invoice_idx", "session_start", "order_line_ref").with_row_index("seq")
     lines = lines.select(
@@ -353,7 +367,9 @@ class FaultInjector:
             pl.col("issue_date").alias("key"),
         ).sort("key")
         found = (
-            lines.join_asof(targets, on="key", by="target_supplier", strategy=strategy)
+            lines.join_asof(
+                targets, on="key", by="target_supplier", strategy=strategy, check_sortedness=False
+            )
             .filter(pl.col("target").is_not_null() & (pl.col("target") != pl.col("invoice_idx")))
             .sort("row")
         )

@@ -26,17 +26,77 @@ SUPPLIER_CANCEL_SHARE = 0.03
 FUTURE_DAYS = 92  # sessions are planned up to three months beyond AS_OF
 
 TITLES = {
-    "LEID": ("Coachend leidinggeven", "Leidinggeven aan verandering", "Startend leidinggevende", "Situationeel leiderschap", "Leiderschap in de publieke sector"),
-    "COMM": ("Effectief communiceren", "Onderhandelen", "Samenwerken in netwerken", "Presenteren met impact", "Omgaan met weerstand"),
-    "DIGI": ("Werken met Microsoft 365", "Excel voor gevorderden", "Digitale vaardigheden", "Informatiebeveiliging in de praktijk", "Werken met AI-assistenten"),
-    "DATA": ("Data-analyse met Python", "Datagedreven beleid", "Basis SQL", "Dashboards bouwen", "Statistiek voor beleidsmakers"),
-    "BELEID": ("Beleidsanalyse", "Wetgevingstechniek", "Het politiek-bestuurlijk speelveld", "Beleid en uitvoering", "Europese besluitvorming"),
-    "FIN": ("Rijksbegroting in de praktijk", "Financieel management", "Inkoop en aanbesteden", "Control en risicomanagement", "Kosten-batenanalyse"),
-    "PROJ": ("Projectmatig werken", "Prince2 Foundation", "Agile werken", "Programmamanagement", "Scrum in de overheid"),
-    "INTEG": ("Integriteit en ambtelijk vakmanschap", "Security awareness", "Omgaan met agressie", "Privacy en de AVG", "Morele oordeelsvorming"),
-    "TAAL": ("Helder schrijven", "Schrijven voor de Kamer", "Engels voor beleidsmedewerkers", "Taalniveau B1", "Adviezen schrijven"),
-    "VITAAL": ("Loopbaanoriëntatie", "Veerkracht en werkplezier", "Omgaan met werkdruk", "Mindfulness op het werk", "Regie op je loopbaan"),
-}  # fmt: skip
+    "LEID": (
+        "Coachend leidinggeven",
+        "Leidinggeven aan verandering",
+        "Startend leidinggevende",
+        "Situationeel leiderschap",
+        "Leiderschap in de publieke sector",
+    ),
+    "COMM": (
+        "Effectief communiceren",
+        "Onderhandelen",
+        "Samenwerken in netwerken",
+        "Presenteren met impact",
+        "Omgaan met weerstand",
+    ),
+    "DIGI": (
+        "Werken met Microsoft 365",
+        "Excel voor gevorderden",
+        "Digitale vaardigheden",
+        "Informatiebeveiliging in de praktijk",
+        "Werken met AI-assistenten",
+    ),
+    "DATA": (
+        "Data-analyse met Python",
+        "Datagedreven beleid",
+        "Basis SQL",
+        "Dashboards bouwen",
+        "Statistiek voor beleidsmakers",
+    ),
+    "BELEID": (
+        "Beleidsanalyse",
+        "Wetgevingstechniek",
+        "Het politiek-bestuurlijk speelveld",
+        "Beleid en uitvoering",
+        "Europese besluitvorming",
+    ),
+    "FIN": (
+        "Rijksbegroting in de praktijk",
+        "Financieel management",
+        "Inkoop en aanbesteden",
+        "Control en risicomanagement",
+        "Kosten-batenanalyse",
+    ),
+    "PROJ": (
+        "Projectmatig werken",
+        "Prince2 Foundation",
+        "Agile werken",
+        "Programmamanagement",
+        "Scrum in de overheid",
+    ),
+    "INTEG": (
+        "Integriteit en ambtelijk vakmanschap",
+        "Security awareness",
+        "Omgaan met agressie",
+        "Privacy en de AVG",
+        "Morele oordeelsvorming",
+    ),
+    "TAAL": (
+        "Helder schrijven",
+        "Schrijven voor de Kamer",
+        "Engels voor beleidsmedewerkers",
+        "Taalniveau B1",
+        "Adviezen schrijven",
+    ),
+    "VITAAL": (
+        "Loopbaanoriëntatie",
+        "Veerkracht en werkplezier",
+        "Omgaan met werkdruk",
+        "Mindfulness op het werk",
+        "Regie op je loopbaan",
+    ),
+}
 TITLE_SUFFIXES = ("", "", " (basis)", " (verdieping)", " masterclass", " voor leidinggevenden")
 SUPPLIER_SUFFIXES = (
     "Opleidingen",
@@ -229,7 +289,7 @@ def build_courses(
 def _random_business_days(
     first: np.ndarray, days: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """A random weekday in the month starting at `first`, moved so a multi-day session fits in a week."""
+    """A random weekday in the month from `first`, moved so a multi-day session fits a week."""
     n_busdays = np.busday_count(first, (first.astype("datetime64[M]") + 1).astype("datetime64[D]"))
     start = np.busday_offset(
         first, (rng.random(len(first)) * n_busdays).astype(np.int64), roll="forward"
@@ -331,7 +391,7 @@ def build_sessions(
 
 
 def _export_index(cal: Calendar, dates: pl.Expr) -> pl.Expr:
-    """Month-end export that first carries something dated `dates` (before the window: the first)."""
+    """Month-end export that first carries something dated `dates` (before the window: 0)."""
     first = np.datetime64(cal.first_month, "D").astype(object)
     months = (dates.dt.year() - first.year) * 12 + dates.dt.month() - first.month
     # max_horizontal would turn a null (no date) into 0: keep it null.
@@ -358,15 +418,17 @@ def catalogue_files(cat: Catalogue, cal: Calendar) -> dict[str, pl.DataFrame]:
     course_rows = (
         pl.concat([opened, closed], how="diagonal_relaxed")
         .filter(pl.col("_file") <= last)
-        .join(cat.courses, on="course_idx")
-        .join(sup.select("supplier_idx", "supplier_id"), on="supplier_idx")
+        .join(cat.courses, on="course_idx", maintain_order="left")
+        .join(sup.select("supplier_idx", "supplier_id"), on="supplier_idx", maintain_order="left")
         .with_columns(
             cents_to_text(pl.col("duration_hours")).alias("duration_hours"),
             cents_to_text(pl.col("price_cents")).alias("price_eur"),
         )
         .sort("_file", "course_id", "valid_from")
     )
-    sessions = cat.sessions.join(cat.courses.select("course_idx", "course_id"), on="course_idx")
+    sessions = cat.sessions.join(
+        cat.courses.select("course_idx", "course_id"), on="course_idx", maintain_order="left"
+    )
     planned = sessions.with_columns(
         _export_index(cal, pl.col("plan_date")).alias("_file"),
         pl.lit("scheduled").alias("status_row"),

@@ -83,7 +83,7 @@ def _names(n: int, gender: np.ndarray, pools: NamePools, rng: np.random.Generato
     male = (gender == "M") | ((gender != "F") & (rng.random(n) < 0.5))
     n_given = rng.choice([1, 2, 3], size=n, p=[0.45, 0.40, 0.15])
     given = []
-    for k in range(3):
+    for _ in range(3):
         pick_m = pools.male_first[rng.integers(0, len(pools.male_first), n)]
         pick_f = pools.female_first[rng.integers(0, len(pools.female_first), n)]
         given.append(np.where(male, pick_m, pick_f))
@@ -158,6 +158,19 @@ def _email_locals(static: pl.DataFrame) -> np.ndarray:
     )
 
 
+def _at_least(
+    chosen: np.ndarray, eligible: np.ndarray, k: int, rng: np.random.Generator
+) -> np.ndarray:
+    """`chosen`, topped up from `eligible` so at least k are chosen (small scales need examples)."""
+    chosen = chosen & eligible
+    short = k - int(chosen.sum())
+    pool = np.nonzero(eligible & ~chosen)[0]
+    if short > 0 and len(pool):
+        chosen = chosen.copy()
+        chosen[rng.choice(pool, size=min(short, len(pool)), replace=False)] = True
+    return chosen
+
+
 def simulate_people(
     spec: ScaleSpec, cal: Calendar, org: Organisation, pools: NamePools, rng: np.random.Generator
 ) -> People:
@@ -196,7 +209,10 @@ def simulate_people(
 
     # Rehires: same personnel number, new hire date, a few months after leaving.
     can_rehire = e1 <= months - 4
-    h2 = np.where(can_rehire & (rng.random(n) < REHIRE_SHARE), e1 + rng.integers(2, 13, n), NEVER)
+    rehired = _at_least(rng.random(n) < REHIRE_SHARE, can_rehire, 3, rng)
+    h2 = np.where(
+        rehired, e1 + rng.integers(2, 4, n) + rng.integers(0, 9, n) * (e1 < months - 12), NEVER
+    )
     h2 = np.where(h2 < months, h2, NEVER)
     hire2 = cal.month_start(np.minimum(h2, months))
 
@@ -208,7 +224,7 @@ def simulate_people(
     hi = np.minimum(e1, months - 1)
     p_transfer = 1 - (1 - TRANSFER_RATE_PER_YEAR) ** spec.years
     t_pick = lo + (rng.random(n) * np.maximum(hi - lo + 1, 1)).astype(np.int64)
-    t = np.where((hi >= lo) & (rng.random(n) < p_transfer), t_pick, NEVER)
+    t = np.where(_at_least(rng.random(n) < p_transfer, hi >= lo, 5, rng), t_pick, NEVER)
     last_dept = np.where(t < NEVER, d1, d0)
     d2 = np.where(rng.random(n) < 0.5, last_dept, rng.choice(n_dept, size=n, p=org.weights))
     cell0, cell1, cell2 = (org.random_cell(d, rng) for d in (d0, d1, d2))
@@ -225,7 +241,7 @@ def simulate_people(
     last_i = np.searchsorted(snaps, np.minimum(e1, months - 1), side="right") - 1
     room = last_i - first_i - 1
     miss_i = first_i + 1 + (rng.random(n) * np.maximum(room, 1)).astype(np.int64)
-    missing = (room >= 1) & (rng.random(n) < MISSING_SHARE)
+    missing = _at_least(rng.random(n) < MISSING_SHARE, room >= 1, 3, rng)
     miss = np.where(missing, snaps[np.clip(miss_i, 0, len(snaps) - 1)], -1)
 
     gender = rng.choice(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from leerdata.contract import ATTENDANCE, ENROLMENTS, EVALUATIONS, EXAM_RESULTS
+from leerdata.contract import ATTENDANCE, ENROLMENTS, EVALUATIONS
 from leerdata.generate.catalogue import MEAN_PARTICIPANTS, Catalogue
 from leerdata.generate.frames import stamps, text
 from leerdata.generate.hr import People
@@ -82,7 +82,9 @@ def build_enrolments(
     cat: Catalogue, people: People, cal: Calendar, rng: np.random.Generator
 ) -> pl.DataFrame:
     sessions = cat.sessions.join(
-        cat.courses.select("course_idx", "free_cancellation_days"), on="course_idx"
+        cat.courses.select("course_idx", "free_cancellation_days"),
+        on="course_idx",
+        maintain_order="left",
     ).sort("session_idx")
     cap = sessions["capacity"].to_numpy()
     size = np.clip(rng.poisson(MEAN_PARTICIPANTS, len(cap)), 1, cap + 4)
@@ -127,11 +129,10 @@ def build_enrolments(
     ahead = np.where(cancelled, rng.uniform(1, 40, n), rng.uniform(14, 90, n))
     ahead = np.minimum(ahead, room_days * 0.98)
     t_req = np.where(cancelled, t_can, start_m) - _minutes(ahead)
-    t_req = t_req.astype("datetime64[h]").astype("datetime64[m]") + rng.integers(0, 60, n).astype(
-        "timedelta64[m]"
-    )
-    t_req = np.maximum(t_req, plan_m)
+    # Requests are made during office hours, on the day `ahead` points at.
+    t_req = _at(t_req.astype("datetime64[D]"), 8, 17.5, rng)
     horizon = np.where(cancelled, t_can, start_m - np.timedelta64(60, "m"))
+    t_req = np.minimum(np.maximum(t_req, plan_m), horizon - np.timedelta64(120, "m"))
     span = (horizon - t_req).astype(np.int64)
     t_app = t_req + (span * rng.uniform(0.05, 0.45, n)).astype("timedelta64[m]")
     t_enr = t_app + ((horizon - t_app).astype(np.int64) * rng.uniform(0.05, 0.6, n)).astype(
@@ -232,7 +233,11 @@ def finalise_enrolments(
     """Add the AS_OF status and the LMS columns that do not change between exports."""
     events = _events(enr)
     final = events.sort("enrolment_idx", "ts").group_by("enrolment_idx", maintain_order=True).last()
-    enr = enr.join(final.rename({"ts": "updated_at", "status": "status"}), on="enrolment_idx")
+    enr = enr.join(
+        final.rename({"ts": "updated_at", "status": "status"}),
+        on="enrolment_idx",
+        maintain_order="left",
+    )
     n = enr.height
     person = enr["person_idx"].to_numpy()
     month = np.clip(
@@ -285,6 +290,7 @@ def enrolment_rows(enr: pl.DataFrame, cal: Calendar) -> pl.DataFrame:
             "order_reference",
         ),
         on="enrolment_idx",
+        maintain_order="left",
     )
     return rows.select(
         "enrolment_idx",
@@ -309,7 +315,7 @@ def attendance_rows(
     enr: pl.DataFrame, sessions: pl.DataFrame, cal: Calendar, rng: np.random.Generator
 ) -> pl.DataFrame:
     done = enr.filter(pl.col("status").is_in(["completed", "no_show"])).join(
-        sessions.select("session_idx", "end_date", "days"), on="session_idx"
+        sessions.select("session_idx", "end_date", "days"), on="session_idx", maintain_order="left"
     )
     days = done["days"].to_numpy()
     row = np.repeat(np.arange(done.height), days)
@@ -340,8 +346,12 @@ def exam_rows(
 ) -> pl.DataFrame:
     done = (
         enr.filter(pl.col("status") == "completed")
-        .join(cat.sessions.select("session_idx", "course_idx", "end_date"), on="session_idx")
-        .join(cat.courses.select("course_idx", "has_exam"), on="course_idx")
+        .join(
+            cat.sessions.select("session_idx", "course_idx", "end_date"),
+            on="session_idx",
+            maintain_order="left",
+        )
+        .join(cat.courses.select("course_idx", "has_exam"), on="course_idx", maintain_order="left")
         .filter(pl.col("has_exam"))
     )
     n = done.height
@@ -385,8 +395,13 @@ def evaluation_rows(
         .join(
             cat.sessions.select("session_idx", "session_id", "course_idx", "end_date"),
             on="session_idx",
+            maintain_order="left",
         )
-        .join(cat.courses.select("course_idx", "quality", "trainer_name"), on="course_idx")
+        .join(
+            cat.courses.select("course_idx", "quality", "trainer_name"),
+            on="course_idx",
+            maintain_order="left",
+        )
     )
     done = done.filter(pl.Series(rng.random(done.height) < 0.45))
     n = done.height
@@ -474,7 +489,7 @@ def build_lms(cat: Catalogue, people: People, cal: Calendar, rng: np.random.Gene
     enr = build_enrolments(cat, people, cal, rng)
     enr = finalise_enrolments(enr, cat, people, cal, rng)
     rows = enrolment_rows(enr, cal).join(
-        cat.sessions.select("session_idx", "session_id"), on="session_idx"
+        cat.sessions.select("session_idx", "session_id"), on="session_idx", maintain_order="left"
     )
     files = {
         "enrolments": rows.select([*ENROLMENTS.column_names, "_file"]).sort(

@@ -46,7 +46,7 @@ def session_billing(landing: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Per session: applicable price row, and whether it has a billable enrolment."""
     sessions = (
         landing["sessions"]
-        .join(landing["courses"], on="course_id", how="left")
+        .join(landing["courses"], on="course_id", how="left", maintain_order="left")
         .filter(
             pl.col("valid_from").is_null()
             | (
@@ -64,6 +64,7 @@ def session_billing(landing: dict[str, pl.DataFrame]) -> pl.DataFrame:
         ),
         on="session_id",
         how="left",
+        maintain_order="left",
     )
     lead = (pl.col("start_date") - pl.col("cancelled_at").dt.date()).dt.total_days()
     late = (
@@ -84,9 +85,9 @@ def session_billing(landing: dict[str, pl.DataFrame]) -> pl.DataFrame:
     has_billable = enrolments.group_by("session_id").agg(
         pl.col("is_billable").any().alias("has_billable")
     )
-    sessions = sessions.join(has_billable, on="session_id", how="left").with_columns(
-        pl.col("has_billable").fill_null(False)
-    )
+    sessions = sessions.join(
+        has_billable, on="session_id", how="left", maintain_order="left"
+    ).with_columns(pl.col("has_billable").fill_null(False))
     return sessions, enrolments
 
 
@@ -104,30 +105,45 @@ def expected_line_checks(
             pl.col("supplier_id").alias("invoice_supplier_id"),
         )
     )
-    invoices = invoices.join(suppliers, on="supplier_company_id", how="left")
+    invoices = invoices.join(suppliers, on="supplier_company_id", how="left", maintain_order="left")
     session_cols = [
-        "session_id", "start_date", pl.col("status").alias("session_status"), pl.col("supplier_id").alias("course_supplier_id"),
-        "pricing_model", pl.col("price_cents").alias("catalogue_price_cents"), "vat_rate",
-        "late_cancellation_fee_pct", "has_billable",
-    ]  # fmt: skip
+        "session_id",
+        "start_date",
+        pl.col("status").alias("session_status"),
+        pl.col("supplier_id").alias("course_supplier_id"),
+        "pricing_model",
+        pl.col("price_cents").alias("catalogue_price_cents"),
+        "vat_rate",
+        "late_cancellation_fee_pct",
+        "has_billable",
+    ]
     by_enrolment = enrolments.select(
-        pl.col("enrolment_id").alias("order_line_ref"), pl.col("session_id").alias("enr_session_id"),
-        pl.col("status").alias("enrolment_status"), "is_late_cancel", "is_free_cancel", "is_billable",
-    )  # fmt: skip
+        pl.col("enrolment_id").alias("order_line_ref"),
+        pl.col("session_id").alias("enr_session_id"),
+        pl.col("status").alias("enrolment_status"),
+        "is_late_cancel",
+        "is_free_cancel",
+        "is_billable",
+    )
     checked = (
         lines.with_row_index("_row")
         .join(
             invoices.select("invoice_id", "issue_date", "invoice_supplier_id"),
             on="invoice_id",
             how="left",
+            maintain_order="left",
         )
-        .join(by_enrolment, on="order_line_ref", how="left")
+        .join(by_enrolment, on="order_line_ref", how="left", maintain_order="left")
         .with_columns(
             pl.col("enrolment_status").is_not_null().alias("is_enrolment_ref"),
             pl.coalesce("enr_session_id", "order_line_ref").alias("session_ref"),
         )
         .join(
-            sessions.select(session_cols), left_on="session_ref", right_on="session_id", how="left"
+            sessions.select(session_cols),
+            left_on="session_ref",
+            right_on="session_id",
+            how="left",
+            maintain_order="left",
         )
         .sort("_row")
     )
@@ -208,7 +224,7 @@ def expected_line_checks(
         pl.col("amount_cents").alias("invoiced_cents"),
     )
     sums = lines.group_by("invoice_id").agg(pl.col("amount_cents").sum().alias("line_sum"))
-    invoice_truth = invoices.join(sums, on="invoice_id", how="left").select(
+    invoice_truth = invoices.join(sums, on="invoice_id", how="left", maintain_order="left").select(
         "invoice_id",
         pl.col("invoice_supplier_id").alias("supplier_id"),
         pl.when(pl.col("header_total_cents") != pl.col("line_sum").fill_null(0))

@@ -47,8 +47,12 @@ def line_xml(lines: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("vat_percent").is_not_null())
         .then(
             pl.format(
-                "      <cac:ClassifiedTaxCategory>\n        <cbc:ID>{}</cbc:ID>\n        <cbc:Percent>{}</cbc:Percent>\n"
-                "        <cac:TaxScheme>\n          <cbc:ID>VAT</cbc:ID>\n        </cac:TaxScheme>\n"
+                "      <cac:ClassifiedTaxCategory>\n"
+                "        <cbc:ID>{}</cbc:ID>\n"
+                "        <cbc:Percent>{}</cbc:Percent>\n"
+                "        <cac:TaxScheme>\n"
+                "          <cbc:ID>VAT</cbc:ID>\n"
+                "        </cac:TaxScheme>\n"
                 "      </cac:ClassifiedTaxCategory>\n",
                 pl.when(pl.col("vat_percent") == 0).then(pl.lit("Z")).otherwise(pl.lit("S")),
                 pl.col("vat_percent").cast(pl.String),
@@ -60,7 +64,9 @@ def line_xml(lines: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("order_line_ref").is_not_null())
         .then(
             pl.format(
-                "    <cac:OrderLineReference>\n      <cbc:LineID>{}</cbc:LineID>\n    </cac:OrderLineReference>\n",
+                "    <cac:OrderLineReference>\n"
+                "      <cbc:LineID>{}</cbc:LineID>\n"
+                "    </cac:OrderLineReference>\n",
                 escape(pl.col("order_line_ref")),
             )
         )
@@ -82,13 +88,17 @@ def line_xml(lines: pl.DataFrame) -> pl.DataFrame:
                 "    <cac:Item>\n      <cbc:Name>{}</cbc:Name>\n", escape(pl.col("item_name"))
             ),
             pl.format(
-                "      <cac:SellersItemIdentification>\n        <cbc:ID>{}</cbc:ID>\n      </cac:SellersItemIdentification>\n",
+                "      <cac:SellersItemIdentification>\n"
+                "        <cbc:ID>{}</cbc:ID>\n"
+                "      </cac:SellersItemIdentification>\n",
                 pl.col("course_id"),
             ),
             tax,
             pl.lit("    </cac:Item>\n"),
             pl.format(
-                '    <cac:Price>\n      <cbc:PriceAmount currencyID="EUR">{}</cbc:PriceAmount>\n    </cac:Price>\n',
+                "    <cac:Price>\n"
+                '      <cbc:PriceAmount currencyID="EUR">{}</cbc:PriceAmount>\n'
+                "    </cac:Price>\n",
                 cents_to_text(pl.col("price_cents")),
             ),
             pl.lit("  </cac:InvoiceLine>\n"),
@@ -121,7 +131,8 @@ def tax_subtotals(lines: pl.DataFrame) -> pl.DataFrame:
 def _party_address(supplier_idx: int) -> tuple[str, str, str]:
     rng = np.random.default_rng(supplier_idx)
     street = f"{STREETS[int(rng.integers(0, len(STREETS)))]} {int(rng.integers(1, 200))}"
-    postal = f"{int(rng.integers(1000, 9999))} {chr(65 + int(rng.integers(0, 26)))}{chr(65 + int(rng.integers(0, 26)))}"
+    letters = "".join(chr(65 + int(x)) for x in rng.integers(0, 26, 2))
+    postal = f"{int(rng.integers(1000, 9999))} {letters}"
     return street, COMMON_CITIES[int(rng.integers(0, len(COMMON_CITIES)))], postal
 
 
