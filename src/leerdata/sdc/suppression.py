@@ -119,6 +119,39 @@ def _lonely_pass(
                 changed = True
 
 
+def _nearest_complement(
+    cell: int,
+    persons: Sequence[int | None],
+    suppressed: set[int],
+    relations: Sequence[Relation],
+    touching: list[list[int]],
+) -> int | None:
+    """The cheapest published cell in the relations nearest to `cell`.
+
+    First the relations around the cell; when those are fully suppressed, the cell is
+    pinned down through a chain of suppressed cells (a course that is its supplier's
+    only course, a quarter that is its year's only quarter), so we walk outwards through
+    suppressed cells, relation by relation, to the first ring that still has a
+    published cell.
+    """
+    seen_cells = {cell}
+    seen_relations: set[int] = set()
+    ring = list(touching[cell])
+    while ring:
+        fresh = [i for i in ring if i not in seen_relations]
+        seen_relations.update(fresh)
+        complement = _complement_for(cell, persons, suppressed, [relations[i] for i in fresh])
+        if complement is not None:
+            return complement
+        ring = []
+        for index in fresh:
+            for member in relations[index].members:
+                if member not in seen_cells:
+                    seen_cells.add(member)
+                    ring.extend(touching[member])
+    return None
+
+
 def suppress(
     persons: Sequence[int | None],
     relations: Sequence[Relation],
@@ -143,14 +176,15 @@ def suppress(
         for interval in exposed:
             if widened.intersection(touching[interval.cell]):
                 continue
-            around = [relations[i] for i in touching[interval.cell]]
-            complement = _complement_for(interval.cell, persons, set(reasons), around)
+            complement = _nearest_complement(
+                interval.cell, persons, set(reasons), relations, touching
+            )
             if complement is None:
                 continue
             reasons[complement] = SECONDARY
             widened.update(touching[complement])
         if not widened:
-            # Every relation around an exposed cell is fully suppressed and still tight:
-            # only an inconsistent table can do that.
+            # Every relation reachable from an exposed cell is fully suppressed and still
+            # tight: only an inconsistent table can do that.
             raise RuntimeError(f"cannot protect cell {exposed[0].cell}: nothing left to suppress")
     raise RuntimeError("suppression did not converge")
