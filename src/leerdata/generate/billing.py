@@ -437,7 +437,7 @@ class FaultInjector:
             (pl.col("issue_date") - pl.duration(days=1)).alias("key"),
         ).sort("key")
         found = chosen.sort("key").join_asof(
-            targets, on="key", by="supplier_idx", strategy="forward"
+            targets, on="key", by="supplier_idx", strategy="forward", check_sortedness=False
         )
         found = found.filter(pl.col("invoice_idx").is_not_null()).sort("ref").head(self.per_code)
         if found.height == 0:
@@ -507,11 +507,15 @@ class FaultInjector:
         base_of = dict(
             zip(faulted.tolist(), single["intended"].list.first().to_list(), strict=True)
         )
-        for row in picks.tolist():
+        extras = []
+        for row in picks.tolist():  # a few thousand at most: one choice each
             base = base_of[row]
             options = [c for c in COMBINABLE[base] if c != base]
-            extra = options[int(self.rng.integers(0, len(options)))]
-            self._mark(np.array([row]), extra)
+            extras.append(options[int(self.rng.integers(0, len(options)))])
+        extra = np.array(extras, dtype=object)
+        for code in MODIFIERS:
+            if (extra == code).any():
+                self._mark(picks[extra == code], code)
 
     def total_mismatch(self) -> None:
         n = max(1, round(0.01 * self.invoices.height))

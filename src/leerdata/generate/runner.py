@@ -137,7 +137,8 @@ def run_generate(
 
         files = {**cat.files, **lms.files}
         exports = cal.export_dates
-        task = progress.add_task("catalogue/ + lms/", total=len(CSV_OUTPUTS) * cal.months)
+        n_files = sum(files[source.name]["_file"].n_unique() for _, source in CSV_OUTPUTS)
+        task = progress.add_task("catalogue/ + lms/", total=n_files)
         for folder, source in CSV_OUTPUTS:
             for k, part in split_by_file(files[source.name]):
                 path = landing / folder / export_file_name(source, exports[k])

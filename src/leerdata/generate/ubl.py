@@ -142,6 +142,17 @@ def _money(cents: int) -> str:
 
 
 def render_invoices(
+    invoices: pl.DataFrame, lines: pl.DataFrame, suppliers: pl.DataFrame, chunk: int = 500
+) -> Iterator[tuple[str, str]]:
+    """(file name, XML text) per invoice, a chunk of invoices at a time to bound memory."""
+    ordered = invoices.sort("invoice_idx")
+    for offset in range(0, ordered.height, chunk):
+        part = ordered.slice(offset, chunk)
+        wanted = lines.filter(pl.col("invoice_idx").is_in(part["invoice_idx"].implode()))
+        yield from _render_chunk(part, wanted, suppliers)
+
+
+def _render_chunk(
     invoices: pl.DataFrame, lines: pl.DataFrame, suppliers: pl.DataFrame
 ) -> Iterator[tuple[str, str]]:
     """(file name, XML text) per invoice."""
