@@ -48,7 +48,7 @@ from leerdata.ingest.store import (
     open_restricted,
 )
 from leerdata.ingest.ubl import ParsedInvoice, parse_invoice, parse_invoice_file
-from leerdata.ingest.ubl_loader import load_invoice
+from leerdata.ingest.ubl_loader import InvoiceRows, load_invoice
 
 # Below this many new invoices, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 400
@@ -175,6 +175,7 @@ class _Ingestor:
         results: list[FileResult | None] = []
         pending: list[tuple[int, FileContext, str, int, LoadOutcome, float]] = []
         con = self.con
+        rows = InvoiceRows()
         con.execute("begin transaction")
         try:
             for file in files:
@@ -189,9 +190,11 @@ class _Ingestor:
                 new_hashes.add(sha)
                 ctx = self._context(file)
                 parsed = pre_parsed.pop(file.path, None) or parse_invoice(raw)
-                outcome = load_invoice(con, ctx, parsed)
-                pending.append((len(results), ctx, sha, len(raw), outcome, started))
+                outcome = load_invoice(con, ctx, parsed, rows)
+                elapsed = time.perf_counter() - started  # this file's own share of the group
+                pending.append((len(results), ctx, sha, len(raw), outcome, elapsed))
                 results.append(None)
+            rows.flush(con)
             entries = self._checked_group_entries(pending)
             if entries:
                 insert_manifests(con, entries)
@@ -226,7 +229,7 @@ class _Ingestor:
             ).fetchall()
         )
         entries = []
-        for _, ctx, sha, size, outcome, started in pending:
+        for _, ctx, sha, size, outcome, elapsed in pending:
             n_loaded, n_quarantined = loaded.get(ctx.batch_id, 0), quarantined.get(ctx.batch_id, 0)
             if outcome.rows_read != n_loaded + n_quarantined:
                 raise ConservationError(ctx.file_name)
@@ -241,7 +244,7 @@ class _Ingestor:
                     n_loaded,
                     n_quarantined,
                     _status(outcome, n_loaded, n_quarantined),
-                    time.perf_counter() - started,
+                    elapsed,
                     outcome.notes,
                 )
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import polars as pl
 
 from leerdata.contract import (
     INVOICE_COLUMNS,
@@ -15,45 +16,82 @@ from leerdata.ingest.store import FileContext, QuarantineRow, insert_quarantine
 from leerdata.ingest.ubl import ParsedInvoice, Problem
 
 HEADER_LINE_NUMBER = 0  # the invoice row's _line_number: it is the document, not a line
-_LINEAGE = ("_batch_id", "_file_name", "_file_date", "_line_number")
+_LINEAGE = (
+    ("_batch_id", "BIGINT"),
+    ("_file_name", "VARCHAR"),
+    ("_file_date", "DATE"),
+    ("_line_number", "BIGINT"),
+)
+
+
+class InvoiceRows:
+    """Rows of valid invoices, written with one insert per table (a group shares one)."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, list[list[object]]] = {
+            RAW_INVOICES_TABLE: [],
+            RAW_INVOICE_LINES_TABLE: [],
+        }
+
+    def add(self, ctx: FileContext, parsed: ParsedInvoice) -> None:
+        lineage = [ctx.batch_id, ctx.file_name, ctx.file_date]
+        header = [parsed.header.get(name) for name, _ in INVOICE_COLUMNS[:-1]]
+        self.tables[RAW_INVOICES_TABLE].append(
+            [*header, str(parsed.line_count), *lineage, HEADER_LINE_NUMBER]
+        )
+        invoice_id = parsed.header["invoice_id"]
+        for index, line in enumerate(parsed.lines, start=1):
+            values = [line.get(name) for name, _ in INVOICE_LINE_COLUMNS[1:]]
+            self.tables[RAW_INVOICE_LINES_TABLE].append([invoice_id, *values, *lineage, index])
+
+    def flush(self, con: duckdb.DuckDBPyConnection) -> None:
+        columns = {
+            RAW_INVOICES_TABLE: INVOICE_COLUMNS,
+            RAW_INVOICE_LINES_TABLE: INVOICE_LINE_COLUMNS,
+        }
+        for table, rows in self.tables.items():
+            if rows:
+                _insert(con, table, columns[table] + _LINEAGE, rows)
+            rows.clear()
 
 
 def load_invoice(
-    con: duckdb.DuckDBPyConnection, ctx: FileContext, parsed: ParsedInvoice
+    con: duckdb.DuckDBPyConnection,
+    ctx: FileContext,
+    parsed: ParsedInvoice,
+    rows: InvoiceRows | None = None,
 ) -> LoadOutcome:
+    """A valid invoice goes to `rows` (written now when none is given); else to quarantine."""
     if not parsed.is_valid:
         insert_quarantine(con, ctx, quarantine_rows(parsed))
         return LoadOutcome(
             parsed.line_count, parsed.encoding, None, None, parsed.problems[0].reason
         )
-
-    lineage = [ctx.batch_id, ctx.file_name, ctx.file_date]
-    header_columns = [name for name, _ in INVOICE_COLUMNS]
-    header_values = [parsed.header.get(name) for name in header_columns[:-1]]
-    header_values.append(str(parsed.line_count))
-    _insert(
-        con, RAW_INVOICES_TABLE, header_columns, [[*header_values, *lineage, HEADER_LINE_NUMBER]]
-    )
-
-    line_columns = [name for name, _ in INVOICE_LINE_COLUMNS]
-    invoice_id = parsed.header["invoice_id"]
-    rows = [
-        [invoice_id, *(line.get(name) for name in line_columns[1:]), *lineage, index]
-        for index, line in enumerate(parsed.lines, start=1)
-    ]
-    _insert(con, RAW_INVOICE_LINES_TABLE, line_columns, rows)
+    buffer = rows if rows is not None else InvoiceRows()
+    buffer.add(ctx, parsed)
+    if rows is None:
+        buffer.flush(con)
     return LoadOutcome(parsed.line_count, parsed.encoding)
 
 
 def _insert(
-    con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[list[object]]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: tuple[tuple[str, str], ...],
+    rows: list[list[object]],
 ) -> None:
-    """One multi-row insert; DuckDB casts the checked strings to the column types."""
-    names = ", ".join(f'"{c}"' for c in [*columns, *_LINEAGE])
-    row_placeholder = "(" + ", ".join("?" for _ in range(len(columns) + len(_LINEAGE))) + ")"
-    values = ", ".join(row_placeholder for _ in rows)
-    params = [value for row in rows for value in row]
-    con.execute(f"insert into {table} ({names}) values {values}", params)
+    """One insert from a frame; the values were checked, so every cast succeeds."""
+    # Contract values travel as the checked strings; the lineage values are typed already.
+    lineage_types = {"_batch_id": pl.Int64(), "_file_date": pl.Date(), "_line_number": pl.Int64()}
+    schema = {f"c{i}": lineage_types.get(name, pl.String()) for i, (name, _) in enumerate(columns)}
+    frame = pl.DataFrame(rows, schema=schema, orient="row")
+    names = ", ".join(f'"{name}"' for name, _ in columns)
+    casts = ", ".join(f"cast(c{i} as {sql_type})" for i, (_, sql_type) in enumerate(columns))
+    con.register("_ingest_invoice_rows", frame)
+    try:
+        con.execute(f"insert into {table} ({names}) select {casts} from _ingest_invoice_rows")
+    finally:
+        con.unregister("_ingest_invoice_rows")
 
 
 def quarantine_rows(parsed: ParsedInvoice) -> list[QuarantineRow]:
