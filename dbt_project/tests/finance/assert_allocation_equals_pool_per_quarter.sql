@@ -32,19 +32,19 @@ pool_parts as (
 
     select
         quarter,
-        approved_amount_eur as amount_eur,
+        approved_amount_eur as amount_eur
     from invoice_lines_checked
     where not is_unknown_reference and not is_internal_course
     union all
     select
         quarter,
-        expected_amount_eur as amount_eur,
+        expected_amount_eur as amount_eur
     from enrolments_billed
     where is_internal_course and pricing_model = 'per_participant' and is_billable
     union all
     select
         quarter,
-        expected_session_amount_eur as amount_eur,
+        expected_session_amount_eur as amount_eur
     from sessions_billed
     where is_internal_course and pricing_model = 'per_session' and has_billable_enrolment
 
@@ -54,7 +54,7 @@ pool_per_quarter as (
 
     select
         quarter,
-        sum(amount_eur) as pool_eur,
+        sum(amount_eur) as pool_eur
     from pool_parts
     group by quarter
 
@@ -64,7 +64,7 @@ allocated_per_quarter as (
 
     select
         quarter,
-        sum(amount_eur) as allocated_eur,
+        sum(amount_eur) as allocated_eur
     from cost_allocation
     group by quarter
 
@@ -73,9 +73,9 @@ allocated_per_quarter as (
 final as (
 
     select
-        coalesce(pool_per_quarter.quarter, allocated_per_quarter.quarter) as quarter,
+        coalesce(pool_per_quarter.quarter, allocated_per_quarter.quarter) as quarter,  -- noqa: RF04
         coalesce(pool_per_quarter.pool_eur, 0) as pool_eur,
-        coalesce(allocated_per_quarter.allocated_eur, 0) as allocated_eur,
+        coalesce(allocated_per_quarter.allocated_eur, 0) as allocated_eur
     from pool_per_quarter
     full outer join allocated_per_quarter
         on pool_per_quarter.quarter = allocated_per_quarter.quarter

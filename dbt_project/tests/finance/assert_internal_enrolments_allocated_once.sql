@@ -26,7 +26,7 @@ internal_enrolments as (
 
     select
         enrolment_key,
-        expected_amount_eur,
+        expected_amount_eur
     from enrolments_billed
     where is_internal_course and pricing_model = 'per_participant' and is_billable
 
@@ -37,7 +37,7 @@ internal_enrolment_allocations as (
     select
         enrolment_key,
         count(*) as allocation_count,
-        sum(amount_eur) as allocated_eur,
+        sum(amount_eur) as allocated_eur
     from cost_allocation
     where cost_type = 'internal' and enrolment_key is not null
     group by enrolment_key
@@ -48,13 +48,15 @@ enrolment_failures as (
 
     select
         coalesce(internal_enrolments.enrolment_key, internal_enrolment_allocations.enrolment_key) as item,
-        'internal enrolment not allocated exactly once for its amount' as failure,
+        'internal enrolment not allocated exactly once for its amount' as failure
     from internal_enrolments
     full outer join internal_enrolment_allocations
         on internal_enrolments.enrolment_key = internal_enrolment_allocations.enrolment_key
     where
-        internal_enrolment_allocations.allocation_count is distinct from 1
-        or internal_enrolments.expected_amount_eur is distinct from internal_enrolment_allocations.allocated_eur
+        coalesce(internal_enrolment_allocations.allocation_count <> 1, true)
+        or coalesce(
+            internal_enrolments.expected_amount_eur <> internal_enrolment_allocations.allocated_eur, true
+        )
 
 ),
 
@@ -62,7 +64,7 @@ internal_sessions as (
 
     select
         session_id,
-        expected_session_amount_eur,
+        expected_session_amount_eur
     from sessions_billed
     where is_internal_course and pricing_model = 'per_session' and has_billable_enrolment
 
@@ -72,7 +74,7 @@ internal_session_allocations as (
 
     select
         session_id,
-        sum(amount_eur) as allocated_eur,
+        sum(amount_eur) as allocated_eur
     from cost_allocation
     where cost_type = 'internal' and enrolment_key is null
     group by session_id
@@ -83,11 +85,14 @@ session_failures as (
 
     select
         coalesce(internal_sessions.session_id, internal_session_allocations.session_id) as item,
-        'internal session not allocated for exactly its amount' as failure,
+        'internal session not allocated for exactly its amount' as failure
     from internal_sessions
     full outer join internal_session_allocations
         on internal_sessions.session_id = internal_session_allocations.session_id
-    where internal_sessions.expected_session_amount_eur is distinct from internal_session_allocations.allocated_eur
+    where
+        coalesce(
+            internal_sessions.expected_session_amount_eur <> internal_session_allocations.allocated_eur, true
+        )
 
 ),
 

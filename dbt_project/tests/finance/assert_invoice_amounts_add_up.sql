@@ -20,7 +20,7 @@ invoices_not_adding_up as (
 
     select
         invoice_id,
-        'invoice parts do not add up' as failure,
+        'invoice parts do not add up' as failure
     from invoice_checks
     where
         approved_total_eur + disputed_total_eur + on_hold_total_eur + tolerated_excess_total_eur
@@ -32,7 +32,7 @@ lines_not_adding_up as (
 
     select
         invoice_id || '|' || line_id as invoice_id,
-        'line parts do not add up or tolerance out of range' as failure,
+        'line parts do not add up or tolerance out of range' as failure
     from invoice_line_checks
     where
         approved_amount_eur + disputed_amount_eur + on_hold_amount_eur + tolerated_excess_eur

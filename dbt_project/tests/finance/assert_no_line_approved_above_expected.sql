@@ -17,7 +17,7 @@ final as (
         verdict,
         reason_codes,
         expected_amount_eur,
-        approved_amount_eur,
+        approved_amount_eur
     from invoice_line_checks
     where
         approved_amount_eur > expected_amount_eur

@@ -26,7 +26,7 @@ allocated as (
 
     select
         quarter,
-        sum(amount_eur) as amount_eur,
+        sum(amount_eur) as amount_eur
     from cost_allocation
     group by quarter
 
@@ -36,7 +36,7 @@ matrix as (
 
     select
         quarter,
-        sum(amount_eur) as amount_eur,
+        sum(amount_eur) as amount_eur
     from settlement_matrix
     group by quarter
 
@@ -45,12 +45,12 @@ matrix as (
 matrix_failures as (
 
     select
-        coalesce(allocated.quarter, matrix.quarter) as quarter,
-        'matrix total differs from allocation' as failure,
+        coalesce(allocated.quarter, matrix.quarter) as quarter,  -- noqa: RF04
+        'matrix total differs from allocation' as failure
     from allocated
     full outer join matrix
         on allocated.quarter = matrix.quarter
-    where allocated.amount_eur is distinct from matrix.amount_eur
+    where coalesce(allocated.amount_eur <> matrix.amount_eur, true)
 
 ),
 
@@ -58,7 +58,7 @@ statement_failures as (
 
     select
         quarter,
-        'statements do not net to zero' as failure,
+        'statements do not net to zero' as failure
     from department_statements
     group by quarter
     having sum(net_eur) <> 0 or sum(payable_eur) <> sum(receivable_eur)

@@ -39,7 +39,7 @@ external_line_items as (
         end as cost_type,
         case when pricing_model = 'per_participant' then enrolment_key end as enrolment_key,
         case when pricing_model = 'per_participant' then payer_department_code end as debtor_department_code,
-        approved_amount_eur as amount_eur,
+        approved_amount_eur as amount_eur
     from invoice_lines_checked
     {# Only lines that pay something (or are approved at zero, e.g. a 0 % late fee); a
        line on an internal course is not part of the external pool. #}
@@ -62,7 +62,7 @@ internal_enrolment_items as (
         'internal' as cost_type,
         enrolment_key,
         payer_department_code as debtor_department_code,
-        expected_amount_eur as amount_eur,
+        expected_amount_eur as amount_eur
     from enrolments_billed
     where is_internal_course and pricing_model = 'per_participant' and is_billable
 
@@ -80,7 +80,7 @@ internal_session_items as (
         'internal' as cost_type,
         cast(null as varchar) as enrolment_key,
         cast(null as varchar) as debtor_department_code,
-        expected_session_amount_eur as amount_eur,
+        expected_session_amount_eur as amount_eur
     from sessions_billed
     where is_internal_course and pricing_model = 'per_session' and has_billable_enrolment
 

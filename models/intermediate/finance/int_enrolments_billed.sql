@@ -22,6 +22,13 @@ employees_historised as (
 
 ),
 
+retained_enrolment_attributes as (
+
+    {# What retention froze before it unlinked an enrolment from its person. #}
+    select * from {{ ref('int_enrolment_attributes_retained') }}
+
+),
+
 enrolments_on_sessions as (
 
     select
@@ -43,7 +50,7 @@ enrolments_on_sessions as (
         sessions_priced.pricing_model,
         sessions_priced.price_eur,
         sessions_priced.free_cancellation_days,
-        sessions_priced.late_cancellation_fee_eur,
+        sessions_priced.late_cancellation_fee_eur
     from enrolments
     left join sessions_priced
         on enrolments.session_id = sessions_priced.session_id
@@ -64,7 +71,7 @@ cancellation_window as (
         ) as is_cancelled_in_time,
         enrolment_status = 'cancelled'
         and cancelled_date is not null
-        and datediff('day', cancelled_date, start_date) < free_cancellation_days as is_late_cancellation,
+        and datediff('day', cancelled_date, start_date) < free_cancellation_days as is_late_cancellation
     from enrolments_on_sessions
 
 ),
@@ -79,7 +86,7 @@ billing as (
             when enrolment_status = 'completed' then 'participation'
             when enrolment_status = 'no_show' then 'no_show'
             when is_late_cancellation then 'late_cancellation'
-        end as billable_kind,
+        end as billable_kind
     from cancellation_window
 
 ),
@@ -95,22 +102,31 @@ payer_resolved as (
             when billing.billable_kind = 'late_cancellation' then billing.late_cancellation_fee_eur
             else billing.price_eur
         end as expected_amount_eur,
-        employees_historised.department_code as hr_department_code,
+        coalesce(
+            retained_enrolment_attributes.department_code,
+            employees_historised.department_code
+        ) as hr_department_code,
         {# Payer: the enrolment's own code, else the department on the session start date
            from the HR history, else (interpretation #21) the course owner. #}
         coalesce(
             billing.enrolment_payer_department_code,
+            retained_enrolment_attributes.department_code,
             employees_historised.department_code,
             billing.owner_department_code
         ) as payer_department_code,
         case
             when billing.enrolment_payer_department_code is not null then 'enrolment'
-            when employees_historised.department_code is not null then 'hr_history'
+            when coalesce(
+                retained_enrolment_attributes.department_code,
+                employees_historised.department_code
+            ) is not null then 'hr_history'
             when billing.owner_department_code is not null then 'course_owner'
-        end as payer_source,
+        end as payer_source
     from billing
     left join employees_historised
         on {{ hr_state_on('employees_historised', 'billing.person_key', 'billing.start_date') }}
+    left join retained_enrolment_attributes
+        on billing.enrolment_id = retained_enrolment_attributes.enrolment_id
 
 ),
 
@@ -136,7 +152,7 @@ final as (
         pricing_model,
         owner_department_code,
         payer_department_code,
-        payer_source,
+        payer_source
     from payer_resolved
 
 )

@@ -23,7 +23,7 @@ duplicates_ranked as (
                 partition by order_line_ref
                 order by issue_date, invoice_id, line_id
             )
-        end as reference_occurrence,
+        end as reference_occurrence
     from invoice_lines_resolved
 
 ),
@@ -45,10 +45,13 @@ line_facts as (
             when pricing_model = 'per_participant' then coalesce(expected_enrolment_amount_eur, 0)
             else coalesce(expected_session_amount_eur, 0)
         end as line_expected_amount_eur,
-        {# interpretation #14: amount = round_half_up(quantity x price, 2) #}
-        invoiced_amount_eur
-        is distinct from cast(round(invoiced_quantity * price_amount_eur, 2) as decimal(18, 2))
-            as has_arithmetic_error,
+        {# interpretation #14: amount = round_half_up(quantity x price, 2); a missing
+           price cannot make the amount right. #}
+        coalesce(
+            invoiced_amount_eur
+            <> cast(round(invoiced_quantity * price_amount_eur, 2) as decimal(18, 2)),
+            true
+        ) as has_arithmetic_error
     from duplicates_ranked
 
 ),
@@ -88,9 +91,10 @@ reason_flags as (
             as is_price_mismatch,
         invoiced_quantity <> 1 as is_quantity_mismatch,
         is_resolved and is_cancelled_by_supplier as is_session_cancelled,
-        is_resolved and invoice_supplier_id is distinct from course_supplier_id as is_supplier_mismatch,
+        {# An unknown seller (no supplier for its KvK number) is a mismatch too. #}
+        is_resolved and coalesce(invoice_supplier_id <> course_supplier_id, true) as is_supplier_mismatch,
         {# interpretation #15: a missing percent is a mismatch. #}
-        is_resolved and vat_percent is distinct from vat_rate as is_vat_mismatch,
+        is_resolved and coalesce(vat_percent <> vat_rate, true) as is_vat_mismatch
     from line_facts
 
 ),
@@ -114,7 +118,7 @@ reason_codes_listed as (
             case when is_supplier_mismatch then 'SUPPLIER_MISMATCH' end,
             case when is_unknown_reference then 'UNKNOWN_REFERENCE' end,
             case when is_vat_mismatch then 'VAT_MISMATCH' end
-        ) as reason_codes,
+        ) as reason_codes
     from reason_flags
 
 ),
@@ -134,7 +138,7 @@ verdicts as (
             when reason_codes in ('', 'PRICE_MISMATCH')
                 then least(invoiced_amount_eur, line_expected_amount_eur)
             else cast(0 as decimal(18, 2))
-        end as approved_amount_eur,
+        end as approved_amount_eur
     from reason_codes_listed
 
 ),
@@ -185,7 +189,7 @@ final as (
             as decimal(18, 2)
         ) as tolerated_excess_eur,
         verdict,
-        reason_codes,
+        reason_codes
     from verdicts
 
 )

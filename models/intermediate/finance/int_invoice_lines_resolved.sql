@@ -41,7 +41,7 @@ supplier_per_kvk_number as (
        seller's CompanyID; a shared number (a catalogue error) resolves to the lowest id. #}
     select
         kvk_number,
-        supplier_id,
+        supplier_id
     from suppliers
     where kvk_number is not null
     qualify row_number() over (partition by kvk_number order by supplier_id) = 1
@@ -60,7 +60,7 @@ lines_with_header as (
         invoice_lines.invoiced_quantity,
         invoice_lines.line_extension_amount_eur as invoiced_amount_eur,
         invoice_lines.price_amount_eur,
-        invoice_lines.vat_percent,
+        invoice_lines.vat_percent
     from invoice_lines
     inner join invoices
         on invoice_lines.invoice_id = invoices.invoice_id
@@ -99,14 +99,16 @@ references_resolved as (
         enrolments_billed.is_billable as is_billable_enrolment,
         enrolments_billed.billable_kind,
         enrolments_billed.expected_amount_eur as expected_enrolment_amount_eur,
-        enrolments_billed.payer_department_code,
+        enrolments_billed.payer_department_code
     from lines_with_header
     left join enrolments_billed
         on lines_with_header.order_line_ref = enrolments_billed.enrolment_id
     {# The session of the enrolment when the reference is an enrolment, else the
        reference itself read as a session id: one join covers both readings. #}
     left join sessions_billed
-        on coalesce(enrolments_billed.session_id, lines_with_header.order_line_ref) = sessions_billed.session_id
+        on
+            coalesce(enrolments_billed.session_id, lines_with_header.order_line_ref)
+            = sessions_billed.session_id
 
 ),
 
@@ -123,7 +125,7 @@ final as (
             when reference_kind = 'enrolment' then pricing_model <> 'per_participant'
             when reference_kind = 'session' then pricing_model <> 'per_session'
             else true
-        end as is_unknown_reference,
+        end as is_unknown_reference
     from references_resolved
 
 )

@@ -38,7 +38,7 @@ item_weights as (
         {# Split the magnitude and put the sign back, so a negative amount splits like a
            positive one (integer division truncates towards zero). #}
         cast(abs(session_items.amount_eur) * 100 as hugeint) as item_cents,
-        case when session_items.amount_eur < 0 then -1 else 1 end as amount_sign,
+        case when session_items.amount_eur < 0 then -1 else 1 end as amount_sign
     from session_items
     left join session_payers_counted
         on session_items.session_id = session_payers_counted.session_id
@@ -51,7 +51,7 @@ floors as (
         *,
         sum(weight) over (partition by pool_item_id) as total_weight,
         (item_cents * weight) // sum(weight) over (partition by pool_item_id) as floor_cents,
-        (item_cents * weight) % sum(weight) over (partition by pool_item_id) as remainder_numerator,
+        (item_cents * weight) % sum(weight) over (partition by pool_item_id) as remainder_numerator
     from item_weights
 
 ),
@@ -66,7 +66,7 @@ remainders_ranked as (
         row_number() over (
             partition by pool_item_id
             order by remainder_numerator desc, debtor_department_code asc
-        ) as remainder_rank,
+        ) as remainder_rank
     from floors
 
 ),
@@ -82,7 +82,7 @@ final as (
                 amount_sign * (floor_cents + case when remainder_rank <= cents_left_over then 1 else 0 end)
                 as decimal(18, 0)
             ) * 0.01 as decimal(18, 2)
-        ) as amount_eur,
+        ) as amount_eur
     from remainders_ranked
 
 )

@@ -14,7 +14,7 @@ final as (
     select
         session_id,
         payer_department_code,
-        count(*) as billable_enrolment_count,
+        count(*) as billable_enrolment_count
     from enrolments_billed
     where is_billable
     group by session_id, payer_department_code

@@ -22,7 +22,7 @@ enrolment_counts as (
         session_id,
         count(*) as enrolment_count,
         count(*) filter (where is_billable) as billable_enrolment_count,
-        count(*) filter (where enrolment_status = 'enrolled') as awaiting_outcome_count,
+        count(*) filter (where enrolment_status = 'enrolled') as awaiting_outcome_count
     from enrolments_billed
     group by session_id
 
@@ -31,7 +31,25 @@ enrolment_counts as (
 final as (
 
     select
-        sessions_priced.*,
+        sessions_priced.session_id,
+        sessions_priced.course_id,
+        sessions_priced.start_date,
+        sessions_priced.end_date,
+        sessions_priced.session_status,
+        sessions_priced.is_cancelled_by_supplier,
+        sessions_priced.has_price_row,
+        sessions_priced.quarter,
+        sessions_priced.price_valid_from,
+        sessions_priced.course_title,
+        sessions_priced.supplier_id,
+        sessions_priced.is_internal_course,
+        sessions_priced.owner_department_code,
+        sessions_priced.pricing_model,
+        sessions_priced.price_eur,
+        sessions_priced.vat_rate,
+        sessions_priced.free_cancellation_days,
+        sessions_priced.late_cancellation_fee_pct,
+        sessions_priced.late_cancellation_fee_eur,
         coalesce(enrolment_counts.enrolment_count, 0) as enrolment_count,
         coalesce(enrolment_counts.billable_enrolment_count, 0) as billable_enrolment_count,
         coalesce(enrolment_counts.awaiting_outcome_count, 0) as awaiting_outcome_count,
@@ -46,7 +64,7 @@ final as (
                 and coalesce(enrolment_counts.billable_enrolment_count, 0) > 0
                 then sessions_priced.price_eur
             else cast(0 as decimal(18, 2))
-        end as expected_session_amount_eur,
+        end as expected_session_amount_eur
     from sessions_priced
     left join enrolment_counts
         on sessions_priced.session_id = enrolment_counts.session_id

@@ -39,7 +39,7 @@ price_row_on_start_date as (
         courses.price_eur,
         courses.vat_rate,
         courses.free_cancellation_days,
-        courses.late_cancellation_fee_pct,
+        courses.late_cancellation_fee_pct
     from sessions
     left join courses
         on
@@ -67,7 +67,7 @@ final as (
         price_row_on_start_date.price_valid_from is not null as has_price_row,
         strftime(price_row_on_start_date.start_date, '%Y')
         || '-Q'
-        || cast(quarter(price_row_on_start_date.start_date) as varchar) as quarter,
+        || cast(quarter(price_row_on_start_date.start_date) as varchar) as quarter,  -- noqa: RF04
         price_row_on_start_date.price_valid_from,
         price_row_on_start_date.course_title,
         price_row_on_start_date.supplier_id,
@@ -88,7 +88,7 @@ final as (
                 * 0.01,
                 2
             ) as decimal(18, 2)
-        ) as late_cancellation_fee_eur,
+        ) as late_cancellation_fee_eur
     from price_row_on_start_date
     left join suppliers
         on price_row_on_start_date.supplier_id = suppliers.supplier_id

@@ -29,7 +29,7 @@ enrolment_allocations as (
         cost_type,
         amount_eur,
         enrolment_key,
-        1 as billable_enrolment_count,
+        1 as billable_enrolment_count
     from cost_items_pooled
     where allocation_basis = 'enrolment'
 
@@ -46,7 +46,7 @@ session_allocations as (
         cost_items_pooled.cost_type,
         session_amounts_split.amount_eur,
         cast(null as varchar) as enrolment_key,
-        session_amounts_split.billable_enrolment_count,
+        session_amounts_split.billable_enrolment_count
     from cost_items_pooled
     inner join session_amounts_split
         on cost_items_pooled.pool_item_id = session_amounts_split.pool_item_id
@@ -75,7 +75,7 @@ final as (
         cost_type,
         cast(amount_eur as decimal(18, 2)) as amount_eur,
         enrolment_key,
-        cast(billable_enrolment_count as bigint) as billable_enrolment_count,
+        cast(billable_enrolment_count as bigint) as billable_enrolment_count
     from allocations
 
 )

@@ -27,7 +27,7 @@ supplier_per_kvk_number as (
     {# The same resolution as int_invoice_lines_resolved (interpretation #9). #}
     select
         kvk_number,
-        supplier_id,
+        supplier_id
     from suppliers
     where kvk_number is not null
     qualify row_number() over (partition by kvk_number order by supplier_id) = 1
@@ -49,7 +49,7 @@ line_totals as (
         count(*) filter (where verdict = 'on_hold') as on_hold_line_count,
         {# "something approved": an approved line, or the approved part of a line
            disputed only for its price. #}
-        count(*) filter (where verdict = 'approved' or approved_amount_eur > 0) as lines_with_approval,
+        count(*) filter (where verdict = 'approved' or approved_amount_eur > 0) as lines_with_approval
     from invoice_lines_checked
     group by invoice_id
 
@@ -71,7 +71,7 @@ invoice_totals as (
         coalesce(line_totals.approved_line_count, 0) as approved_line_count,
         coalesce(line_totals.disputed_line_count, 0) as disputed_line_count,
         coalesce(line_totals.on_hold_line_count, 0) as on_hold_line_count,
-        coalesce(line_totals.lines_with_approval, 0) as lines_with_approval,
+        coalesce(line_totals.lines_with_approval, 0) as lines_with_approval
     from invoices
     left join line_totals
         on invoices.invoice_id = line_totals.invoice_id
@@ -84,9 +84,11 @@ invoice_codes as (
 
     select
         *,
+        {# A missing header total cannot be confirmed: a mismatch. #}
         case
-            when header_total_eur is distinct from invoiced_total_eur then 'TOTAL_MISMATCH' else ''
-        end as reason_codes,
+            when coalesce(header_total_eur <> invoiced_total_eur, true) then 'TOTAL_MISMATCH'
+            else ''
+        end as reason_codes
     from invoice_totals
 
 ),
@@ -115,7 +117,7 @@ final as (
             when disputed_line_count > 0 then 'partially_disputed'
             when on_hold_line_count > 0 then 'on_hold'
             else 'approved'
-        end as status,
+        end as status
     from invoice_codes
 
 )

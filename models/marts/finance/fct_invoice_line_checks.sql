@@ -34,7 +34,7 @@ final as (
         on_hold_amount_eur,
         tolerated_excess_eur,
         verdict,
-        reason_codes,
+        reason_codes
     from invoice_lines_checked
 
 )

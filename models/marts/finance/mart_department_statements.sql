@@ -22,7 +22,7 @@ payables as (
         quarter,
         debtor_department_code as department_code,
         creditor_department_code as counterparty_department_code,
-        amount_eur as payable_eur,
+        amount_eur as payable_eur
     from settlement_matrix
     where creditor_department_code <> debtor_department_code
 
@@ -34,7 +34,7 @@ receivables as (
         quarter,
         creditor_department_code as department_code,
         debtor_department_code as counterparty_department_code,
-        amount_eur as receivable_eur,
+        amount_eur as receivable_eur
     from settlement_matrix
     where creditor_department_code <> debtor_department_code
 
@@ -43,13 +43,13 @@ receivables as (
 statement_lines as (
 
     select
-        coalesce(payables.quarter, receivables.quarter) as quarter,
+        coalesce(payables.quarter, receivables.quarter) as quarter,  -- noqa: RF04
         coalesce(payables.department_code, receivables.department_code) as department_code,
         coalesce(
             payables.counterparty_department_code, receivables.counterparty_department_code
         ) as counterparty_department_code,
         coalesce(payables.payable_eur, 0) as payable_eur,
-        coalesce(receivables.receivable_eur, 0) as receivable_eur,
+        coalesce(receivables.receivable_eur, 0) as receivable_eur
     from payables
     full outer join receivables
         on
@@ -68,7 +68,7 @@ final as (
         departments.department_name_nl as counterparty_name_nl,
         cast(statement_lines.payable_eur as decimal(18, 2)) as payable_eur,
         cast(statement_lines.receivable_eur as decimal(18, 2)) as receivable_eur,
-        cast(statement_lines.receivable_eur - statement_lines.payable_eur as decimal(18, 2)) as net_eur,
+        cast(statement_lines.receivable_eur - statement_lines.payable_eur as decimal(18, 2)) as net_eur
     from statement_lines
     left join departments
         on statement_lines.counterparty_department_code = departments.department_code

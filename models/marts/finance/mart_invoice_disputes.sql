@@ -41,7 +41,7 @@ latest_course_titles as (
        clerk recognise it. #}
     select
         course_id,
-        course_title,
+        course_title
     from courses
     qualify row_number() over (partition by course_id order by valid_from desc) = 1
 
@@ -61,7 +61,7 @@ disputed_lines as (
         expected_amount_eur,
         approved_amount_eur,
         disputed_amount_eur,
-        reason_codes,
+        reason_codes
     from invoice_line_checks
     where verdict = 'disputed'
 
@@ -83,7 +83,7 @@ disputed_invoices as (
         invoiced_total_eur as expected_amount_eur,
         approved_total_eur as approved_amount_eur,
         disputed_total_eur as disputed_amount_eur,
-        reason_codes,
+        reason_codes
     from invoice_checks
     where reason_codes <> ''
 
@@ -107,7 +107,7 @@ reasons_explained as (
             reason_code_labels.label_nl || ': ' || reason_code_labels.explanation_nl,
             ' | '
             order by reason_code_labels.reason_code
-        ) as reasons_nl,
+        ) as reasons_nl
     from disputes
     cross join unnest(string_split(disputes.reason_codes, ',')) as codes (reason_code)
     left join reason_code_labels
@@ -134,13 +134,13 @@ final as (
         cast(disputes.approved_amount_eur as decimal(18, 2)) as approved_amount_eur,
         cast(disputes.disputed_amount_eur as decimal(18, 2)) as disputed_amount_eur,
         disputes.reason_codes,
-        reasons_explained.reasons_nl,
+        reasons_explained.reasons_nl
     from disputes
     left join reasons_explained
         on
             disputes.invoice_id = reasons_explained.invoice_id
             and disputes.dispute_level = reasons_explained.dispute_level
-            and disputes.line_id is not distinct from reasons_explained.line_id
+            and coalesce(disputes.line_id, '') = coalesce(reasons_explained.line_id, '')
     left join suppliers
         on disputes.supplier_id = suppliers.supplier_id
     left join latest_course_titles

@@ -17,7 +17,7 @@ final as (
         creditor_department_code,
         debtor_department_code,
         cast(sum(amount_eur) as decimal(18, 2)) as amount_eur,
-        count(*) as allocation_count,
+        count(*) as allocation_count
     from cost_allocation
     group by quarter, creditor_department_code, debtor_department_code
 
