@@ -218,6 +218,20 @@ def test_invoices_parsed_in_a_process_pool_load_the_same(
     paths: DataPaths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ingest_runner, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(ingest_runner, "POOL_MIN_CPUS", 1)
+    spawned = []
+    real_pool = ingest_runner.ProcessPoolExecutor
+
+    def counting_pool(*args, **kwargs):
+        spawned.append(args)
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_runner, "ProcessPoolExecutor", counting_pool)
+    inline = []
+    real_parse = ingest_runner.parse_invoice
+    monkeypatch.setattr(
+        ingest_runner, "parse_invoice", lambda data: inline.append(1) or real_parse(data)
+    )
     for i in range(1, 5):
         write_bytes(paths.landing, f"invoices/INV-{i}.xml", ubl_invoice(f"INV-{i}", 2).encode())
     write_bytes(paths.landing, "invoices/broken.xml", b"<Invoice")
@@ -228,3 +242,4 @@ def test_invoices_parsed_in_a_process_pool_load_the_same(
         paths, "select invoice_id, count(*) from raw_invoice_lines group by 1 order by 1"
     ) == [(f"INV-{i}", 2) for i in range(1, 5)]
     assert [r["reason_code"] for r in quarantine(paths, "invoices/broken.xml")] == ["XML_MALFORMED"]
+    assert (len(spawned), len(inline)) == (1, 0)  # the workers parsed every invoice
