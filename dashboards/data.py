@@ -42,6 +42,7 @@ PUBLISHED_MARTS: frozenset[str] = frozenset(
         "dim_suppliers",
         # management
         "mart_participation",
+        "mart_participation_yearly",
         # evaluation
         "mart_course_evaluation",
         "mart_supplier_evaluation",

@@ -174,9 +174,37 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "overzicht.disputed_amount": {"nl": "Betwist bedrag", "en": "Disputed amount"},
     "overzicht.trend": {"nl": "Verloop per kwartaal", "en": "Trend per quarter"},
     "overzicht.participants_help": {
-        "nl": "Som over departementen van niet-onderdrukte cellen.",
-        "en": "Sum over departments of the cells that are not suppressed.",
+        "nl": "Som van de departementstotalen die niet zijn onderdrukt.",
+        "en": "Sum of the department totals that are not suppressed.",
     },
+    "overzicht.suppressed_departments": {
+        "nl": "{n} van {total} departementstotalen onderdrukt in {quarter} (minder dan {k} "
+        "personen); deelnemers en afronding tellen alleen de gepubliceerde totalen.",
+        "en": "{n} of {total} department totals suppressed in {quarter} (fewer than {k} "
+        "persons); participants and completion count the published totals only.",
+    },
+    "overzicht.spend_help": {
+        "nl": "Verrekende kosten (goedgekeurde factuurregels en interne cursussen) van "
+        "sessies die in het kwartaal begonnen.",
+        "en": "Settled cost (approved invoice lines and internal courses) of sessions that "
+        "started in the quarter.",
+    },
+    "overzicht.disputes_help": {
+        "nl": "Facturen met dagtekening in het kwartaal die (deels) betwist zijn.",
+        "en": "Invoices issued in the quarter that are (partially) disputed.",
+    },
+    "overzicht.trend_participants": {
+        "nl": "Deelnemers per kwartaal (gepubliceerde departementstotalen)",
+        "en": "Participants per quarter (published department totals)",
+    },
+    "overzicht.not_comparable": {
+        "nl": "Geen pijl bij deelnemers en afronding: in {previous} zijn andere "
+        "departementen onderdrukt, dus de verandering zou niet vergelijkbaar zijn.",
+        "en": "No arrow for participants and completion: other departments are suppressed "
+        "in {previous}, so the change would not compare like with like.",
+    },
+    "unit.pp": {"nl": " %-punt", "en": " pp"},
+    "overzicht.trend_spend": {"nl": "Uitgaven per kwartaal", "en": "Spend per quarter"},
     # Deelname
     "deelname.title": {"nl": "Deelname en uitgaven", "en": "Participation and spend"},
     "deelname.over_time": {

@@ -1,7 +1,133 @@
-"""deelname (stub)."""
+"""Deelname: participation and spend over time per department, and broken down by
+directorate, salary-scale band, age band, gender or delivery mode."""
 
+from __future__ import annotations
+
+import polars as pl
 import streamlit as st
 
+from dashboards import charts, data, ui
 from dashboards.i18n import t
+from dashboards.ui import Column
 
-st.title(t("page.deelname"))
+BREAKDOWNS = ("directorate", "scale_band", "age_band", "gender", "delivery_mode")
+
+ui.require_marts("mart_participation")
+st.title(t("deelname.title"))
+st.caption(t("app.aggregates_only", k=data.min_cell_size()))
+
+quarters = data.query("select distinct quarter from mart_participation order by quarter")[
+    "quarter"
+].to_list()
+departments = data.query(
+    "select distinct department_code from mart_participation order by department_code"
+)["department_code"].to_list()
+if not quarters:
+    st.info(t("app.no_data"))
+    st.stop()
+names = ui.department_names()
+first, last = ui.quarter_range_picker(quarters, key="deelname_quarters")
+chosen = st.sidebar.multiselect(
+    t("filter.departments"),
+    departments,
+    default=departments,
+    format_func=lambda code: ui.department_label(code, names),
+    key="deelname_departments",
+)
+breakdown = st.sidebar.selectbox(
+    t("filter.dimension"),
+    BREAKDOWNS,
+    format_func=lambda b: t(f"dim.{b}"),
+    key="deelname_breakdown",
+)
+if not chosen:
+    st.info(t("app.no_data"))
+    st.stop()
+placeholders = ", ".join("?" for _ in chosen)
+selection = f"quarter between ? and ? and department_code in ({placeholders})"
+params = [first, last, *chosen]
+
+# --- Department totals over time; a suppressed cell is a gap, never a 0.
+totals = data.query(
+    "select quarter, department_code, participants, enrolments, completion_rate, "
+    "training_hours, spend_eur, suppressed from mart_participation "
+    f"where breakdown = 'total' and {selection} order by quarter, department_code",
+    params,
+)
+published = totals.filter(~pl.col("suppressed"))
+labels = {
+    "quarter": t("col.quarter"),
+    "department_code": t("col.department"),
+    "participants": t("col.participants"),
+    "spend_eur": t("col.spend"),
+}
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(
+        charts.bar(
+            published,
+            "quarter",
+            "participants",
+            color="department_code",
+            barmode="group",
+            title=t("deelname.over_time"),
+            labels=labels,
+        ),
+        key="participants_over_time",
+    )
+with right:
+    st.plotly_chart(
+        charts.bar(
+            published,
+            "quarter",
+            "spend_eur",
+            color="department_code",
+            barmode="group",
+            euro=True,
+            title=t("deelname.spend_over_time"),
+            labels=labels,
+        ),
+        key="spend_over_time",
+    )
+
+# --- The chosen breakdown per quarter, summed over the chosen departments' published cells.
+cells = data.query(
+    "select quarter, department_code, breakdown_value, participants, enrolments, "
+    "completion_rate, training_hours, spend_eur, suppressed from mart_participation "
+    f"where breakdown = ? and {selection} order by quarter, department_code, breakdown_value",
+    [breakdown, *params],
+)
+by_value = (
+    cells.filter(~pl.col("suppressed"))
+    .group_by("quarter", "breakdown_value")
+    .agg(pl.col("participants").sum())
+    .sort("quarter", "breakdown_value")
+)
+dimension = t(f"dim.{breakdown}")
+st.plotly_chart(
+    charts.bar(
+        by_value,
+        "quarter",
+        "participants",
+        color="breakdown_value",
+        title=t("deelname.by_dimension", dimension=dimension.lower()),
+        labels={**labels, "breakdown_value": dimension},
+    ),
+    key="participants_by_breakdown",
+)
+
+st.subheader(t("deelname.table"))
+ui.show_table(
+    cells,
+    [
+        Column("quarter", "col.quarter"),
+        Column("department_code", "col.department"),
+        Column("breakdown_value", f"dim.{breakdown}"),
+        Column("participants", "col.participants", "int"),
+        Column("enrolments", "col.enrolments", "int"),
+        Column("completion_rate", "col.completion_rate", "pct"),
+        Column("training_hours", "col.training_hours", "decimal"),
+        Column("spend_eur", "col.spend", "euro"),
+    ],
+    key="participation_table",
+)

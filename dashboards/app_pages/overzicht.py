@@ -1,7 +1,172 @@
-"""overzicht (stub)."""
+"""Overzicht: headline figures for one quarter, with arrows against the quarter before."""
 
+from __future__ import annotations
+
+import polars as pl
 import streamlit as st
 
+from dashboards import charts, data, formatting, ui
 from dashboards.i18n import t
 
-st.title(t("page.overzicht"))
+ui.require_marts("mart_participation", "mart_settlement_matrix", "fct_invoice_checks")
+st.title(t("overzicht.title"))
+
+# Participation per quarter from the published department totals; a suppressed total
+# stays out (never counted as 0) and is reported beside the figure.
+department_totals = data.query(
+    "select quarter, department_code, participants, completions, enrolments, suppressed "
+    "from mart_participation where breakdown = 'total' order by quarter, department_code"
+)
+participation = (
+    department_totals.group_by("quarter")
+    .agg(
+        pl.col("participants").filter(~pl.col("suppressed")).sum(),
+        pl.col("completions").filter(~pl.col("suppressed")).sum(),
+        pl.col("enrolments").filter(~pl.col("suppressed")).sum(),
+        pl.col("suppressed").sum().alias("suppressed_departments"),
+        pl.len().alias("departments"),
+        pl.col("department_code").filter(~pl.col("suppressed")).sort().alias("published"),
+    )
+    .sort("quarter")
+    # A quarter with every department suppressed has no published figure (not 0).
+    .with_columns(
+        pl.when(pl.col("suppressed_departments") < pl.col("departments")).then(pl.col(c)).alias(c)
+        for c in ("participants", "completions", "enrolments")
+    )
+)
+spend = data.query(
+    "select quarter, sum(amount_eur) as spend_eur from mart_settlement_matrix "
+    "group by quarter order by quarter"
+)
+disputes = data.query(
+    "select year(issue_date) || '-Q' || quarter(issue_date) as quarter, "
+    "count(*) filter (where status in ('disputed', 'partially_disputed')) as disputed_invoices, "
+    "sum(disputed_total_eur) as disputed_eur "
+    "from fct_invoice_checks where issue_date is not null group by all order by quarter"
+)
+
+
+def value_in(frame: pl.DataFrame, column: str, period: str) -> object | None:
+    row = frame.filter(pl.col("quarter") == period)
+    return row[column][0] if row.height else None
+
+
+quarters = sorted(set(participation["quarter"]) | set(spend["quarter"]))
+if not quarters:
+    st.info(t("app.no_data"))
+    st.stop()
+# Default: the latest quarter with settled cost (later quarters are still being booked).
+default = spend["quarter"].max() if spend.height else quarters[-1]
+quarter = st.sidebar.selectbox(
+    t("filter.quarter"), quarters, index=quarters.index(default), key="overzicht_quarter"
+)
+previous = ui.previous_quarter(quarter)
+has_previous = previous in quarters
+# Person figures compare only when the same departments are published in both quarters;
+# otherwise a change in suppression would show up as a change in participation.
+published_now = value_in(participation, "published", quarter) if has_previous else None
+published_before = value_in(participation, "published", previous) if has_previous else None
+persons_comparable = (
+    published_now is not None
+    and published_before is not None
+    and published_now.to_list() == published_before.to_list()
+)
+st.caption(
+    t("overzicht.intro", quarter=quarter, previous=previous)
+    if has_previous
+    else t("overzicht.intro_first", quarter=quarter)
+)
+
+
+def completion(period: str) -> float | None:
+    completions = value_in(participation, "completions", period)
+    enrolments = value_in(participation, "enrolments", period)
+    return completions / enrolments if completions is not None and enrolments else None
+
+
+def delta(now: object | None, before: object | None, render, comparable: bool = True) -> str | None:
+    if not has_previous or not comparable or now is None or before is None:
+        return None
+    return render(now - before)
+
+
+participants_now = value_in(participation, "participants", quarter)
+participants_before = value_in(participation, "participants", previous)
+spend_now = value_in(spend, "spend_eur", quarter) or 0
+spend_before = value_in(spend, "spend_eur", previous)
+completion_now, completion_before = completion(quarter), completion(previous)
+disputed_now = value_in(disputes, "disputed_invoices", quarter) or 0
+disputed_before = value_in(disputes, "disputed_invoices", previous)
+if has_previous and disputed_before is None:
+    disputed_before = 0
+
+columns = st.columns(4)
+columns[0].metric(
+    t("overzicht.participants"),
+    formatting.number(participants_now),
+    delta(participants_now, participants_before, lambda d: f"{d:+d}", persons_comparable),
+    help=t("overzicht.participants_help"),
+)
+columns[1].metric(
+    t("overzicht.spend"),
+    formatting.euro(spend_now),
+    delta(spend_now, spend_before, lambda d: ("+" if d >= 0 else "") + formatting.euro(d)),
+    help=t("overzicht.spend_help"),
+)
+columns[2].metric(
+    t("overzicht.completion"),
+    formatting.percent(completion_now),
+    delta(
+        completion_now,
+        completion_before,
+        lambda d: ("+" if d >= 0 else "") + formatting.number(d * 100, 1) + t("unit.pp"),
+        persons_comparable,
+    ),
+)
+columns[3].metric(
+    t("overzicht.open_disputes"),
+    formatting.number(disputed_now),
+    delta(disputed_now, disputed_before, lambda d: f"{d:+d}"),
+    delta_color="inverse",  # more disputes is worse
+    help=t("overzicht.disputes_help"),
+)
+
+suppressed = value_in(participation, "suppressed_departments", quarter) or 0
+if has_previous and not persons_comparable:
+    st.caption(t("overzicht.not_comparable", previous=previous))
+if suppressed:
+    st.info(
+        t(
+            "overzicht.suppressed_departments",
+            n=suppressed,
+            total=value_in(participation, "departments", quarter),
+            quarter=quarter,
+            k=data.min_cell_size(),
+        )
+    )
+
+st.subheader(t("overzicht.trend"))
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(
+        charts.bar(
+            participation.filter(pl.col("participants").is_not_null()),
+            "quarter",
+            "participants",
+            title=t("overzicht.trend_participants"),
+            labels={"quarter": t("col.quarter"), "participants": t("col.participants")},
+        ),
+        key="trend_participants",
+    )
+with right:
+    st.plotly_chart(
+        charts.bar(
+            spend,
+            "quarter",
+            "spend_eur",
+            title=t("overzicht.trend_spend"),
+            euro=True,
+            labels={"quarter": t("col.quarter"), "spend_eur": t("col.spend")},
+        ),
+        key="trend_spend",
+    )

@@ -36,7 +36,11 @@ debtors = sorted(set(matrix["debtor_department_code"].to_list()))
 creditors = sorted(set(matrix["creditor_department_code"].to_list()))
 pick_debtor, pick_creditor, answer = st.columns([1, 1, 2])
 debtor = pick_debtor.selectbox(t("col.debtor"), debtors, key="verrekening_debtor")
-creditor = pick_creditor.selectbox(t("col.creditor"), creditors, key="verrekening_creditor")
+# Start on a real settlement (another department), not on a department's own use.
+other = next((i for i, code in enumerate(creditors) if code != debtor), 0)
+creditor = pick_creditor.selectbox(
+    t("col.creditor"), creditors, index=other, key="verrekening_creditor"
+)
 owed = matrix.filter(
     (pl.col("debtor_department_code") == debtor) & (pl.col("creditor_department_code") == creditor)
 )["amount_eur"].sum()
