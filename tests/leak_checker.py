@@ -64,7 +64,8 @@ EMAIL_TOKEN = r"""[^\s,;:<>()\[\]'"]+@[^\s,;:<>()\[\]'"]+"""
 # Names that match a pattern above but describe no person: descriptive names, and flags
 # or counts about an identifier (has_comment), which hold no identifier themselves.
 ALLOWED_NAME_PATTERN = re.compile(
-    r"(department|supplier|category|course|directorate|unit|team|location|reason|source"
+    r"(department|counterparty|creditor|debtor|payer|owner|supplier|category|course"
+    r"|directorate|unit|team|location|reason|source"
     r"|file|column|model|table|scale_band)_name(_(nl|en))?"
     r"|(is|has)_\w+|\w+_count"
 )
@@ -121,10 +122,12 @@ def _load_sensitive_values(con: duckdb.DuckDBPyConnection, restricted_alias: str
         f"from {restricted_alias}.main.{table}"
         for kind, table, expr in SENSITIVE_VALUES
     ]
+    # An invoice item name is often just the course title: that one identifies nobody.
     con.execute(
         "create or replace temp table sensitive_values as "
         "select distinct kind, value from (" + " union all ".join(selects) + ") "
-        "where value is not null and trim(value) <> ''"
+        "where value is not null and trim(value) <> '' and not (kind = 'item_name' and "
+        f"value in (select title from {restricted_alias}.main.raw_courses))"
     )
 
 
