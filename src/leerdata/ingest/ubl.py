@@ -153,7 +153,7 @@ def parse_invoice(data: bytes) -> ParsedInvoice:
         return ParsedInvoice(problems=[Problem(0, None, str(exc)[:300], "XML_MALFORMED")])
     if root is None:
         return ParsedInvoice(problems=[Problem(0, None, "no root element", "XML_MALFORMED")])
-    encoding = root.getroottree().docinfo.encoding
+    encoding = (root.getroottree().docinfo.encoding or "utf-8").lower()
     if root.tag != INVOICE_TAG:
         return ParsedInvoice(
             encoding, problems=[Problem(0, None, str(root.tag)[:300], "NOT_AN_INVOICE")]
