@@ -30,7 +30,7 @@ SCALES: dict[str, ScaleSpec] = {
     "tiny": ScaleSpec("tiny", 1, 200, False, 6, 30, 1),
     "small": ScaleSpec("small", 3, 3_000, False, 12, 90, 1),
     "medium": ScaleSpec("medium", 5, 25_000, False, 25, 250, 1),
-    # Quarterly HR snapshots at rijk: monthly would be ~15.6M HR rows (~3.7 GB of CSV).
+    # Quarterly HR snapshots at rijk: monthly would be ~16.5M HR rows (~3.3 GB of CSV).
     "rijk": ScaleSpec("rijk", 10, 130_000, True, 60, 700, 3),
 }
 
