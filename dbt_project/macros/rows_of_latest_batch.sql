@@ -10,17 +10,17 @@
     inner join (
         select
             batches.file_name,
-            max(batches.batch_id) as batch_id,
+            max(batches.batch_id) as batch_id
         from (
             select
                 file_name,
-                batch_id,
+                batch_id
             from {{ manifest_relation }}
             where status is distinct from 'failed'
             union all
             select distinct
                 _file_name as file_name,
-                _batch_id as batch_id,
+                _batch_id as batch_id
             from {{ raw_relation }}
         ) as batches
         group by batches.file_name

@@ -23,7 +23,7 @@ with_next as (
         row(
             department_code, directorate, unit, team, salary_scale, job_title,
             gender, birth_year, hire_date, exit_date
-        ) as this_state,
+        ) as this_state
     from history
     window by_person as (partition by person_key order by valid_from)
 
@@ -31,7 +31,13 @@ with_next as (
 
 final as (
 
-    select *
+    select
+        person_key,
+        interval_number,
+        valid_from,
+        effective_from,
+        effective_to,
+        next_effective_from
     from with_next
     where
         (interval_number = 1 and effective_from <> date '0001-01-01')

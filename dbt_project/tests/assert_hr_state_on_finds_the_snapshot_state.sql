@@ -23,10 +23,14 @@ on_snapshot_date as (
         employee_snapshots.person_key,
         employee_snapshots.snapshot_date,
         count(history.person_key) as states_found,
-        count_if(history.department_code = employee_snapshots.department_code) as right_states_found,
+        count_if(
+            history.department_code = employee_snapshots.department_code
+        ) as right_states_found
     from employee_snapshots
     left join history
-        on {{ hr_state_on('history', 'employee_snapshots.person_key', 'employee_snapshots.snapshot_date') }}
+        on {{ hr_state_on(
+            'history', 'employee_snapshots.person_key', 'employee_snapshots.snapshot_date'
+        ) }}
     group by employee_snapshots.person_key, employee_snapshots.snapshot_date
 
 ),
@@ -36,10 +40,12 @@ on_day_before as (
     select
         employee_snapshots.person_key,
         employee_snapshots.snapshot_date,
-        count(history.person_key) as states_found,
+        count(history.person_key) as states_found
     from employee_snapshots
     left join history
-        on {{ hr_state_on('history', 'employee_snapshots.person_key', 'employee_snapshots.snapshot_date - 1') }}
+        on {{ hr_state_on(
+            'history', 'employee_snapshots.person_key', 'employee_snapshots.snapshot_date - 1'
+        ) }}
     group by employee_snapshots.person_key, employee_snapshots.snapshot_date
 
 ),
@@ -51,7 +57,7 @@ final as (
         on_snapshot_date.snapshot_date,
         on_snapshot_date.states_found,
         on_snapshot_date.right_states_found,
-        on_day_before.states_found as states_found_day_before,
+        on_day_before.states_found as states_found_day_before
     from on_snapshot_date
     inner join on_day_before
         on

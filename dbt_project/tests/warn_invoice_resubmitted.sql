@@ -16,7 +16,7 @@ final as (
     select
         invoice_id,
         file_name,
-        delivery_count,
+        delivery_count
     from invoices
     where delivery_count > 1
 

@@ -25,7 +25,7 @@ snapshots_flagged as (
                 gender, birth_year, hire_date, exit_date
             )) over by_person_in_time,
             true
-        ) as is_new_state,
+        ) as is_new_state
     from employee_snapshots
     window by_person_in_time as (partition by person_key order by snapshot_date)
 
@@ -39,7 +39,7 @@ snapshots_numbered as (
             partition by person_key
             order by snapshot_date
             rows between unbounded preceding and current row
-        ) as state_number,
+        ) as state_number
     from snapshots_flagged
 
 ),
@@ -62,7 +62,7 @@ states as (
         any_value(exit_date) as exit_date,
         min(snapshot_date) as valid_from,
         max(snapshot_date) as last_snapshot_date,
-        count(*) as snapshot_count,
+        count(*) as snapshot_count
     from snapshots_numbered
     group by person_key, state_number
 
@@ -93,7 +93,7 @@ final as (
         hire_date,
         exit_date,
         last_snapshot_date,
-        snapshot_count,
+        snapshot_count
     from states
     window by_person_in_time as (partition by person_key order by valid_from)
 

@@ -25,7 +25,7 @@ price_periods_counted as (
 
     select
         *,
-        count(*) over (partition by course_id) as price_period_count,
+        count(*) over (partition by course_id) as price_period_count
     from courses
     qualify row_number() over (partition by course_id order by valid_from desc) = 1
 
@@ -51,7 +51,7 @@ final as (
         price_periods_counted.vat_rate as latest_vat_rate,
         price_periods_counted.valid_from as latest_price_valid_from,
         price_periods_counted.valid_to as latest_price_valid_to,
-        price_periods_counted.price_period_count,
+        price_periods_counted.price_period_count
     from price_periods_counted
     left join suppliers
         on price_periods_counted.supplier_id = suppliers.supplier_id

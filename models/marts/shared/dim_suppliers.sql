@@ -16,7 +16,7 @@ course_counts as (
 
     select
         supplier_id,
-        count(distinct course_id) as course_count,
+        count(distinct course_id) as course_count
     from courses
     group by supplier_id
 
@@ -30,7 +30,7 @@ final as (
         suppliers.kvk_number,
         suppliers.vat_number,
         suppliers.is_internal,
-        coalesce(course_counts.course_count, 0) as course_count,
+        coalesce(course_counts.course_count, 0) as course_count
     from suppliers
     left join course_counts
         on suppliers.supplier_id = course_counts.supplier_id

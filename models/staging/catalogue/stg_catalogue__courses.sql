@@ -37,7 +37,7 @@ final as (
         vat_rate,
         free_cancellation_days,
         cast(late_cancellation_fee_pct as decimal(18, 2)) as late_cancellation_fee_pct,
-        has_exam,
+        has_exam
     from newest_row_per_price_period
 
 )

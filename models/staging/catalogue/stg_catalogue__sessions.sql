@@ -28,7 +28,7 @@ final as (
         days as session_day_count,
         location,
         capacity,
-        status as session_status,
+        status as session_status
     from newest_row_per_session
 
 )

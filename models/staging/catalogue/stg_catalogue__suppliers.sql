@@ -25,7 +25,7 @@ final as (
         name as supplier_name,
         kvk_number,
         vat_number,
-        is_internal,
+        is_internal
     from newest_row_per_supplier
 
 )

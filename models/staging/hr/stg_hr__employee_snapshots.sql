@@ -38,7 +38,7 @@ final as (
         hire_date,
         exit_date,
         job_title,
-        salary_scale,
+        salary_scale
     from one_row_per_person_and_date
 
 )

@@ -21,7 +21,7 @@ newest_file_per_invoice as (
     select
         invoice_id,
         _file_name,
-        _batch_id,
+        _batch_id
     from raw_invoices
     qualify row_number() over (
         partition by invoice_id
@@ -54,7 +54,7 @@ final as (
         cast(vat_percent as decimal(9, 2)) as vat_percent,
         {# interpretation #5: more than two decimals quarantines the file, so the cast
            to cents loses nothing. #}
-        cast(price_amount as decimal(18, 2)) as price_amount_eur,
+        cast(price_amount as decimal(18, 2)) as price_amount_eur
     from lines_of_winning_files
 
 )

@@ -15,7 +15,7 @@ newest_file_per_invoice as (
        tells the steward (singular test warn_invoice_resubmitted). #}
     select
         *,
-        count(*) over (partition by invoice_id) as delivery_count,
+        count(*) over (partition by invoice_id) as delivery_count
     from raw_invoices
     qualify row_number() over (
         partition by invoice_id
@@ -36,7 +36,7 @@ final as (
         cast(line_extension_total as decimal(18, 2)) as line_extension_total_eur,
         line_count,
         _file_name as file_name,
-        delivery_count,
+        delivery_count
     from newest_file_per_invoice
 
 )

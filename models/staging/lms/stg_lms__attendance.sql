@@ -26,7 +26,7 @@ final as (
         {{ pseudonymise('enrolment_id') }} as enrolment_key,
         enrolment_id,
         session_date,
-        present as is_present,
+        present as is_present
     from newest_row_per_enrolment_day
 
 )

@@ -35,7 +35,7 @@ final as (
         completed_at,
         payer_department_code,
         order_reference,
-        updated_at,
+        updated_at
     from newest_row_per_enrolment
 
 )

@@ -35,7 +35,7 @@ final as (
         relevance as relevance_score,
         recommend as recommend_score,
         enrolment_id is null as is_anonymous,
-        coalesce(trim(comment) <> '', false) as has_comment,
+        coalesce(trim(comment) <> '', false) as has_comment
     from newest_row_per_evaluation
 
 )

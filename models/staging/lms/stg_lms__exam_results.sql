@@ -27,7 +27,7 @@ final as (
         exam_date,
         attempt as attempt_number,
         cast(score as decimal(18, 2)) as score,
-        passed as is_passed,
+        passed as is_passed
     from newest_row_per_exam_result
 
 )

@@ -31,7 +31,7 @@ final as (
             and batch_id = max(batch_id) filter (where status is distinct from 'failed')
                 over (partition by file_name),
             false
-        ) as is_latest_batch_of_file,
+        ) as is_latest_batch_of_file
     from load_manifest
 
 )

@@ -22,7 +22,7 @@ final as (
         line_number,
         column_name,
         reason_code,
-        quarantined_at,
+        quarantined_at
     from quarantine
 
 )
