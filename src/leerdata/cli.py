@@ -19,6 +19,7 @@ from leerdata.errors import LeerdataError
 # Modules under leerdata.commands, each with `register(app: typer.Typer) -> None`.
 COMMAND_MODULES: tuple[str, ...] = (
     "pipeline",
+    "finance",
 )
 
 app = typer.Typer(
