@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from leerdata.sdc.audit import exposed_cells
+from leerdata.sdc.audit import AuditError, exposed_cells
 from leerdata.sdc.marts import EVALUATION, PARTICIPATION, PERSONS, MartTable
 from leerdata.sdc.tables import ProtectionRule
 
@@ -57,7 +57,7 @@ KEY_COLUMNS = frozenset(
 class Finding:
     table: str
     cell: str  # the cell's keys, readable
-    problem: str  # small_cell_published | measure_published | exposed
+    problem: str  # small_cell_published | measure_published | exposed | inconsistent
     detail: str = ""
 
     def __str__(self) -> str:
@@ -161,7 +161,12 @@ def audit_rows(rows: list[dict], table: MartTable, rule: ProtectionRule) -> list
     ]
     suppressed = {i for i, row in enumerate(rows) if row["suppressed"]}
     values = [None if row["suppressed"] else row[PERSONS] for row in rows]
-    for interval in exposed_cells(values, suppressed, table.relations(rows), rule.width):
+    try:
+        exposed = exposed_cells(values, suppressed, table.relations(rows), rule.width)
+    except AuditError as exc:
+        # Published cells that contradict their own margins: a broken build, never safe.
+        return [*findings, Finding(table.name, "*", "inconsistent", str(exc))]
+    for interval in exposed:
         row = rows[interval.cell]
         findings.append(
             Finding(
