@@ -1,0 +1,462 @@
+"""The dashboards under Streamlit's AppTest on the tiny warehouse.
+
+Every page for every role renders without an exception, a role reaches only its pages,
+and the figures on the page are the marts' figures (checked against direct queries of
+reporting.duckdb). Every frame the app is handed is captured and checked: no person or
+enrolment key, no published cell under min_cell_size.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from leerdata.config import DataPaths, load_settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from dashboards import data, formatting  # noqa: E402
+from dashboards.i18n import t  # noqa: E402
+from dashboards.roles import ALL_PAGES, load_roles  # noqa: E402
+
+APP = REPO_ROOT / "dashboards" / "app.py"
+ROLES = load_roles().roles
+PERSON_COUNT_COLUMNS = {"participants", "persons"}
+
+Captured = list[tuple[str, pl.DataFrame]]
+
+
+def mart(paths: DataPaths, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+    """The test's own view of the published file, independent of dashboards/data.py."""
+    with duckdb.connect(str(paths.reporting_db), read_only=True) as con:
+        return con.sql(sql, params=params).pl()
+
+
+def assert_private(captured: Captured, min_cell_size: int) -> None:
+    for sql, frame in captured:
+        leaked = data.FORBIDDEN_COLUMNS & set(frame.columns)
+        assert not leaked, f"{leaked} returned by: {sql}"
+        for column in PERSON_COUNT_COLUMNS & set(frame.columns):
+            counts = frame[column]
+            if "suppressed" in frame.columns:
+                suppressed = frame["suppressed"].fill_null(False)
+                assert counts.filter(suppressed).null_count() == suppressed.sum(), sql
+                published = counts.filter(~suppressed).drop_nulls()
+            else:
+                published = counts.drop_nulls()
+            small = published.filter(published < min_cell_size)
+            assert small.is_empty(), f"cells below {min_cell_size} in {column}: {sql}"
+
+
+@pytest.fixture
+def frames() -> Captured:
+    """Every (sql, frame) data.query handed the app during the test."""
+    return []
+
+
+@pytest.fixture
+def warehouse(
+    tiny_warehouse: DataPaths, monkeypatch: pytest.MonkeyPatch, frames: Captured
+) -> Iterator[DataPaths]:
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tiny_warehouse.root))
+    data.close_connections()
+    with data.observe(lambda sql, frame: frames.append((sql, frame))):
+        yield tiny_warehouse
+    data.close_connections()
+    assert_private(frames, load_settings(tiny_warehouse.root).disclosure.min_cell_size)
+
+
+def start(role: str, lang: str = "nl") -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    # Own secrets (without [auth]) so a developer's .streamlit/secrets.toml can't change mode.
+    at.secrets["leerdata_test"] = "demo"
+    at.run()
+    assert not at.exception, at.exception
+    if lang != "nl":
+        at.sidebar.radio(key="lang").set_value(lang).run()
+    at.sidebar.selectbox(key="demo_role").set_value(role).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def metric(at: AppTest, label: str) -> Any:
+    found = [m for m in at.metric if m.label == label]
+    assert len(found) == 1, [m.label for m in at.metric]
+    return found[0]
+
+
+def table(at: AppTest, *label_keys: str) -> Any:
+    """The one table on the page whose headers include these labels (Dutch)."""
+    labels = {t(key, "nl") for key in label_keys}
+    found = [frame.value for frame in at.dataframe if labels <= set(frame.value.columns)]
+    assert len(found) == 1, [list(frame.value.columns) for frame in at.dataframe]
+    return found[0]
+
+
+def charts(at: AppTest) -> int:
+    return len(at.get("plotly_chart"))
+
+
+# --- every role, every page ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_each_role_opens_its_pages_and_no_other(
+    warehouse: DataPaths, frames: Captured, role: str
+) -> None:
+    at = start(role)
+    allowed = ROLES[role].pages
+    for page in ALL_PAGES:
+        if page in allowed:
+            open_page(at, page)
+            assert [title.value for title in at.title], page
+        else:
+            with pytest.raises(ValueError, match="navigation page"):
+                at.switch_page(f"app_pages/{page}.py")
+    assert frames, "no frame was captured: the instrument in data.py is not wired"
+    tables = {name for sql, _ in frames for name in data.check_query(sql)}
+    assert "fct_cost_allocation" not in tables
+
+
+def test_the_privacy_check_catches_a_small_cell_and_a_key() -> None:
+    small = pl.DataFrame({"participants": [12, 3], "suppressed": [False, False]})
+    with pytest.raises(AssertionError):
+        assert_private([("q", small)], 10)
+    unmarked = pl.DataFrame({"participants": [None, 4], "suppressed": [True, True]})
+    with pytest.raises(AssertionError):
+        assert_private([("q", unmarked)], 10)
+    keyed = pl.DataFrame({"enrolment_key": ["x"]})
+    with pytest.raises(AssertionError):
+        assert_private([("q", keyed)], 10)
+    assert_private(
+        [("q", pl.DataFrame({"participants": [None, 10], "suppressed": [True, False]}))], 10
+    )
+
+
+def test_the_demo_mode_says_so(warehouse: DataPaths) -> None:
+    at = start("management")
+    assert any(t("auth.demo_mode", "nl") == w.value for w in at.sidebar.warning)
+
+
+def test_english_is_selectable(warehouse: DataPaths) -> None:
+    at = open_page(start("finance", lang="en"), "verrekening")
+    assert at.title[0].value == t("verrekening.title", "en")
+    assert any(m.label.startswith(t("verrekening.total", "en", quarter="")) for m in at.metric)
+
+
+# --- the numbers --------------------------------------------------------------------------
+
+
+def test_overzicht_shows_the_marts_figures(warehouse: DataPaths) -> None:
+    at = open_page(start("management"), "overzicht")
+    spend = mart(
+        warehouse, "select quarter, sum(amount_eur) as spend from mart_settlement_matrix group by 1"
+    )
+    quarter = spend["quarter"].max()  # the page's default: the latest quarter with cost
+    assert at.sidebar.selectbox(key="overzicht_quarter").value == quarter
+    totals = mart(
+        warehouse,
+        "select sum(participants) filter (where not suppressed) as participants, "
+        "sum(completions) filter (where not suppressed) as completions, "
+        "sum(enrolments) filter (where not suppressed) as enrolments "
+        "from mart_participation where breakdown = 'total' and quarter = ?",
+        [quarter],
+    ).row(0, named=True)
+    disputed = mart(
+        warehouse,
+        "select count(*) as n from fct_invoice_checks "
+        "where status in ('disputed', 'partially_disputed') "
+        "and year(issue_date) || '-Q' || quarter(issue_date) = ?",
+        [quarter],
+    )["n"][0]
+    expected_spend = spend.filter(pl.col("quarter") == quarter)["spend"][0]
+    assert metric(at, t("overzicht.spend", "nl")).value == formatting.euro(expected_spend)
+    assert metric(at, t("overzicht.participants", "nl")).value == formatting.number(
+        totals["participants"]
+    )
+    assert metric(at, t("overzicht.open_disputes", "nl")).value == formatting.number(disputed)
+    completion = totals["completions"] / totals["enrolments"] if totals["enrolments"] else None
+    assert metric(at, t("overzicht.completion", "nl")).value == formatting.percent(completion)
+    assert charts(at) == 2
+
+
+def test_overzicht_arrows_compare_with_the_quarter_before(warehouse: DataPaths) -> None:
+    spend = mart(
+        warehouse,
+        "select quarter, sum(amount_eur) as spend from mart_settlement_matrix group by 1 "
+        "order by 1",
+    )
+    assert spend.height >= 2, "the tiny warehouse should span more than one quarter"
+    before, now = spend.row(spend.height - 2, named=True), spend.row(spend.height - 1, named=True)
+    at = open_page(start("management"), "overzicht")
+    at.sidebar.selectbox(key="overzicht_quarter").set_value(now["quarter"]).run()
+    change = now["spend"] - before["spend"]
+    expected = ("+" if change >= 0 else "") + formatting.euro(change)
+    assert metric(at, t("overzicht.spend", "nl")).delta == expected
+
+
+def test_verrekening_answers_who_owes_whom(warehouse: DataPaths) -> None:
+    pair = mart(
+        warehouse,
+        "select quarter, debtor_department_code as debtor, creditor_department_code as creditor, "
+        "amount_eur from mart_settlement_matrix "
+        "where debtor_department_code <> creditor_department_code "
+        "order by amount_eur desc, quarter, debtor, creditor limit 1",
+    ).row(0, named=True)
+    at = open_page(start("finance"), "verrekening")
+    at.sidebar.selectbox(key="verrekening_quarter").set_value(pair["quarter"]).run()
+    at.selectbox(key="verrekening_debtor").set_value(pair["debtor"]).run()
+    at.selectbox(key="verrekening_creditor").set_value(pair["creditor"]).run()
+    label = t(
+        "verrekening.owes",
+        "nl",
+        debtor=pair["debtor"],
+        creditor=pair["creditor"],
+        quarter=pair["quarter"],
+    )
+    assert metric(at, label).value == formatting.euro(pair["amount_eur"])
+
+    total = mart(
+        warehouse,
+        "select sum(amount_eur) as s from mart_settlement_matrix where quarter = ?",
+        [pair["quarter"]],
+    )["s"][0]
+    label = t("verrekening.total", "nl", quarter=pair["quarter"])
+    assert metric(at, label).value == formatting.euro(total)
+
+    net = mart(
+        warehouse,
+        "select department_code, sum(net_eur) as net from mart_department_statements "
+        "where quarter = ? group by 1",
+        [pair["quarter"]],
+    )
+    shown = table(at, "col.department", "col.net_position")
+    assert dict(
+        zip(shown[t("col.department", "nl")], shown[t("col.net_position", "nl")], strict=True)
+    ) == {row["department_code"]: formatting.euro(row["net"]) for row in net.iter_rows(named=True)}
+    assert charts(at) == 2  # the heatmap and the net positions
+
+
+def test_verrekening_statement_is_the_departments_statement(warehouse: DataPaths) -> None:
+    row = mart(
+        warehouse,
+        "select quarter, department_code from mart_department_statements "
+        "order by abs(net_eur) desc, quarter, department_code limit 1",
+    ).row(0, named=True)
+    at = open_page(start("finance"), "verrekening")
+    at.sidebar.selectbox(key="verrekening_quarter").set_value(row["quarter"]).run()
+    at.selectbox(key="verrekening_statement_department").set_value(row["department_code"]).run()
+    expected = mart(
+        warehouse,
+        "select counterparty_department_code, payable_eur, receivable_eur "
+        "from mart_department_statements where quarter = ? and department_code = ? "
+        "order by counterparty_department_code",
+        [row["quarter"], row["department_code"]],
+    )
+    shown = table(at, "col.counterparty", "col.payable")
+    assert (
+        list(shown[t("col.counterparty", "nl")])
+        == expected["counterparty_department_code"].to_list()
+    )
+    assert list(shown[t("col.payable", "nl")]) == [
+        formatting.euro(v) for v in expected["payable_eur"]
+    ]
+    downloads = at.get("download_button")
+    assert len(downloads) == 2
+
+
+def test_factuurcontrole_lists_a_suppliers_disputes_with_reasons(warehouse: DataPaths) -> None:
+    supplier = mart(
+        warehouse,
+        "select supplier_id from fct_invoice_checks where supplier_id is not null "
+        "and status in ('disputed', 'partially_disputed') "
+        "group by 1 order by count(*) desc, 1 limit 1",
+    )["supplier_id"][0]
+    at = open_page(start("finance"), "factuurcontrole")
+    at.sidebar.selectbox(key="factuur_supplier").set_value(supplier).run()
+    at.sidebar.multiselect(key="factuur_status").set_value(["disputed", "partially_disputed"]).run()
+    assert not at.exception
+
+    invoices = mart(
+        warehouse,
+        "select invoice_id, disputed_total_eur, approved_total_eur from fct_invoice_checks "
+        "where supplier_id = ? and status in ('disputed', 'partially_disputed') "
+        "order by issue_date desc, invoice_id",
+        [supplier],
+    )
+    shown = table(at, "col.invoice", "col.status")
+    assert list(shown[t("col.invoice", "nl")]) == invoices["invoice_id"].to_list()
+    assert metric(at, t("factuur.disputed_total", "nl")).value == formatting.euro(
+        invoices["disputed_total_eur"].sum()
+    )
+    assert metric(at, t("factuur.approved_total", "nl")).value == formatting.euro(
+        invoices["approved_total_eur"].sum() if invoices.height else Decimal(0)
+    )
+
+    # Drill down to the first invoice: its lines, with every reason in Dutch.
+    invoice_id = invoices["invoice_id"][0]
+    at.selectbox(key="factuur_invoice").set_value(invoice_id).run()
+    lines = mart(
+        warehouse,
+        "select line_id, reason_codes from fct_invoice_line_checks where invoice_id = ? "
+        "order by try_cast(line_id as bigint), line_id",
+        [invoice_id],
+    )
+    shown_lines = table(at, "col.line", "col.verdict")
+    assert list(shown_lines[t("col.line", "nl")]) == lines["line_id"].to_list()
+    for codes, reasons in zip(
+        lines["reason_codes"], shown_lines[t("col.reasons", "nl")], strict=True
+    ):
+        for code in filter(None, codes.split(",")):
+            assert t(f"reason.{code}", "nl") in reasons
+
+    # The dispute file of the supplier: the published dispute list, with a download.
+    disputes = mart(
+        warehouse,
+        "select dispute_key from mart_invoice_disputes where supplier_id = ?",
+        [supplier],
+    )
+    assert disputes.height > 0
+    assert len(table(at, "col.invoice", "col.reasons_nl")) == disputes.height
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert any(label.startswith("Download geschillenbestand") for label in labels)
+
+
+def test_evaluatie_ranks_worst_first_and_marks_suppressed_cells(warehouse: DataPaths) -> None:
+    year = mart(
+        warehouse,
+        "select max(year) as y from mart_course_evaluation_yearly where not suppressed",
+    )["y"][0]
+    cells = mart(
+        warehouse,
+        "select course_id, completion_rate, suppressed from mart_course_evaluation_yearly "
+        "where year = ? order by course_id",
+        [year],
+    )
+    scored = cells.filter(~pl.col("suppressed") & pl.col("completion_rate").is_not_null())
+    assert scored.height >= 1 and cells["suppressed"].any(), "fixture lost its mix of cells"
+    worst = scored.sort(["completion_rate", "course_id"]).row(0, named=True)
+
+    at = open_page(start("evaluation"), "evaluatie")
+    at.sidebar.radio(key="evaluatie_granularity").set_value("year").run()
+    at.sidebar.selectbox(key="evaluatie_year").set_value(year).run()
+    ranking = table(at, "col.rank", "col.course")
+    course, rank = t("col.course", "nl"), t("col.rank", "nl")
+    assert ranking[course].iloc[0] == worst["course_id"]
+    assert ranking[rank].iloc[0] == "1"
+    assert ranking[t("col.completion_rate", "nl")].iloc[0] == formatting.percent(
+        worst["completion_rate"]
+    )
+    suppressed = ranking[ranking[rank] == t("value.suppressed", "nl")]
+    assert sorted(suppressed[course]) == sorted(cells.filter("suppressed")["course_id"])
+    assert set(suppressed[t("col.participants", "nl")]) == {t("value.suppressed", "nl")}
+    assert charts(at) >= 1
+
+
+def test_deelname_table_is_the_mart_with_suppressed_cells_marked(warehouse: DataPaths) -> None:
+    at = open_page(start("management"), "deelname")
+    at.sidebar.selectbox(key="deelname_breakdown").set_value("gender").run()
+    expected = mart(
+        warehouse,
+        "select participants, suppressed from mart_participation where breakdown = 'gender' "
+        "order by quarter, department_code, breakdown_value",
+    )
+    shown = table(at, "col.participants", "dim.gender")
+    onderdrukt = t("value.suppressed", "nl")
+    assert list(shown[t("col.participants", "nl")]) == [
+        onderdrukt if suppressed else formatting.number(participants)
+        for participants, suppressed in zip(
+            expected["participants"], expected["suppressed"], strict=True
+        )
+    ]
+    assert charts(at) == 3
+
+
+def test_datakwaliteit_counts_every_loaded_row(warehouse: DataPaths) -> None:
+    at = open_page(start("evaluation"), "datakwaliteit")
+    with duckdb.connect(str(warehouse.restricted_db), read_only=True) as con:
+        manifest = (
+            con.sql(
+                "select sum(rows_loaded) as loaded, sum(rows_quarantined) as quarantined "
+                "from load_manifest"
+            )
+            .pl()
+            .row(0, named=True)
+        )
+        files = con.sql("select count(distinct file_name) as n from load_manifest").pl()["n"][0]
+        batches = con.sql("select count(*) as n from load_manifest").pl()["n"][0]
+    assert metric(at, t("kwaliteit.rows_loaded", "nl")).value == formatting.number(
+        manifest["loaded"]
+    )
+    assert metric(at, t("kwaliteit.rows_quarantined", "nl")).value == formatting.number(
+        manifest["quarantined"]
+    )
+    assert metric(at, t("kwaliteit.files", "nl")).value == formatting.number(files)
+    assert len(table(at, "col.load_status")) == batches
+    freshness = mart(warehouse, "select source_name from mart_quality_freshness")
+    assert len(table(at, "col.newest_file_date")) == freshness.height
+
+
+def test_quality_marts_carry_counts_not_values(warehouse: DataPaths) -> None:
+    columns = mart(
+        warehouse,
+        "select table_name, column_name from information_schema.columns "
+        "where table_name like 'mart_quality_%'",
+    )
+    assert columns.height > 0
+    assert not {"raw_value", "raw_record", "content_sha256"} & set(columns["column_name"])
+
+
+# --- login --------------------------------------------------------------------------------
+
+OIDC = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-secret",
+    "client_id": "leerdata",
+    "client_secret": "secret",
+    "server_metadata_url": "https://login.example.nl/.well-known/openid-configuration",
+}
+
+
+def test_with_a_provider_the_role_comes_from_the_login(warehouse: DataPaths) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["auth"] = OIDC
+    at.user = {"is_logged_in": True, "email": "F.deVries@example.nl"}  # finance in roles.toml
+    at.run()
+    assert not at.exception
+    assert "demo_role" not in [box.key for box in at.sidebar.selectbox]  # no demo picker
+    open_page(at, "verrekening")
+    with pytest.raises(ValueError, match="navigation page"):
+        at.switch_page("app_pages/deelname.py")
+
+
+def test_with_a_provider_an_unknown_user_sees_nothing(warehouse: DataPaths) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["auth"] = OIDC
+    at.user = {"is_logged_in": True, "email": "stranger@example.org"}
+    at.run()
+    assert [e.value for e in at.error] == [t("auth.no_role", "nl", email="stranger@example.org")]
+    assert not at.metric and not at.dataframe
+
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["auth"] = OIDC
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert not at.metric and not at.dataframe
+    assert at.info or at.error  # the login prompt (or why login is unavailable)
