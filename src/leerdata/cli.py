@@ -19,7 +19,9 @@ from leerdata.errors import LeerdataError
 # Modules under leerdata.commands, each with `register(app: typer.Typer) -> None`.
 COMMAND_MODULES: tuple[str, ...] = (
     "pipeline",
+    "privacy",
     "finance",
+    "research",
 )
 
 app = typer.Typer(

@@ -1,0 +1,42 @@
+"""`leerdata research …`: releases for researchers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from leerdata.commands.options import DEFAULT_DATA_DIR_VALUE, DataDirOption
+from leerdata.config import DataPaths
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    research = typer.Typer(help="Research releases (k-anonymous microdata + protected tables).")
+    app.add_typer(research, name="research")
+
+    @research.command("release")
+    def release(
+        data_dir: DataDirOption = DEFAULT_DATA_DIR_VALUE,
+        k: Annotated[
+            int | None,
+            typer.Option("--k", help="Least distinct persons per quasi-identifier class."),
+        ] = None,
+        l: Annotated[  # noqa: E741 - the l of l-diversity
+            int | None,
+            typer.Option("--l", help="Least distinct values of each sensitive attribute."),
+        ] = None,
+    ) -> None:
+        """Write exports/research/<release-id>/ from the built warehouse."""
+        from leerdata.research.release import create_release
+
+        result = create_release(DataPaths.of(data_dir), k=k, l=l)
+        m = result.manifest
+        console.print(
+            f"release [bold]{result.release_id}[/]: {m['rows_released']:,} rows released, "
+            f"{m['rows_suppressed']:,} suppressed (k={m['k_achieved']}, "
+            f"l={m['l_achieved']}, generalisation level {m['generalisation_level']}) "
+            f"→ {result.folder}"
+        )

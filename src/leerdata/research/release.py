@@ -1,0 +1,163 @@
+"""`leerdata research release`: one versioned, self-describing folder per release.
+
+D/exports/research/<release-id>/
+  microdata.csv         admitted enrolments, quasi-identifiers generalised, k/l enforced
+  tables/<mart>.csv     the protected evaluation and participation marts, as published
+  data_dictionary.md    every file and column
+  manifest.json         release id, source build, k/l requested and achieved, suppression,
+                        quasi-identifiers, sensitive attributes, key domain LABEL, files
+
+Pseudonyms are re-keyed into the domain "research:<release-id>" from the reporting
+pseudonyms, so rows of two releases, or of a release and the reporting database, cannot
+be linked without the secret. The secret itself is never written. The folder is written
+under a temporary name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from leerdata.config import DataPaths, load_settings
+from leerdata.errors import LeerdataError
+from leerdata.privacy.keys import ensure_outside, load_or_create_key
+from leerdata.privacy.pseudonyms import Pseudonymiser
+from leerdata.research.dictionary import data_dictionary
+from leerdata.research.microdata import (
+    LADDER,
+    QUASI_IDENTIFIERS,
+    SENSITIVE_ATTRIBUTES,
+    choose_level,
+    read_base,
+)
+from leerdata.sdc.published import EVALUATION_MARTS, PARTICIPATION_MARTS
+
+MICRODATA_COLUMNS = (
+    "person_pseudonym",
+    "enrolment_pseudonym",
+    *QUASI_IDENTIFIERS,
+    *SENSITIVE_ATTRIBUTES,
+)
+MAX_SUPPRESSED_SHARE = 0.10
+
+
+class ReleaseError(LeerdataError):
+    pass
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    release_id: str
+    folder: Path
+    manifest: dict
+
+
+def new_release_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def key_domain(release_id: str) -> str:
+    return f"research:{release_id}"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _source_build(paths: DataPaths) -> dict:
+    stat = paths.reporting_db.stat()
+    return {
+        "reporting_db": paths.reporting_db.name,
+        "reporting_db_mtime": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(),
+        "reporting_db_sha256": _sha256(paths.reporting_db),
+    }
+
+
+def _pseudonymised(frame: pl.DataFrame, secret: bytes, release_id: str) -> pl.DataFrame:
+    worker = Pseudonymiser(secret, key_domain(release_id))
+    return frame.with_columns(
+        pl.Series("person_pseudonym", worker.many(frame["counting_key"].to_list())),
+        pl.Series("enrolment_pseudonym", worker.many(frame["enrolment_key"].to_list())),
+    ).drop("counting_key", "enrolment_key")
+
+
+def _export_tables(reporting_db: Path, folder: Path) -> list[str]:
+    folder.mkdir(parents=True)
+    written = []
+    with duckdb.connect(str(reporting_db), read_only=True) as con:
+        present = {n for (n,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+        for mart in [*EVALUATION_MARTS, *PARTICIPATION_MARTS]:
+            if mart in present:
+                con.sql(f"select * from {mart}").pl().write_csv(folder / f"{mart}.csv")
+                written.append(mart)
+    return written
+
+
+def create_release(paths: DataPaths, k: int | None = None, l: int | None = None) -> ReleaseResult:  # noqa: E741
+    settings = load_settings(paths.root).research
+    k = k if k is not None else settings.k
+    l = l if l is not None else settings.l  # noqa: E741
+    if k < 2 or l < 1:
+        raise ReleaseError("k must be at least 2 and l at least 1")
+    if not paths.reporting_db.exists() or not paths.restricted_db.exists():
+        raise ReleaseError(f"no built warehouse in {paths.warehouse}; run `leerdata build` first")
+    ensure_outside(paths.root)
+    secret = load_or_create_key()
+    created_at = datetime.now(UTC)
+    release_id = new_release_id(created_at)
+
+    base = _pseudonymised(read_base(paths.restricted_db, secret), secret, release_id)
+    level, result = choose_level(base, k, l, MAX_SUPPRESSED_SHARE)
+    microdata = result.released.select(MICRODATA_COLUMNS).sort(list(QUASI_IDENTIFIERS))
+
+    final = paths.research_exports / release_id
+    partial = paths.research_exports / f".{release_id}.partial"
+    partial.mkdir(parents=True)
+    try:
+        microdata.write_csv(partial / "microdata.csv")
+        tables = _export_tables(paths.reporting_db, partial / "tables")
+        (partial / "data_dictionary.md").write_text(data_dictionary(level, tables))
+        manifest = {
+            "release_id": release_id,
+            "created_at": created_at.isoformat(),
+            "source_build": _source_build(paths),
+            "k_requested": k,
+            "l_requested": l,
+            "k_achieved": result.k_achieved,
+            "k_unit": "distinct persons per equivalence class",
+            "l_achieved": result.l_achieved,
+            "rows_before_suppression": base.height,
+            "rows_released": microdata.height,
+            "rows_suppressed": result.suppressed_rows,
+            "generalisation_level": level,
+            "generalisations": [step.description for step in LADDER[: level + 1]],
+            "quasi_identifiers": list(QUASI_IDENTIFIERS),
+            "sensitive_attributes": list(SENSITIVE_ATTRIBUTES),
+            "key_domain": key_domain(release_id),
+            "min_cell_size_tables": load_settings(paths.root).disclosure.min_cell_size,
+            "tables": tables,
+        }
+        manifest["files"] = {
+            str(p.relative_to(partial)): _sha256(p)
+            for p in sorted(partial.rglob("*"))
+            if p.is_file()
+        }
+        (partial / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        os.replace(partial, final)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return ReleaseResult(release_id=release_id, folder=final, manifest=manifest)
