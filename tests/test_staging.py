@@ -160,6 +160,11 @@ def test_person_keys_are_the_reporting_pseudonyms_of_the_raw_personnel_numbers(
             }.items()
         }
     assert {(pseudonymiser.one(e),) for (e,) in pairs["hr"]} == set(pairs["staged_hr"])
+    for model in ("stg_lms__attendance", "stg_lms__exam_results", "stg_lms__evaluations"):
+        with duckdb.connect(str(tiny_warehouse.restricted_db), read_only=True) as con:
+            rows = con.execute(f"select enrolment_id, enrolment_key from {model}").fetchall()
+        assert rows, model
+        assert all(key == pseudonymiser.one(e) for e, key in rows), model
     raw_person_of = dict(pairs["enrolments"])
     for enrolment_id, enrolment_key, person_key in pairs["staged_enrolments"]:
         assert enrolment_key == pseudonymiser.one(enrolment_id)

@@ -8,6 +8,17 @@ raw_attendance as (
 
 ),
 
+enrolments as (
+
+    {# The enrolment pseudonyms are already computed there: an HMAC in Python costs
+       seconds per million values, a join on enrolment_id a fraction of that. #}
+    select
+        enrolment_id,
+        enrolment_key
+    from {{ ref('stg_lms__enrolments') }}
+
+),
+
 newest_row_per_enrolment_day as (
 
     {# Interpretation #2: the newest file date wins, ties by batch, then line (last wins). #}
@@ -23,11 +34,17 @@ newest_row_per_enrolment_day as (
 final as (
 
     select
-        {{ pseudonymise('enrolment_id') }} as enrolment_key,
-        enrolment_id,
-        session_date,
-        present as is_present
+        {# only an enrolment unknown to the LMS export falls back to the UDF #}
+        coalesce(
+            enrolments.enrolment_key,
+            {{ pseudonymise('newest_row_per_enrolment_day.enrolment_id') }}
+        ) as enrolment_key,
+        newest_row_per_enrolment_day.enrolment_id,
+        newest_row_per_enrolment_day.session_date,
+        newest_row_per_enrolment_day.present as is_present
     from newest_row_per_enrolment_day
+    left join enrolments
+        on newest_row_per_enrolment_day.enrolment_id = enrolments.enrolment_id
 
 )
 
