@@ -44,5 +44,6 @@ pages = [
     for index, name in enumerate(role.pages)
 ]
 navigation = st.navigation(pages)
-ui.build_caption()
 navigation.run()
+# Last, so it also tells a reader (and the browser test) that the page has finished.
+ui.build_caption()

@@ -61,7 +61,10 @@ def _demo_role(config: RoleConfig, lang: str) -> Role:
         st.stop()
     st.sidebar.warning(t("auth.demo_mode"), icon=":material/science:")
     names = list(config.roles)
-    default = names.index(config.demo_default_role) if config.demo_default_role in names else 0
+    # A demo link may name the role (…/verrekening?role=finance); demo mode only.
+    requested = st.query_params.get("role")
+    wanted = requested if requested in config.roles else config.demo_default_role
+    default = names.index(wanted) if wanted in names else 0
     name = st.sidebar.selectbox(
         t("auth.demo_role"),
         names,

@@ -1,0 +1,110 @@
+"""The dashboards in a real headless browser (Debian chromium driven by Playwright).
+
+A streamlit server on a free localhost port serves the tiny warehouse; every page is
+opened, must render without an error box, and is photographed into
+test-artifacts/screenshots/ (git-ignored; good ones are copied to docs/screenshots/).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from leerdata.config import DataPaths
+from leerdata.dashboard_launcher import dashboard_url, free_port, start_dashboard, stop_dashboard
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from dashboards.i18n import t  # noqa: E402
+from dashboards.roles import ALL_PAGES, load_roles  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+TITLE_KEYS = {
+    "overzicht": "overzicht.title",
+    "deelname": "deelname.title",
+    "verrekening": "verrekening.title",
+    "factuurcontrole": "factuur.title",
+    "evaluatie": "evaluatie.title",
+    "datakwaliteit": "kwaliteit.title",
+}
+
+
+def role_for(page: str) -> str:
+    roles = load_roles().roles
+    return next(name for name, role in sorted(roles.items()) if page in role.pages)
+
+
+@pytest.fixture(scope="module")
+def server(tiny_warehouse: DataPaths, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    process = start_dashboard(tiny_warehouse, port, log_file=log)
+    try:
+        yield dashboard_url(port)
+    finally:
+        stop_dashboard(process)
+
+
+def wait_until_rendered(page: Page, timeout: float = 30.0) -> None:
+    """Until the script run is over and every plotly chart has drawn.
+
+    app.py writes the build caption after the page has run, so its presence marks the
+    end of the run.
+    """
+    finished = page.get_by_text(t("app.build", "nl", built_at="").strip())
+    deadline = time.monotonic() + timeout
+    quiet_since: float | None = None
+    while time.monotonic() < deadline:
+        running = (
+            finished.count() == 0 or page.locator('[data-testid="stStatusWidget"]').count() > 0
+        )
+        charts = page.locator('[data-testid="stPlotlyChart"]').count()
+        drawn = page.locator('[data-testid="stPlotlyChart"] .main-svg').count()
+        if not running and drawn >= charts:
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since > 1.0:
+                return
+        else:
+            quiet_since = None
+        page.wait_for_timeout(200)
+    raise AssertionError(f"{page.url} did not finish rendering in {timeout:.0f} s")
+
+
+def test_every_page_renders_in_chromium(server: str) -> None:
+    assert CHROMIUM.exists(), "Debian chromium is missing: run `make browser-deps`"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1800})
+            for name in ALL_PAGES:
+                page.goto(f"{server}/{name}?role={role_for(name)}")
+                page.wait_for_selector("h1", timeout=30_000)
+                wait_until_rendered(page)
+                assert page.locator('[data-testid="stException"]').count() == 0, name
+                assert "Traceback" not in page.content(), name
+                heading = page.locator("h1").first.inner_text()
+                assert t(TITLE_KEYS[name], "nl") in heading, (name, heading)
+                page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        finally:
+            browser.close()
+    assert sorted(p.stem for p in SCREENSHOTS.glob("*.png")) >= sorted(ALL_PAGES)
