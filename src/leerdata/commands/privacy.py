@@ -1,0 +1,77 @@
+"""The data steward's privacy commands: retention, subject access, erasure."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from leerdata.commands.options import DEFAULT_DATA_DIR_VALUE, DataDirOption
+from leerdata.config import DataPaths
+from leerdata.errors import LeerdataError
+
+console = Console()
+
+EmployeeIdOption = Annotated[
+    str, typer.Option("--employee-id", help="Personnel number of the data subject.")
+]
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError as exc:
+        raise LeerdataError(f"--as-of must be a date YYYY-MM-DD, not {value!r}") from exc
+
+
+def register(app: typer.Typer) -> None:
+    retention = typer.Typer(help="Retention: erase and unlink personal data when it is due.")
+    app.add_typer(retention, name="retention")
+
+    @retention.command("apply")
+    def retention_apply(
+        as_of: Annotated[
+            str | None,
+            typer.Option("--as-of", help="Apply the retention periods as on this date (today)."),
+        ] = None,
+        data_dir: DataDirOption = DEFAULT_DATA_DIR_VALUE,
+    ) -> None:
+        """Erase people N years after exit and unlink old enrolments (config [retention])."""
+        from leerdata.retention import apply_retention
+
+        result = apply_retention(
+            DataPaths.of(data_dir), _parse_date(as_of) if as_of else date.today()
+        )
+        console.print(
+            f"retention applied: {result.persons_erased} persons erased, "
+            f"{result.enrolments_unlinked} enrolments unlinked ({result.seconds:.1f} s)"
+        )
+
+    @app.command("subject-access")
+    def subject_access(
+        employee_id: EmployeeIdOption,
+        out: Annotated[Path, typer.Option("--out", help="JSON file to write (mode 0600).")],
+        data_dir: DataDirOption = DEFAULT_DATA_DIR_VALUE,
+    ) -> None:
+        """Export everything held about one person (GDPR art. 15) as JSON."""
+        from leerdata.subject_access import collect, write_export
+
+        written = write_export(collect(DataPaths.of(data_dir), employee_id), out)
+        console.print(f"subject-access export written to {written} (mode 0600)")
+
+    @app.command("erase")
+    def erase(
+        employee_id: EmployeeIdOption,
+        data_dir: DataDirOption = DEFAULT_DATA_DIR_VALUE,
+    ) -> None:
+        """Erase one person now and unlink all their enrolments (GDPR art. 17)."""
+        from leerdata.retention import erase_person
+
+        result = erase_person(DataPaths.of(data_dir), employee_id)
+        console.print(
+            f"erased: {result.persons_erased} person, "
+            f"{result.enrolments_unlinked} enrolments unlinked; warehouse rebuilt"
+        )

@@ -1,0 +1,136 @@
+"""Retention and erasure runs: build → plan → freeze → erase/unlink → rebuild → compact."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+
+from leerdata.build.warehouse import build_warehouse
+from leerdata.config import DataPaths, load_settings
+from leerdata.errors import LeerdataError
+from leerdata.privacy.keys import ensure_outside
+from leerdata.retention import mutate
+from leerdata.retention.compact import compact
+from leerdata.retention.freeze import freeze_enrolment_attributes, freeze_person_birth_years
+from leerdata.retention.plan import plan_erasure, plan_retention, planned_counts
+from leerdata.retention.runlog import RunRecord, append_log_line, record_run
+from leerdata.retention.tables import ensure_retention_tables
+
+
+class RetentionError(LeerdataError):
+    pass
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    persons_erased: int
+    enrolments_unlinked: int
+    rebuilt: bool
+    seconds: float
+
+
+def _require_warehouse(paths: DataPaths) -> None:
+    if not paths.restricted_db.exists():
+        raise RetentionError(
+            f"no restricted database at {paths.restricted_db}; run `leerdata ingest` first"
+        )
+    ensure_outside(paths.root)
+
+
+def _run(
+    paths: DataPaths,
+    run_kind: str,
+    as_of: date,
+    plan: Callable[[duckdb.DuckDBPyConnection], None],
+    show_progress: bool,
+) -> RetentionResult:
+    started = time.perf_counter()
+    run_at = datetime.now()
+    settings = load_settings(paths.root).retention
+    # A fresh build first: the frozen attributes must be what reporting shows now, and a
+    # warehouse that does not build is no place to start erasing in.
+    build_warehouse(paths, show_progress=show_progress)
+    with duckdb.connect(str(paths.restricted_db)) as con:
+        ensure_retention_tables(con)
+        con.execute("begin transaction")
+        mutate.reattach_redelivered_rows(con)
+        plan(con)
+        persons, enrolments = planned_counts(con)
+        if persons or enrolments:
+            mutate.assign_surrogates(con)
+            freeze_enrolment_attributes(con)
+            freeze_person_birth_years(con)
+            mutate.erase_free_text(con)
+            mutate.redact_quarantine(con)
+            mutate.unlink_enrolments(con)
+            mutate.erase_persons(con)
+        record = record_run(
+            con,
+            RunRecord(
+                run_kind=run_kind,
+                run_at=run_at,
+                as_of_date=as_of,
+                person_years_after_exit=settings.person_years_after_exit,
+                enrolment_link_months=settings.enrolment_link_months,
+                persons_erased=persons,
+                enrolments_unlinked=enrolments,
+                run_seconds=round(time.perf_counter() - started, 3),
+            ),
+        )
+        con.execute("commit")
+    changed = bool(persons or enrolments)
+    if changed:
+        try:
+            build_warehouse(paths, show_progress=show_progress)
+        finally:
+            # Also after a failed build: erased values must not stay in free blocks.
+            compact(paths.restricted_db)
+    total = time.perf_counter() - started
+    append_log_line(paths, record, total)
+    return RetentionResult(persons, enrolments, rebuilt=changed, seconds=total)
+
+
+def apply_retention(
+    paths: DataPaths, as_of: date | None = None, show_progress: bool = True
+) -> RetentionResult:
+    """Erase people `person_years_after_exit` after they left; unlink old enrolments."""
+    _require_warehouse(paths)
+    as_of = as_of or date.today()
+    settings = load_settings(paths.root).retention
+    return _run(
+        paths,
+        "retention",
+        as_of,
+        lambda con: plan_retention(
+            con, as_of, settings.person_years_after_exit, settings.enrolment_link_months
+        ),
+        show_progress,
+    )
+
+
+def _known(paths: DataPaths, employee_id: str) -> bool:
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        row = con.execute(
+            "select exists(select 1 from main.raw_hr where employee_id = $id) "
+            "or exists(select 1 from main.raw_enrolments where employee_id = $id)",
+            {"id": employee_id},
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def erase_person(paths: DataPaths, employee_id: str, show_progress: bool = True) -> RetentionResult:
+    """GDPR art. 17: erase one person and unlink all their enrolments, now."""
+    _require_warehouse(paths)
+    if not employee_id or not _known(paths, employee_id):
+        raise RetentionError("no data about this employee id in the restricted zone")
+    return _run(
+        paths,
+        "erasure",
+        date.today(),
+        lambda con: plan_erasure(con, employee_id),
+        show_progress,
+    )

@@ -1,0 +1,38 @@
+"""Rewrite a DuckDB file so that erased values do not survive in its free blocks.
+
+DuckDB reuses freed blocks but does not wipe them; a copy into a new file holds only
+live data. The copy is swapped in with os.replace, so a crash leaves the old file whole.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def compact(db_file: Path) -> None:
+    fresh = db_file.with_name(db_file.stem + ".compacting.duckdb")
+    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        with duckdb.connect(str(db_file)) as con:
+            source = con.execute("select current_database()").fetchone()[0]
+            con.execute("attach ? as compacted", [str(fresh)])
+            con.execute(f"copy from database {_quote(source)} to compacted")
+            con.execute("detach compacted")
+        if fresh.with_name(fresh.name + ".wal").exists():
+            raise RuntimeError(f"{fresh} was not checkpointed; not swapping it in")
+        os.replace(fresh, db_file)
+    finally:
+        fresh.unlink(missing_ok=True)
+    dir_fd = os.open(db_file.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

@@ -1,0 +1,135 @@
+"""Collect every row about one person and write it as JSON with 0600 permissions.
+
+Raw rows come from restricted.duckdb (by personnel number, then by the person's
+enrolment ids); derived rows from reporting.duckdb, found by the person's pseudonyms.
+This export is the only place identifiers may leave the restricted zone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from leerdata.config import DataPaths
+from leerdata.errors import LeerdataError
+from leerdata.privacy.keys import load_or_create_key
+from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
+
+
+class SubjectAccessError(LeerdataError):
+    pass
+
+
+# (raw table, SQL condition on the parameters $id and $enrolments)
+RAW_SOURCES: tuple[tuple[str, str], ...] = (
+    ("raw_hr", "employee_id = $id"),
+    ("raw_enrolments", "employee_id = $id"),
+    ("raw_attendance", "list_contains($enrolments, enrolment_id)"),
+    ("raw_exam_results", "list_contains($enrolments, enrolment_id)"),
+    ("raw_evaluations", "list_contains($enrolments, enrolment_id)"),
+    ("raw_invoice_lines", "list_contains($enrolments, order_line_ref)"),
+    (
+        "quarantine",
+        "raw_value = $id or contains(raw_record, '\"' || $id || '\"')",
+    ),
+)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _raw(paths: DataPaths, employee_id: str) -> tuple[dict[str, list], list[str]]:
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        enrolment_ids = [
+            r[0]
+            for r in con.execute(
+                "select distinct enrolment_id from main.raw_enrolments "
+                "where employee_id = ? order by 1",
+                [employee_id],
+            ).fetchall()
+        ]
+        params = {"id": employee_id, "enrolments": enrolment_ids}
+        found = {}
+        for table, condition in RAW_SOURCES:
+            used = {k: v for k, v in params.items() if f"${k}" in condition}
+            found[table] = _rows(con, f"select * from main.{table} where {condition}", used)
+    return found, enrolment_ids
+
+
+def _reporting(paths: DataPaths, person_key: str, enrolment_keys: list[str]) -> dict[str, list]:
+    if not paths.reporting_db.exists():
+        return {}
+    found: dict[str, list] = {}
+    with duckdb.connect(str(paths.reporting_db), read_only=True) as con:
+        columns = con.execute(
+            "select table_name, list(column_name) from duckdb_columns() "
+            "where database_name = current_database() and schema_name = 'main' "
+            "and column_name in ('person_key', 'enrolment_key') group by table_name "
+            "order by table_name"
+        ).fetchall()
+        for table, keys in columns:
+            conditions = []
+            if "person_key" in keys:
+                conditions.append("person_key = $person")
+            if "enrolment_key" in keys:
+                conditions.append("list_contains($enrolments, enrolment_key)")
+            params = {"person": person_key, "enrolments": enrolment_keys}
+            used = {k: v for k, v in params.items() if any(f"${k}" in c for c in conditions)}
+            rows = _rows(con, f'select * from main."{table}" where {" or ".join(conditions)}', used)
+            if rows:
+                found[table] = rows
+    return found
+
+
+def collect(paths: DataPaths, employee_id: str) -> dict[str, Any]:
+    if not paths.restricted_db.exists():
+        raise SubjectAccessError(f"no restricted database at {paths.restricted_db}")
+    raw, enrolment_ids = _raw(paths, employee_id)
+    if not raw["raw_hr"] and not raw["raw_enrolments"]:
+        # The id is not echoed: error lines can end up in terminal logs.
+        raise SubjectAccessError("no data about this employee id in the restricted zone")
+    worker = Pseudonymiser(load_or_create_key(), REPORTING_DOMAIN)
+    person_key = worker.one(employee_id)
+    enrolment_keys = [k for k in worker.many(enrolment_ids) if k is not None]
+    return {
+        "subject": {"employee_id": employee_id},
+        "generated_at": datetime.now().isoformat(timespec="seconds"),
+        "pseudonyms": {"person_key": person_key, "enrolment_keys": enrolment_keys},
+        "restricted": raw,
+        "reporting": _reporting(paths, person_key or "", enrolment_keys),
+    }
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(f"cannot export {type(value).__name__}")
+
+
+def write_export(document: dict[str, Any], out: Path) -> Path:
+    """Write atomically with mode 0600 (mkstemp creates it so, whatever the umask)."""
+    out = out.expanduser().resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".subject-access-", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, default=_json_default, ensure_ascii=False, indent=2)
+            handle.write("\n")
+        os.replace(tmp_name, out)
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
+    return out
