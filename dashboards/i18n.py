@@ -141,6 +141,21 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "col.age_days": {"nl": "Leeftijd (dagen)", "en": "Age (days)"},
     "col.value": {"nl": "Waarde", "en": "Value"},
     "col.name": {"nl": "Naam", "en": "Name"},
+    "col.run_at": {"nl": "Uitgevoerd op", "en": "Run at"},
+    "col.run_kind": {"nl": "Soort", "en": "Kind"},
+    "col.as_of_date": {"nl": "Peildatum", "en": "As of"},
+    "col.persons_erased": {"nl": "Personen gewist", "en": "Persons erased"},
+    "col.enrolments_unlinked": {"nl": "Inschrijvingen ontkoppeld", "en": "Enrolments unlinked"},
+    "col.person_years_after_exit": {
+        "nl": "Bewaartermijn persoon (jaren na uitdienst)",
+        "en": "Person retention (years after exit)",
+    },
+    "col.enrolment_link_months": {
+        "nl": "Bewaartermijn koppeling (maanden)",
+        "en": "Link retention (months)",
+    },
+    "run.retention": {"nl": "bewaartermijn", "en": "retention"},
+    "run.erasure": {"nl": "verwijderverzoek", "en": "erasure request"},
     # values
     "value.suppressed": {"nl": "onderdrukt", "en": "suppressed"},
     "value.yes": {"nl": "ja", "en": "yes"},

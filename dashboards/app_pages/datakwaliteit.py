@@ -125,11 +125,27 @@ ui.show_table(
 
 st.subheader(t("kwaliteit.retention"))
 retention = (
-    data.query("select * from mart_quality_retention_runs")
+    data.query(
+        "select run_at, run_kind, as_of_date, persons_erased, enrolments_unlinked, "
+        "person_years_after_exit, enrolment_link_months from mart_quality_retention_runs "
+        "order by run_at desc"
+    )
     if data.table_exists("mart_quality_retention_runs")
     else pl.DataFrame()
 )
 if retention.is_empty():
     st.info(t("kwaliteit.no_retention"))
 else:
-    st.dataframe(retention, hide_index=True, width="stretch", key="retention")
+    ui.show_table(
+        retention,
+        [
+            Column("run_at", "col.run_at", "datetime"),
+            Column("run_kind", "col.run_kind", translate="run."),
+            Column("as_of_date", "col.as_of_date", "date"),
+            Column("persons_erased", "col.persons_erased", "int"),
+            Column("enrolments_unlinked", "col.enrolments_unlinked", "int"),
+            Column("person_years_after_exit", "col.person_years_after_exit", "int"),
+            Column("enrolment_link_months", "col.enrolment_link_months", "int"),
+        ],
+        key="retention",
+    )

@@ -19,8 +19,9 @@ batches_dated as (
         loaded_at,
         is_latest_batch_of_file,
         {# Landing file names end in _YYYYMMDD (CSV); UBL invoices carry no date. #}
-        try_strptime(regexp_extract(file_name, '_(\d{8})\.[a-z]+$', 1), '%Y%m%d')::date
-            as file_date
+        cast(
+            try_strptime(regexp_extract(file_name, '_(\d{8})\.[a-z]+$', 1), '%Y%m%d') as date
+        ) as file_date
     from load_manifest
 
 ),

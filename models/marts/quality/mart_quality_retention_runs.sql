@@ -11,52 +11,52 @@
 
 {% if existing is not none %}
 
-with
+    with
 
-retention_runs as (
+    retention_runs as (
 
-    select * from {{ retention_runs }}
+        select * from {{ retention_runs }}
 
-),
+    ),
 
-final as (
+    final as (
 
-    select
-        run_id,
-        run_at,
-        run_kind,
-        as_of_date,
-        person_years_after_exit,
-        enrolment_link_months,
-        persons_erased,
-        enrolments_unlinked,
-        run_seconds
-    from retention_runs
+        select
+            run_id,
+            run_at,
+            run_kind,
+            as_of_date,
+            person_years_after_exit,
+            enrolment_link_months,
+            persons_erased,
+            enrolments_unlinked,
+            run_seconds
+        from retention_runs
 
-)
+    )
 
-select * from final
+    select * from final
 
 {% else %}
 
-with
+    with
 
-final as (
+    final as (
 
-    select
-        cast(null as varchar) as run_id,
-        cast(null as timestamp) as run_at,
-        cast(null as varchar) as run_kind,
-        cast(null as date) as as_of_date,
-        cast(null as bigint) as person_years_after_exit,
-        cast(null as bigint) as enrolment_link_months,
-        cast(null as bigint) as persons_erased,
-        cast(null as bigint) as enrolments_unlinked,
-        cast(null as double) as run_seconds
-    where false
+        select
+            cast(null as varchar) as run_id,
+            cast(null as timestamp) as run_at,
+            cast(null as varchar) as run_kind,
+            cast(null as date) as as_of_date,
+            cast(null as bigint) as person_years_after_exit,
+            cast(null as bigint) as enrolment_link_months,
+            cast(null as bigint) as persons_erased,
+            cast(null as bigint) as enrolments_unlinked,
+            cast(null as double) as run_seconds
+        where false
 
-)
+    )
 
-select * from final
+    select * from final
 
 {% endif %}
