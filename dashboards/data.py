@@ -88,6 +88,11 @@ def reporting_db_path() -> Path:
 
 
 def min_cell_size() -> int:
+    """The threshold the shown build was protected with (else today's setting)."""
+    if table_exists("mart_quality_build"):
+        frame = query("select min_cell_size from mart_quality_build")
+        if frame.height and frame["min_cell_size"][0] is not None:
+            return int(frame["min_cell_size"][0])
     return load_settings(data_paths().root).disclosure.min_cell_size
 
 
