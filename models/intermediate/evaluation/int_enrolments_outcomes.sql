@@ -48,7 +48,7 @@ course_profile as (
         course_id,
         category_code,
         supplier_id,
-        delivery_mode,
+        delivery_mode
     from courses
     qualify row_number() over (partition by course_id order by valid_from desc) = 1
 
@@ -60,7 +60,7 @@ duration_on_start_date as (
     select
         sessions.session_id,
         courses.duration_hours,
-        courses.has_exam,
+        courses.has_exam
     from sessions
     inner join courses
         on
@@ -78,7 +78,7 @@ attendance_per_enrolment as (
     select
         enrolment_key,
         count(*) as attendance_days_recorded,
-        count(*) filter (where is_present) as days_present,
+        count(*) filter (where is_present) as days_present
     from attendance
     group by enrolment_key
 
@@ -92,7 +92,7 @@ exams_per_enrolment as (
         bool_or(is_passed) as is_passed_any_attempt,
         {# first attempt: the lowest attempt number, then the earliest exam date #}
         arg_min(is_passed, attempt_number * 100000 + epoch(exam_date) / 86400) as is_passed_first_attempt,
-        arg_min(score, attempt_number * 100000 + epoch(exam_date) / 86400) as first_attempt_score,
+        arg_min(score, attempt_number * 100000 + epoch(exam_date) / 86400) as first_attempt_score
     from exam_results
     group by enrolment_key
 
@@ -116,7 +116,7 @@ enrolments_on_sessions as (
         course_profile.supplier_id,
         course_profile.delivery_mode,
         duration_on_start_date.duration_hours,
-        duration_on_start_date.has_exam,
+        duration_on_start_date.has_exam
     from enrolments
     inner join sessions
         on enrolments.session_id = sessions.session_id
@@ -139,10 +139,10 @@ final as (
         enrolments_on_sessions.supplier_id,
         enrolments_on_sessions.delivery_mode,
         enrolments_on_sessions.start_date,
-        year(enrolments_on_sessions.start_date) as year,
+        year(enrolments_on_sessions.start_date) as year,  -- noqa: RF04
         strftime(enrolments_on_sessions.start_date, '%Y')
         || '-Q'
-        || cast(quarter(enrolments_on_sessions.start_date) as varchar) as quarter,
+        || cast(quarter(enrolments_on_sessions.start_date) as varchar) as quarter,  -- noqa: RF04
         enrolments_on_sessions.enrolment_status,
         {# Admitted: the person got a place on a session that was not cancelled by the
            supplier. These are the participants of the evaluation marts. #}
@@ -182,7 +182,7 @@ final as (
                     cast(enrolments_on_sessions.requested_at as date),
                     cast(enrolments_on_sessions.approved_at as date)
                 )
-        end as approval_lead_days,
+        end as approval_lead_days
     from enrolments_on_sessions
     left join attendance_per_enrolment
         on enrolments_on_sessions.enrolment_key = attendance_per_enrolment.enrolment_key

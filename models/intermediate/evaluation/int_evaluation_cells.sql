@@ -36,7 +36,7 @@ course_profile as (
     select distinct
         course_id,
         category_code,
-        supplier_id,
+        supplier_id
     from enrolment_outcomes
 
 ),
@@ -51,7 +51,7 @@ admitted_per_level as (
             when 'supplier' then enrolment_outcomes.supplier_id
             else enrolment_outcomes.category_code
         end as entity_id,
-        enrolment_outcomes.*,
+        enrolment_outcomes.*
     from enrolment_outcomes
     cross join (values ('course'), ('supplier'), ('category')) as levels (evaluation_level)
     where enrolment_outcomes.is_admitted
@@ -64,7 +64,7 @@ enrolment_counts as (
         evaluation_level,
         entity_id,
         quarter,
-        any_value(year) as year,
+        any_value(year) as year,  -- noqa: RF04
         count(distinct counting_key) as participants,
         count(*) as enrolments,
         count(*) filter (where is_completed) as completions,
@@ -75,7 +75,7 @@ enrolment_counts as (
         count(*) filter (where is_passed_first_attempt) as passed_first_attempt,
         count(*) filter (where is_passed_any_attempt) as passed,
         coalesce(sum(first_attempt_score) filter (where is_examined), 0) as exam_score_sum,
-        cast(sum(training_hours) as decimal(18, 2)) as training_hours,
+        cast(sum(training_hours) as decimal(18, 2)) as training_hours
     from admitted_per_level
     group by evaluation_level, entity_id, quarter
 
@@ -91,7 +91,7 @@ evaluations_on_courses as (
         course_profile.supplier_id,
         strftime(sessions.start_date, '%Y')
         || '-Q'
-        || cast(quarter(sessions.start_date) as varchar) as quarter,
+        || cast(quarter(sessions.start_date) as varchar) as quarter  -- noqa: RF04
     from evaluations
     inner join sessions
         on evaluations.session_id = sessions.session_id
@@ -115,7 +115,7 @@ evaluation_counts as (
         coalesce(sum(evaluations_on_courses.overall_score), 0) as overall_score_sum,
         count(evaluations_on_courses.recommend_score) as recommend_responses,
         count(*) filter (where evaluations_on_courses.recommend_score >= 9) as promoters,
-        count(*) filter (where evaluations_on_courses.recommend_score <= 6) as detractors,
+        count(*) filter (where evaluations_on_courses.recommend_score <= 6) as detractors
     from evaluations_on_courses
     cross join (values ('course'), ('supplier'), ('category')) as levels (evaluation_level)
     group by all
@@ -129,7 +129,7 @@ spend_on_courses as (
         cost_allocation.quarter,
         course_profile.category_code,
         course_profile.supplier_id,
-        sum(cost_allocation.amount_eur) as spend_eur,
+        sum(cost_allocation.amount_eur) as spend_eur
     from cost_allocation
     inner join course_profile
         on cost_allocation.course_id = course_profile.course_id
@@ -147,7 +147,7 @@ spend_counts as (
             else spend_on_courses.category_code
         end as entity_id,
         spend_on_courses.quarter,
-        sum(spend_on_courses.spend_eur) as spend_eur,
+        sum(spend_on_courses.spend_eur) as spend_eur
     from spend_on_courses
     cross join (values ('course'), ('supplier'), ('category')) as levels (evaluation_level)
     group by all
@@ -182,7 +182,7 @@ quarter_cells as (
         coalesce(evaluation_counts.recommend_responses, 0) as recommend_responses,
         coalesce(evaluation_counts.promoters, 0) as promoters,
         coalesce(evaluation_counts.detractors, 0) as detractors,
-        cast(coalesce(spend_counts.spend_eur, 0) as decimal(18, 2)) as spend_eur,
+        cast(coalesce(spend_counts.spend_eur, 0) as decimal(18, 2)) as spend_eur
     from enrolment_counts
     left join evaluation_counts
         on
@@ -205,7 +205,7 @@ year_cells as (
         'year' as period_type,
         cast(year as varchar) as period,
         year,
-        cast(null as varchar) as quarter,
+        cast(null as varchar) as quarter,  -- noqa: RF04
         sum(participants) as participants,
         sum(enrolments) as enrolments,
         sum(completions) as completions,
@@ -223,7 +223,7 @@ year_cells as (
         sum(recommend_responses) as recommend_responses,
         sum(promoters) as promoters,
         sum(detractors) as detractors,
-        sum(spend_eur) as spend_eur,
+        sum(spend_eur) as spend_eur
     from quarter_cells
     group by evaluation_level, entity_id, year
 
@@ -243,7 +243,7 @@ final as (
     select
         cells.*,
         course_profile.category_code,
-        course_profile.supplier_id,
+        course_profile.supplier_id
     from cells
     left join course_profile
         on

@@ -20,7 +20,7 @@ published_counts as (
         supplier_id,
         period_type,
         period,
-        cast(year as integer) as year,
+        cast(year as integer) as year,  -- noqa: RF04
         quarter,
         is_suppressed as suppressed,
         suppression_reason,
@@ -42,7 +42,7 @@ published_counts as (
         case when not is_suppressed then cast(recommend_responses as bigint) end as recommend_responses,
         case when not is_suppressed then cast(promoters as bigint) end as promoters,
         case when not is_suppressed then cast(detractors as bigint) end as detractors,
-        case when not is_suppressed then cast(spend_eur as decimal(18, 2)) end as spend_eur,
+        case when not is_suppressed then cast(spend_eur as decimal(18, 2)) end as spend_eur
     from protected_cells
 
 ),
@@ -61,7 +61,7 @@ final as (
         overall_score_sum / nullif(overall_responses, 0) as mean_overall,
         100.0 * (promoters - detractors) / nullif(recommend_responses, 0) as nps,
         cast(round(spend_eur / nullif(completions, 0), 2) as decimal(18, 2)) as cost_per_completion_eur,
-        cast(round(spend_eur / nullif(training_hours, 0), 2) as decimal(18, 2)) as cost_per_training_hour_eur,
+        cast(round(spend_eur / nullif(training_hours, 0), 2) as decimal(18, 2)) as cost_per_training_hour_eur
     from published_counts
 
 )

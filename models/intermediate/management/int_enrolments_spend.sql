@@ -23,7 +23,7 @@ direct_amounts as (
 
     select
         enrolment_key,
-        amount_eur,
+        amount_eur
     from cost_allocation
     where enrolment_key is not null
 
@@ -33,7 +33,7 @@ session_shares as (
 
     select
         enrolments_billed.enrolment_key,
-        cost_allocation.amount_eur / cost_allocation.billable_enrolment_count as amount_eur,
+        cost_allocation.amount_eur / cost_allocation.billable_enrolment_count as amount_eur
     from cost_allocation
     inner join enrolments_billed
         on
@@ -44,16 +44,20 @@ session_shares as (
 
 ),
 
+amounts as (
+
+    select * from direct_amounts
+    union all
+    select * from session_shares
+
+),
+
 final as (
 
     select
         enrolment_key,
-        sum(amount_eur) as spend_eur,
-    from (
-        select * from direct_amounts
-        union all
-        select * from session_shares
-    )
+        sum(amount_eur) as spend_eur
+    from amounts
     group by enrolment_key
 
 )

@@ -35,7 +35,7 @@ enrolments_attributed as (
         person_quarters.scale_band,
         person_quarters.age_band,
         person_quarters.gender,
-        coalesce(enrolments_spend.spend_eur, 0) as spend_eur,
+        coalesce(enrolments_spend.spend_eur, 0) as spend_eur
     from enrolment_outcomes
     inner join person_quarters
         on
@@ -58,7 +58,7 @@ enrolments_per_breakdown as (
             when 'age_band' then enrolments_attributed.age_band
             when 'gender' then enrolments_attributed.gender
             else coalesce(enrolments_attributed.delivery_mode, 'unknown')
-        end as breakdown_value,
+        end as breakdown_value
     from enrolments_attributed
     cross join (
         values ('total'), ('directorate'), ('scale_band'), ('age_band'), ('gender'), ('delivery_mode')
@@ -71,7 +71,7 @@ quarter_cells as (
     select
         'quarter' as period_type,
         quarter as period,
-        any_value(year) as year,
+        any_value(year) as year,  -- noqa: RF04
         quarter,
         department_code,
         breakdown,
@@ -84,7 +84,7 @@ quarter_cells as (
         sum(spend_eur) as spend_eur,
         count(*) filter (where is_waitlisted) as waitlisted_enrolments,
         count(approval_lead_days) as approved_enrolments,
-        coalesce(sum(approval_lead_days), 0) as approval_lead_days_sum,
+        coalesce(sum(approval_lead_days), 0) as approval_lead_days_sum
     from enrolments_per_breakdown
     group by quarter, department_code, breakdown, breakdown_value
 
@@ -96,7 +96,7 @@ year_cells as (
         'year' as period_type,
         cast(year as varchar) as period,
         year,
-        cast(null as varchar) as quarter,
+        cast(null as varchar) as quarter,  -- noqa: RF04
         department_code,
         breakdown,
         breakdown_value,
@@ -108,7 +108,7 @@ year_cells as (
         sum(spend_eur) as spend_eur,
         sum(waitlisted_enrolments) as waitlisted_enrolments,
         sum(approved_enrolments) as approved_enrolments,
-        sum(approval_lead_days_sum) as approval_lead_days_sum,
+        sum(approval_lead_days_sum) as approval_lead_days_sum
     from quarter_cells
     group by year, department_code, breakdown, breakdown_value
 

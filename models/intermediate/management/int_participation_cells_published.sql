@@ -15,7 +15,7 @@ published_counts as (
     select
         period_type,
         period,
-        cast(year as integer) as year,
+        cast(year as integer) as year,  -- noqa: RF04
         quarter,
         department_code,
         breakdown,
@@ -30,7 +30,7 @@ published_counts as (
         case when not is_suppressed then cast(round(spend_eur, 2) as decimal(18, 2)) end as spend_eur,
         case when not is_suppressed then cast(waitlisted_enrolments as bigint) end as waitlisted_enrolments,
         case when not is_suppressed then cast(approved_enrolments as bigint) end as approved_enrolments,
-        case when not is_suppressed then cast(approval_lead_days_sum as bigint) end as approval_lead_days_sum,
+        case when not is_suppressed then cast(approval_lead_days_sum as bigint) end as approval_lead_days_sum
     from protected_cells
 
 ),
@@ -40,7 +40,7 @@ final as (
     select
         *,
         approval_lead_days_sum / nullif(approved_enrolments, 0) as mean_approval_lead_days,
-        completions / nullif(enrolments, 0) as completion_rate,
+        completions / nullif(enrolments, 0) as completion_rate
     from published_counts
 
 )

@@ -40,11 +40,11 @@ reference_enrolments as (
         enrolment_key,
         quarter,
         year,
-        start_date as reference_date,
+        start_date as reference_date
     from enrolment_outcomes
     qualify row_number() over (
         partition by counting_key, quarter
-        order by is_admitted desc, start_date, enrolment_key
+        order by is_admitted desc, start_date asc, enrolment_key asc
     ) = 1
 
 ),
@@ -65,16 +65,33 @@ final as (
         coalesce(salary_scale_bands.scale_band, 'unknown') as scale_band,
         case
             when coalesce(retained.birth_year, employees_historised.birth_year) is null then 'unknown'
-            when reference_enrolments.year - coalesce(retained.birth_year, employees_historised.birth_year) < 25 then '<25'
-            when reference_enrolments.year - coalesce(retained.birth_year, employees_historised.birth_year) < 35 then '25-34'
-            when reference_enrolments.year - coalesce(retained.birth_year, employees_historised.birth_year) < 45 then '35-44'
-            when reference_enrolments.year - coalesce(retained.birth_year, employees_historised.birth_year) < 55 then '45-54'
+            when
+                reference_enrolments.year - coalesce(retained.birth_year, employees_historised.birth_year)
+                < 25
+                then '<25'
+            when
+                reference_enrolments.year - coalesce(retained.birth_year, employees_historised.birth_year)
+                < 35
+                then '25-34'
+            when
+                reference_enrolments.year - coalesce(retained.birth_year, employees_historised.birth_year)
+                < 45
+                then '35-44'
+            when
+                reference_enrolments.year - coalesce(retained.birth_year, employees_historised.birth_year)
+                < 55
+                then '45-54'
             else '55+'
         end as age_band,
-        coalesce(retained.gender, employees_historised.gender, 'unknown') as gender,
+        coalesce(retained.gender, employees_historised.gender, 'unknown') as gender
     from reference_enrolments
     left join employees_historised
-        on {{ hr_state_on('employees_historised', 'reference_enrolments.person_key', 'reference_enrolments.reference_date') }}
+        on
+            {{ hr_state_on(
+                'employees_historised',
+                'reference_enrolments.person_key',
+                'reference_enrolments.reference_date',
+            ) }}
     left join retained_enrolment_attributes as retained
         on reference_enrolments.enrolment_key = retained.enrolment_key
     left join salary_scale_bands
