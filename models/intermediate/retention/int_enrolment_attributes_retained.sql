@@ -15,37 +15,29 @@
 
 with
 
-{% if existing is not none %}
-
 retained_enrolment_attributes as (
 
-    select * from {{ frozen }}
+    {% if existing is not none %}
+        select * from {{ frozen }}
+    {% else %}
+        select
+            cast(null as varchar) as enrolment_id,
+            cast(null as date) as session_start_date,
+            cast(null as varchar) as department_code,
+            cast(null as varchar) as directorate,
+            cast(null as varchar) as unit,
+            cast(null as varchar) as team,
+            cast(null as bigint) as salary_scale,
+            cast(null as varchar) as job_title,
+            cast(null as varchar) as gender,
+            cast(null as bigint) as birth_year,
+            cast(null as date) as hire_date,
+            cast(null as date) as exit_date,
+            cast(null as varchar) as payer_department_code
+        where false
+    {% endif %}
 
 ),
-
-{% else %}
-
-retained_enrolment_attributes as (
-
-    select
-        cast(null as varchar) as enrolment_id,
-        cast(null as date) as session_start_date,
-        cast(null as varchar) as department_code,
-        cast(null as varchar) as directorate,
-        cast(null as varchar) as unit,
-        cast(null as varchar) as team,
-        cast(null as bigint) as salary_scale,
-        cast(null as varchar) as job_title,
-        cast(null as varchar) as gender,
-        cast(null as bigint) as birth_year,
-        cast(null as date) as hire_date,
-        cast(null as date) as exit_date,
-        cast(null as varchar) as payer_department_code
-    where false
-
-),
-
-{% endif %}
 
 final as (
 

@@ -1,7 +1,9 @@
 {# Birth years of erased persons per HR snapshot (their birth date is erased), keyed by
    the pseudonym of the person's surrogate id, i.e. the person_key staging now gives
-   them. int_employees_historised prefers these values. Calls the pseudonym UDF, so it
-   is a table. Empty until the first retention run has created the source table. #}
+   them. No published aggregate needs it today (they all attach HR attributes through
+   enrolments, which int_enrolment_attributes_retained covers); a model that aggregates
+   HR history directly by age must coalesce it. Calls the pseudonym UDF: a table.
+   Empty until the first retention run has created the source table. #}
 
 {{ config(materialized='table') }}
 
@@ -14,27 +16,19 @@
 
 with
 
-{% if existing is not none %}
-
 retained_person_attributes as (
 
-    select * from {{ frozen }}
+    {% if existing is not none %}
+        select * from {{ frozen }}
+    {% else %}
+        select
+            cast(null as varchar) as employee_id,
+            cast(null as date) as snapshot_date,
+            cast(null as bigint) as birth_year
+        where false
+    {% endif %}
 
 ),
-
-{% else %}
-
-retained_person_attributes as (
-
-    select
-        cast(null as varchar) as employee_id,
-        cast(null as date) as snapshot_date,
-        cast(null as bigint) as birth_year
-    where false
-
-),
-
-{% endif %}
 
 final as (
 
