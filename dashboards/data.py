@@ -1,8 +1,9 @@
 """The dashboards' one door to the data.
 
-Every page reads through `query`. It opens `<data-dir>/warehouse/reporting.duckdb`
-read-only (data dir from LEERDATA_DATA_DIR, else ./data), with external file access
-switched off, and refuses any statement that reads a table outside PUBLISHED_MARTS:
+Every page reads through `query`. It attaches `<data-dir>/warehouse/reporting.duckdb`
+read-only (data dir from LEERDATA_DATA_DIR, else ./data) to a private in-memory
+database, switches external file access off, and refuses any statement that is not a
+select on tables in PUBLISHED_MARTS (checked on DuckDB's own parse tree):
 the dashboards show published aggregates and supplier-level finance facts, never a
 table with pseudonyms. A frame that still carries a person or enrolment key is refused.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import polars as pl
@@ -62,9 +63,35 @@ def previous_quarter(quarter: str) -> str:
     return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
 
 
+def build_date() -> date:
+    """The day the shown warehouse was built (today when the build does not say)."""
+    if data.table_exists("mart_quality_build"):
+        frame = data.query("select built_at from mart_quality_build")
+        if frame.height and frame["built_at"][0] is not None:
+            return frame["built_at"][0].date()
+    return date.today()
+
+
+def quarter_end(quarter: str) -> date:
+    year, q = int(quarter[:4]), int(quarter[-1])
+    return date(year, 12, 31) if q == 4 else date(year, 3 * q + 1, 1) - timedelta(days=1)
+
+
+def latest_closed(periods: Sequence[str]) -> str:
+    """The latest quarter (or year) over by the build date: a quarter still running
+    would look like a collapse. The latest period when none is over yet."""
+    built = build_date()
+    closed = [
+        p for p in periods if (quarter_end(p) if "-Q" in str(p) else date(int(p), 12, 31)) < built
+    ]
+    return max(closed) if closed else max(periods)
+
+
 def quarter_picker(quarters: Sequence[str], key: str) -> str:
     options = sorted(quarters)
-    return st.sidebar.selectbox(t("filter.quarter"), options, index=len(options) - 1, key=key)
+    return st.sidebar.selectbox(
+        t("filter.quarter"), options, index=options.index(latest_closed(options)), key=key
+    )
 
 
 def quarter_range_picker(quarters: Sequence[str], key: str) -> tuple[str, str]:

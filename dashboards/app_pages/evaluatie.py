@@ -81,14 +81,22 @@ granularity = st.sidebar.radio(
     key="evaluatie_granularity",
 )
 suffix, period_column = ("", "quarter") if granularity == "quarter" else ("_yearly", "year")
-periods = data.query(
-    f"select distinct {period_column} as period from mart_course_evaluation{suffix} order by period"
-)["period"].to_list()
+periods_published = data.query(
+    f"select {period_column} as period, bool_or(not suppressed) as has_published "
+    f"from mart_course_evaluation{suffix} group by all order by period"
+)
+periods = periods_published["period"].to_list()
 if not periods:
     st.info(t("app.no_data"))
     st.stop()
+# Start on the latest period that is over and has something to rank.
+with_scores = periods_published.filter(pl.col("has_published"))["period"].to_list() or periods
+default_period = ui.latest_closed([str(p) for p in with_scores])
 period = st.sidebar.selectbox(
-    t("evaluatie.period"), periods, index=len(periods) - 1, key=f"evaluatie_{granularity}"
+    t("evaluatie.period"),
+    periods,
+    index=[str(p) for p in periods].index(default_period),
+    key=f"evaluatie_{granularity}",
 )
 metric = st.sidebar.selectbox(
     t("filter.metric"),

@@ -55,11 +55,7 @@ quarters = sorted(set(participation["quarter"]) | set(spend["quarter"]))
 if not quarters:
     st.info(t("app.no_data"))
     st.stop()
-# Default: the latest quarter with settled cost (later quarters are still being booked).
-default = spend["quarter"].max() if spend.height else quarters[-1]
-quarter = st.sidebar.selectbox(
-    t("filter.quarter"), quarters, index=quarters.index(default), key="overzicht_quarter"
-)
+quarter = ui.quarter_picker(quarters, key="overzicht_quarter")
 previous = ui.previous_quarter(quarter)
 has_previous = previous in quarters
 # Person figures compare only when the same departments are published in both quarters;
@@ -110,7 +106,7 @@ columns[0].metric(
 columns[1].metric(
     t("overzicht.spend"),
     formatting.euro(spend_now),
-    delta(spend_now, spend_before, lambda d: ("+" if d >= 0 else "") + formatting.euro(d)),
+    delta(spend_now, spend_before, lambda d: ("+" if d >= 0 else "-") + formatting.euro(abs(d))),
     help=t("overzicht.spend_help"),
 )
 columns[2].metric(
