@@ -200,3 +200,36 @@ def test_xlsx_export_is_a_workbook_with_the_rows() -> None:
         strings = workbook.read("xl/sharedStrings.xml").decode("utf-8")
     assert "1234.56" in sheet
     assert "VWS" in strings and "amount_eur" in strings
+
+
+# --- launcher ---------------------------------------------------------------------------
+
+
+def test_the_launcher_refuses_without_a_warehouse_or_a_free_port(tmp_path: Path) -> None:
+    import socket
+
+    from leerdata.config import DataPaths
+    from leerdata.dashboard_launcher import DashboardError, free_port, start_dashboard
+
+    paths = DataPaths.of(tmp_path)
+    with pytest.raises(DashboardError, match="leerdata build"):
+        start_dashboard(paths, free_port())
+    paths.warehouse.mkdir(parents=True)
+    paths.reporting_db.touch()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        with pytest.raises(DashboardError, match="in use"):
+            start_dashboard(paths, busy.getsockname()[1])
+
+
+def test_the_launcher_runs_the_app_headless_on_localhost() -> None:
+    from leerdata.dashboard_launcher import APP, dashboard_url, streamlit_command
+
+    command = streamlit_command(8765)
+    assert command[1:4] == ["-m", "streamlit", "run"]
+    assert command[4] == str(APP) and APP.is_file()
+    assert command[command.index("--server.headless") + 1] == "true"
+    assert command[command.index("--server.port") + 1] == "8765"
+    assert command[command.index("--server.address") + 1] == "localhost"
+    assert dashboard_url(8765) == "http://localhost:8765"
