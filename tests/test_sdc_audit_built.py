@@ -28,7 +28,7 @@ def _republish_complements(tiny_warehouse: DataPaths, copy: Path) -> int:
         ).fetchall()
     with duckdb.connect(str(copy)) as con:
         con.executemany(
-            "update mart_participation set suppressed = false, suppression_reason = null, "
+            "update mart_participation set suppressed = false, "
             "participants = ? where quarter = ? and department_code = ? and breakdown = ? "
             "and breakdown_value = ?",
             [(n, q, d, b, v) for q, d, b, v, n in truth],

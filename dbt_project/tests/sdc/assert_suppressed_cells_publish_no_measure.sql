@@ -1,5 +1,5 @@
 {# A suppressed cell publishes its keys only: participants, enrolments, completions,
-   spend and every rate are NULL (never 0), and it always says why it is suppressed. #}
+   spend and every rate are NULL (never 0). #}
 
 {% set marts = [
     'mart_course_evaluation', 'mart_course_evaluation_yearly',
@@ -19,7 +19,6 @@
             or completions is not null
             or spend_eur is not null
             or completion_rate is not null
-            or suppression_reason is null
         )
     {% if not loop.last %}union all{% endif %}
 {% endfor %}

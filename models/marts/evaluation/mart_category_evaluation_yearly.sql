@@ -43,8 +43,7 @@ final as (
         nps,
         cost_per_completion_eur,
         cost_per_training_hour_eur,
-        suppressed,
-        suppression_reason
+        suppressed
     from published_cells
 
 )

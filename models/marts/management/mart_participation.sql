@@ -29,8 +29,7 @@ final as (
         approved_enrolments,
         approval_lead_days_sum,
         mean_approval_lead_days,
-        suppressed,
-        suppression_reason
+        suppressed
     from published_cells
 
 )
