@@ -154,6 +154,21 @@ def test_the_demo_mode_says_so(warehouse: DataPaths) -> None:
     assert any(t("auth.demo_mode", "nl") == w.value for w in at.sidebar.warning)
 
 
+def test_every_page_renders_in_english(warehouse: DataPaths) -> None:
+    opened = set()
+    for role in sorted(ROLES):
+        at = start(role, lang="en")
+        for page in ROLES[role].pages:
+            if page in opened:
+                continue
+            open_page(at, page)
+            opened.add(page)
+            dutch = {t(f"page.{page}", "nl"), t("app.no_data", "nl"), t("value.suppressed", "nl")}
+            shown = [e.value for e in (*at.title, *at.subheader, *at.info)]
+            assert not dutch & set(shown), (page, shown)
+    assert opened == set(ALL_PAGES)
+
+
 def test_english_is_selectable(warehouse: DataPaths) -> None:
     at = open_page(start("finance", lang="en"), "verrekening")
     assert at.title[0].value == t("verrekening.title", "en")

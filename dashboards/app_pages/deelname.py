@@ -7,13 +7,14 @@ import polars as pl
 import streamlit as st
 
 from dashboards import charts, data, ui
-from dashboards.i18n import t
+from dashboards.i18n import current_language, t
 from dashboards.ui import Column
 
 BREAKDOWNS = ("directorate", "scale_band", "age_band", "gender", "delivery_mode")
 
 ui.require_marts("mart_participation")
 st.title(t("deelname.title"))
+lang = current_language()  # bound into format_funcs, which may run outside a rerun
 st.caption(t("app.aggregates_only", k=data.min_cell_size()))
 
 quarters = data.query("select distinct quarter from mart_participation order by quarter")[
@@ -37,7 +38,7 @@ chosen = st.sidebar.multiselect(
 breakdown = st.sidebar.selectbox(
     t("filter.dimension"),
     BREAKDOWNS,
-    format_func=lambda b: t(f"dim.{b}"),
+    format_func=lambda b: t(f"dim.{b}", lang),
     key="deelname_breakdown",
 )
 if not chosen:

@@ -76,7 +76,7 @@ st.title(t("evaluatie.title"))
 granularity = st.sidebar.radio(
     t("evaluatie.granularity"),
     ["quarter", "year"],
-    format_func=lambda g: t(f"evaluatie.per_{g}"),
+    format_func=lambda g: t(f"evaluatie.per_{g}", lang),
     horizontal=True,
     key="evaluatie_granularity",
 )
@@ -101,7 +101,7 @@ period = st.sidebar.selectbox(
 metric = st.sidebar.selectbox(
     t("filter.metric"),
     METRICS,
-    format_func=lambda m: t(m.label),
+    format_func=lambda m: t(m.label, lang),
     key="evaluatie_metric",
 )
 worst_first = st.sidebar.checkbox(t("filter.worst_first"), value=True, key="evaluatie_worst")

@@ -7,11 +7,12 @@ import polars as pl
 import streamlit as st
 
 from dashboards import charts, data, exports, formatting, ui
-from dashboards.i18n import t
+from dashboards.i18n import current_language, t
 from dashboards.ui import Column
 
 ui.require_marts("fct_invoice_checks", "fct_invoice_line_checks", "mart_invoice_disputes")
 st.title(t("factuur.title"))
+lang = current_language()  # bound into format_funcs, which may run outside a rerun
 
 ALL = "__all__"
 STATUSES = ["approved", "partially_disputed", "disputed", "on_hold"]
@@ -40,9 +41,9 @@ supplier_names = {
 
 def supplier_label(supplier_id: str | None) -> str:
     if supplier_id == ALL:
-        return t("filter.all_suppliers")
+        return t("filter.all_suppliers", lang)
     if supplier_id is None:
-        return t("value.unknown_supplier")
+        return t("value.unknown_supplier", lang)
     return f"{supplier_names.get(supplier_id, supplier_id)} ({supplier_id})"
 
 
@@ -69,7 +70,7 @@ statuses = st.sidebar.multiselect(
     t("filter.status"),
     STATUSES,
     default=STATUSES,
-    format_func=lambda s: t(f"status.{s}"),
+    format_func=lambda s: t(f"status.{s}", lang),
     key="factuur_status",
 )
 
