@@ -45,7 +45,7 @@ def main() -> None:
     except LeerdataError as exc:
         _stderr.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
-    except Exception as exc:  # noqa: BLE001 - the CLI's promise: one line, not a traceback
+    except Exception as exc:  # the CLI's promise: one line, not a traceback
         if os.environ.get("LEERDATA_DEBUG"):
             raise
         _click_exit = getattr(exc, "exit_code", None)

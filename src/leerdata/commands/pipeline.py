@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -14,7 +14,7 @@ from leerdata.config import DataPaths
 console = Console()
 
 
-class Scale(str, Enum):
+class Scale(StrEnum):
     tiny = "tiny"
     small = "small"
     medium = "medium"
