@@ -48,7 +48,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check src tests benchmarks dashboards
 	$(BIN)/ruff format --check src tests benchmarks dashboards
-	@mkdir -p target/lint && $(BIN)/python -c "import duckdb; from leerdata.ingest.schema import create_raw_tables; create_raw_tables(duckdb.connect('target/lint/restricted.duckdb'))"
+	@mkdir -p target/lint && $(BIN)/python -c "import duckdb; from leerdata.build.warehouse import ensure_restricted_tables; from leerdata.config import DataPaths; ensure_restricted_tables(DataPaths.of('target/lint'))"
 	LEERDATA_RESTRICTED_DB=target/lint/restricted.duckdb LEERDATA_REPORTING_BUILD_DB=target/lint/reporting.duckdb \
 	  LEERDATA_KEY_FILE=$(CURDIR)/target/lint/pseudonym.key $(BIN)/sqlfluff lint models dbt_project/tests
 

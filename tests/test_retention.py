@@ -219,7 +219,7 @@ def test_frozen_attributes_are_what_keeps_aggregates_equal(scenario: Scenario) -
     with duckdb.connect(str(scenario.paths.restricted_db)) as con:
         with_frozen = con.execute(query).fetchall()
         con.execute("begin transaction")
-        con.execute("delete from int_enrolment_attributes_retained")
+        con.execute("delete from stg_retention__enrolment_attributes")
         without_frozen = con.execute(query).fetchall()
         con.execute("rollback")
     assert with_frozen != without_frozen

@@ -20,6 +20,12 @@ from leerdata.config import REPO_ROOT, DataPaths
 from leerdata.ingest.schema import MANIFEST_COLUMNS, QUARANTINE_COLUMNS, raw_table_columns
 from leerdata.privacy.keys import load_or_create_key
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
+from leerdata.retention.tables import (
+    RETAINED_ENROLMENT_COLUMNS,
+    RETAINED_ENROLMENTS,
+    RUN_COLUMNS,
+    RUNS,
+)
 from tests.leak_checker import column_name_leaks, sensitive_value_counts, value_leaks
 
 STAGING = REPO_ROOT / "models" / "staging"
@@ -55,12 +61,14 @@ def test_sources_declare_every_raw_table_and_column_ingest_creates() -> None:
     expected = {t: [c for c, _ in cols] for t, cols in raw_table_columns().items()}
     expected[contract.QUARANTINE_TABLE] = [c for c, _ in QUARANTINE_COLUMNS]
     expected[contract.MANIFEST_TABLE] = [c for c, _ in MANIFEST_COLUMNS]
+    expected[RETAINED_ENROLMENTS] = [c for c, _ in RETAINED_ENROLMENT_COLUMNS]
+    expected[RUNS] = [c for c, _ in RUN_COLUMNS]
     assert declared == expected
 
 
 def test_one_source_per_landing_system_plus_the_steward() -> None:
     names = {s["name"] for doc in _yaml_files("_*__sources.yml") for s in doc["sources"]}
-    assert names == {"hr", "catalogue", "lms", "invoices", "steward"}
+    assert names == {"hr", "catalogue", "lms", "invoices", "steward", "retention"}
 
 
 @pytest.mark.parametrize(

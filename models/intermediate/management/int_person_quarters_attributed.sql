@@ -28,7 +28,7 @@ salary_scale_bands as (
 retained_enrolment_attributes as (
 
     {# What retention froze before it unlinked an enrolment from its person. #}
-    select * from {{ ref('int_enrolment_attributes_retained') }}
+    select * from {{ ref('stg_retention__enrolment_attributes') }}
 
 ),
 

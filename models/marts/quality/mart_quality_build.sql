@@ -1,13 +1,12 @@
 {# One row describing this build, so a dashboard can say which build it shows. #}
 
-{%- set retention_runs = source('retention', 'retention_runs') -%}
-{%- set has_retention_runs = execute and adapter.get_relation(
-    database=retention_runs.database,
-    schema=retention_runs.schema,
-    identifier=retention_runs.identifier,
-) is not none -%}
-
 with
+
+retention_runs as (
+
+    select * from {{ ref('stg_retention__runs') }}
+
+),
 
 load_manifest as (
 
@@ -35,7 +34,7 @@ final as (
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as built_at,
         '{{ dbt_version }}' as dbt_version,
         cast({{ var('min_cell_size') }} as integer) as min_cell_size,
-        {{ 'true' if has_retention_runs else 'false' }} as has_retention_runs,
+        (select count(*) > 0 from retention_runs) as has_retention_runs,
         batches_loaded,
         last_loaded_at,
         rows_read,

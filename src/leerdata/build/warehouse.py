@@ -35,6 +35,19 @@ def _node_count(paths: DataPaths) -> int | None:
     return sum(1 for n in nodes.values() if n.get("resource_type") != "analysis") or None
 
 
+def ensure_restricted_tables(paths: DataPaths) -> None:
+    """Every table a dbt source names exists before dbt runs (empty if nothing wrote it
+    yet), so models read them plainly instead of checking for their existence."""
+    import duckdb
+
+    from leerdata.ingest.schema import create_raw_tables
+    from leerdata.retention.tables import ensure_retention_tables
+
+    with duckdb.connect(str(paths.restricted_db)) as con:
+        create_raw_tables(con)
+        ensure_retention_tables(con)
+
+
 def refuse_exposed_tables(paths: DataPaths, build_file: Path) -> None:
     """The disclosure audit (leerdata.sdc.published) on the fresh file: never publish a
     small cell or a suppressed cell a reader can recompute or narrow."""
@@ -60,6 +73,7 @@ def build_warehouse(
         )
     ensure_outside(paths.root)
     load_or_create_key()  # create on first use, before dbt's threads race for it
+    ensure_restricted_tables(paths)
     build_file = paths.reporting_build_db
     discard(build_file)
     extra: list[str] = []

@@ -1,0 +1,33 @@
+{# Attributes frozen by retention for enrolments whose link to the person was removed.
+   Calls the pseudonym UDF (enrolment_key), hence a table (folder config). #}
+
+with
+
+retained_enrolment_attributes as (
+
+    select * from {{ source('retention', 'retained_enrolment_attributes') }}
+
+),
+
+final as (
+
+    select
+        enrolment_id,
+        {{ pseudonymise('enrolment_id') }} as enrolment_key,
+        session_start_date,
+        department_code,
+        directorate,
+        unit,
+        team,
+        salary_scale,
+        job_title,
+        gender,
+        birth_year,
+        hire_date,
+        exit_date,
+        payer_department_code
+    from retained_enrolment_attributes
+
+)
+
+select * from final
