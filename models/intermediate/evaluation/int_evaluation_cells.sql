@@ -27,7 +27,7 @@ sessions as (
 
 cost_allocation as (
 
-    select * from {{ ref('fct_cost_allocation') }}
+    select * from {{ ref('int_costs_allocated') }}
 
 ),
 

@@ -9,7 +9,7 @@ with
 
 cost_allocation as (
 
-    select * from {{ ref('fct_cost_allocation') }}
+    select * from {{ ref('int_costs_allocated') }}
 
 ),
 
