@@ -37,9 +37,7 @@ demo: install
 demo-no-dashboard: install
 	$(BIN)/leerdata demo --scale small --data-dir $(DATA_DIR) --no-dashboard
 
-test: install browser-deps
-	$(BIN)/ruff check src tests benchmarks dashboards
-	$(BIN)/ruff format --check src tests benchmarks dashboards
+test: install browser-deps lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: install
@@ -48,8 +46,8 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check src tests benchmarks dashboards
 	$(BIN)/ruff format --check src tests benchmarks dashboards
-	@mkdir -p target/lint && $(BIN)/python -c "import duckdb; from leerdata.build.warehouse import ensure_restricted_tables; from leerdata.config import DataPaths; ensure_restricted_tables(DataPaths.of('target/lint'))"
-	LEERDATA_RESTRICTED_DB=target/lint/restricted.duckdb LEERDATA_REPORTING_BUILD_DB=target/lint/reporting.duckdb \
+	@mkdir -p target/lint/warehouse && $(BIN)/python -c "import duckdb; from leerdata.build.warehouse import ensure_restricted_tables; from leerdata.config import DataPaths; ensure_restricted_tables(DataPaths.of('target/lint'))"
+	LEERDATA_RESTRICTED_DB=target/lint/warehouse/restricted.duckdb LEERDATA_REPORTING_BUILD_DB=target/lint/warehouse/reporting.duckdb \
 	  LEERDATA_KEY_FILE=$(CURDIR)/target/lint/pseudonym.key $(BIN)/sqlfluff lint models dbt_project/tests
 
 format: install
