@@ -11,7 +11,7 @@ DATA_DIR ?= data
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: install demo demo-no-dashboard test test-fast lint format bench browser-deps clean
+.PHONY: install demo demo-no-dashboard test test-fast lint format bench system-deps clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,13 +23,18 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.synced
 
-# Debian's chromium for the real-browser dashboard test (no browser download at run time).
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian chromium for the browser tests"; \
+# Debian packages the tests and benchmarks need: chromium for the real-browser dashboard
+# test (no browser download at run time), GNU time for per-step peak RSS.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	[ -x /usr/bin/time ] || missing="$$missing time"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 demo: install
 	$(BIN)/leerdata demo --scale small --data-dir $(DATA_DIR)
@@ -37,7 +42,7 @@ demo: install
 demo-no-dashboard: install
 	$(BIN)/leerdata demo --scale small --data-dir $(DATA_DIR) --no-dashboard
 
-test: install browser-deps lint
+test: install system-deps lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: install
@@ -54,7 +59,7 @@ format: install
 	$(BIN)/ruff format src tests benchmarks dashboards
 	$(BIN)/ruff check --fix src tests benchmarks dashboards
 
-bench: install
+bench: install system-deps
 	$(BIN)/python benchmarks/run.py --scale $(SCALE)
 
 clean:

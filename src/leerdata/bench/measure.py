@@ -1,7 +1,9 @@
 """Run one step as a subprocess and measure its wall time and peak RSS.
 
-os.wait4 returns the resource usage of exactly that child (and the descendants it waited
-for), so each step gets its own peak RSS — unlike RUSAGE_CHILDREN, which only grows.
+Peak RSS comes from GNU time (`/usr/bin/time -f %M`), which forks the step from its own
+tiny process. Reading ru_maxrss of a direct child is wrong on Linux: at exec the kernel
+carries the high-water RSS of the (v)forked copy of *this* process into the child, so a
+step would never report less than the harness (or pytest worker) that launched it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+GNU_TIME = Path("/usr/bin/time")
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,13 @@ class StepFailed(RuntimeError):
     pass
 
 
+def _peak_rss_kib(rss_file: Path) -> int:
+    """The last line GNU time wrote (KiB); 0 when the step was killed before it wrote."""
+    lines = rss_file.read_text().split() if rss_file.exists() else []
+    rss_file.unlink(missing_ok=True)
+    return int(lines[-1]) if lines and lines[-1].isdigit() else 0
+
+
 def run_measured(
     command: Sequence[str],
     log_file: Path,
@@ -45,12 +56,15 @@ def run_measured(
 
     After `timeout` seconds the step's whole process group is killed (timed_out=True).
     """
+    if not GNU_TIME.exists():
+        raise StepFailed(f"{GNU_TIME} is missing: install Debian's `time` (make bench does)")
     log_file.parent.mkdir(parents=True, exist_ok=True)
+    rss_file = log_file.with_name(log_file.name + ".maxrss")
     expired = threading.Event()
     with log_file.open("wb") as log:
         started = time.perf_counter()
         process = subprocess.Popen(
-            list(command),
+            [str(GNU_TIME), "-f", "%M", "-o", str(rss_file), *command],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=dict(env or os.environ),
@@ -74,7 +88,7 @@ def run_measured(
     process.returncode = os.waitstatus_to_exitcode(status)  # we reaped it, not Popen
     measured = Measurement(
         seconds=round(seconds, 3),
-        peak_rss_bytes=usage.ru_maxrss * 1024,  # Linux reports KiB
+        peak_rss_bytes=_peak_rss_kib(rss_file) * 1024,
         user_seconds=round(usage.ru_utime, 3),
         system_seconds=round(usage.ru_stime, 3),
         exit_code=process.returncode,
