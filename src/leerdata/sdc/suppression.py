@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from leerdata.sdc.audit import exposed_cells
+from leerdata.sdc.audit import ComponentCache, exposed_cells
 from leerdata.sdc.tables import ProtectionRule, Relation, relations_touching
 
 PRIMARY_SMALL = "small_cell"
@@ -165,9 +165,10 @@ def suppress(
         reasons.setdefault(cell, PRIMARY_GROUP)
     touching = relations_touching(relations, len(persons))
     result = SuppressionResult(reasons=reasons)
+    solved: ComponentCache = {}  # components untouched by a round are not solved again
     for result.rounds in range(1, max_rounds + 1):
         _lonely_pass(persons, reasons, relations)
-        exposed = exposed_cells(persons, set(reasons), relations, rule.width)
+        exposed = exposed_cells(persons, set(reasons), relations, rule.width, solved)
         if not exposed:
             return result
         # One complement per exposed cell whose relations got none yet this round: the
