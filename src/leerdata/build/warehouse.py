@@ -76,7 +76,9 @@ def build_warehouse(
     ensure_restricted_tables(paths)
     build_file = paths.reporting_build_db
     discard(build_file)
-    extra: list[str] = []
+    # With a progress bar, dbt's console shows only warnings and errors; its file log
+    # (<data-dir>/dbt/logs) keeps every line.
+    extra: list[str] = ["--log-level", "warn", "--log-level-file", "info"] if show_progress else []
     if select:
         extra += ["--select", *select]
     with Progress(
