@@ -50,6 +50,9 @@ def test_peak_rss_is_the_childs_own_and_a_timeout_kills(tmp_path: Path) -> None:
         timeout=1,
     )
     assert slow.timed_out and slow.exit_code != 0 and slow.seconds < 10
+    held = f"{grab.replace('300', '200')}; import time; time.sleep(30)"
+    killed = run_measured([sys.executable, "-c", held], tmp_path / "k.log", check=False, timeout=3)
+    assert killed.timed_out and killed.peak_rss_bytes >= 200 * MIB  # polled before the kill
 
 
 def test_the_extra_day_loads_cleanly_after_the_last_export(
@@ -170,6 +173,23 @@ def test_summary_takes_medians_and_the_targets_judge_them() -> None:
     assert verdicts["peak RSS of any step"] == "MISS"  # one run peaked at 5 GiB
     assert verdicts["build time vs medium"] == "MISS"  # 12×
     assert {v.label for v in evaluate({})} == {"n/a"}
+
+
+def test_a_step_stopped_at_its_timeout_counts_as_a_lower_bound() -> None:
+    run = _run(1, 100.0, 90.0, 300.0, 1.0)
+    del run["replay"], run["pages"], run["steps"]["ingest_day"], run["steps"]["build_day"]
+    run["steps"]["build_full"] = {
+        "seconds": 1200.0, "peak_rss_bytes": int(4.5 * GIB), "exit_code": -9, "timed_out": True,
+    }  # fmt: skip
+    summary = harness.summarise([run])
+    assert "build_full" not in summary["steps"]
+    assert summary["stopped"]["build_full"]["after_s"] == 1200.0
+    verdicts = {v.name: v for v in evaluate(summary, medium_build_s=100.0)}
+    assert verdicts["full ingest + build"].label == "MISS"
+    assert verdicts["full ingest + build"].measured == "> 1220 s (stopped)"
+    assert verdicts["build time vs medium"].label == "MISS"  # > 12×
+    assert verdicts["peak RSS of any step"].label == "MISS"  # 4.5 GiB before the kill
+    assert evaluate(summary, medium_build_s=1000.0)[-1].label == "n/a"  # > 1.2× proves nothing
 
 
 def test_steps_need_what_they_build_on() -> None:

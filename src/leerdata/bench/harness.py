@@ -317,6 +317,17 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 "peak_rss_median_bytes": int(statistics.median(s["peak_rss_bytes"] for s in done)),
                 "peak_rss_max_bytes": max(s["peak_rss_bytes"] for s in done),
             }
+    stopped = [
+        (step, r["steps"][step])
+        for r in runs
+        for step in r["steps"]
+        if r["steps"][step].get("timed_out")
+    ]
+    if stopped:  # lower bounds: the step had not finished when it was killed
+        summary["stopped"] = {
+            step: {"after_s": m["seconds"], "peak_rss_bytes": m["peak_rss_bytes"]}
+            for step, m in stopped
+        }
     for parts in SUMS:
         totals = [
             sum(r["steps"][p]["seconds"] for p in parts)
@@ -453,11 +464,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--step-timeout", type=float, help="kill a step after this many seconds")
     parser.add_argument("--page-repeats", type=int, default=3)
     parser.add_argument("--compare-medium", type=Path, help="medium result JSON for the 6× target")
+    parser.add_argument("--rejudge", type=Path, help="recompute summary and targets of a result")
     return parser.parse_args(argv)
 
 
+def rejudge(path: Path, plan: Plan) -> Path:
+    """Summary and verdicts of a stored result again (after the harness or targets changed)."""
+    result = json.loads(path.read_text())
+    medium_s, medium_from = (
+        medium_build_seconds(plan) if result["scale"] == "rijk" else (None, None)
+    )
+    result["summary"] = summarise(result["runs"])
+    result["medium_build_reference"] = {"median_s": medium_s, "from": medium_from}
+    result["targets"] = [v.as_dict() for v in evaluate(result["summary"], medium_s)]
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print_report(result)
+    return path
+
+
 def main(argv: list[str] | None = None) -> Path:
-    plan = Plan(parse_args(argv))
+    args = parse_args(argv)
+    plan = Plan(args)
+    if args.rejudge:
+        return rejudge(args.rejudge, plan)
     plan.work.mkdir(parents=True, exist_ok=True)
     plan.results_dir.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)

@@ -44,6 +44,36 @@ def _peak_rss_kib(rss_file: Path) -> int:
     return int(lines[-1]) if lines and lines[-1].isdigit() else 0
 
 
+class GroupHighWater(threading.Thread):
+    """Polls VmHWM of every process in a process group: the peak RSS of a step that is
+    killed at its timeout (GNU time dies with it and reports nothing)."""
+
+    def __init__(self, group: int, every_s: float = 1.0) -> None:
+        super().__init__(daemon=True)
+        self.group, self.every_s = group, every_s
+        self.peak_kib = 0
+        self.stopped = threading.Event()
+
+    def _sample(self) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                # fields after the ")" of the command name: state ppid pgrp ...
+                if int(stat.rsplit(")", 1)[1].split()[2]) != self.group:
+                    continue
+                for line in (entry / "status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+            except (OSError, ValueError, IndexError):
+                continue  # the process ended between listing and reading
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every_s):
+            self._sample()
+
+
 def run_measured(
     command: Sequence[str],
     log_file: Path,
@@ -54,7 +84,8 @@ def run_measured(
 ) -> Measurement:
     """Run `command` with stdout+stderr to `log_file`; wall time, peak RSS, CPU times.
 
-    After `timeout` seconds the step's whole process group is killed (timed_out=True).
+    After `timeout` seconds the step's whole process group is killed (timed_out=True);
+    its peak RSS is then the highest VmHWM polled (each second) while it ran.
     """
     if not GNU_TIME.exists():
         raise StepFailed(f"{GNU_TIME} is missing: install Debian's `time` (make bench does)")
@@ -77,18 +108,23 @@ def run_measured(
             os.killpg(process.pid, signal.SIGKILL)
 
         timer = threading.Timer(timeout, kill) if timeout else None
-        if timer:
-            timer.start()
+        sampler = GroupHighWater(process.pid) if timeout else None
+        for thread in (timer, sampler):
+            if thread:
+                thread.start()
         try:
             _, status, usage = os.wait4(process.pid, 0)
         finally:
             if timer:
                 timer.cancel()
+            if sampler:
+                sampler.stopped.set()
         seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)  # we reaped it, not Popen
     measured = Measurement(
         seconds=round(seconds, 3),
-        peak_rss_bytes=_peak_rss_kib(rss_file) * 1024,
+        # GNU time's figure; when the step was killed, the last polled high-water mark.
+        peak_rss_bytes=(_peak_rss_kib(rss_file) or (sampler.peak_kib if sampler else 0)) * 1024,
         user_seconds=round(usage.ru_utime, 3),
         system_seconds=round(usage.ru_stime, 3),
         exit_code=process.returncode,

@@ -37,9 +37,26 @@ def evaluate(summary: dict[str, Any], medium_build_s: float | None = None) -> li
     """Verdicts from a summary (medians over runs); missing measurements give n/a."""
     verdicts: list[Verdict] = []
 
+    stopped = summary.get("stopped", {})
+
     def seconds(name: str, steps: tuple[str, ...], limit: float) -> None:
         parts = summary.get("per_run_sums", {}).get("+".join(steps))
         value = parts["median_s"] if parts else None
+        if value is None and any(step in stopped for step in steps):
+            # A step was killed at its timeout: what ran is a lower bound of the total.
+            bound = sum(
+                stopped[step]["after_s"] if step in stopped else (_median(summary, step) or 0.0)
+                for step in steps
+            )
+            verdicts.append(
+                Verdict(
+                    name,
+                    f"≤ {limit:.0f} s",
+                    f"> {bound:.0f} s (stopped)",
+                    False if bound > limit else None,
+                )
+            )
+            return
         verdicts.append(
             Verdict(
                 name,
@@ -77,25 +94,46 @@ def evaluate(summary: dict[str, Any], medium_build_s: float | None = None) -> li
     else:
         verdicts.append(Verdict("slowest dashboard page", "≤ 500 ms", "not measured", None))
 
-    rss = [s["peak_rss_max_bytes"] for s in summary.get("steps", {}).values()]
-    peak_step = (
-        max(summary.get("steps", {}).items(), key=lambda kv: kv[1]["peak_rss_max_bytes"])[0]
-        if rss
-        else None
-    )
-    verdicts.append(
-        Verdict(
-            "peak RSS of any step",
-            "≤ 4 GiB",
-            f"{max(rss) / GIB:.2f} GiB ({peak_step})" if rss else "not measured",
-            None if not rss else max(rss) <= 4 * GIB,
+    peaks = {step: s["peak_rss_max_bytes"] for step, s in summary.get("steps", {}).items()}
+    for step, s in stopped.items():  # polled high-water mark up to the kill
+        peaks[step] = max(peaks.get(step, 0), s["peak_rss_bytes"])
+    rss = list(peaks.values())
+    peak_step = max(peaks, key=peaks.__getitem__) if peaks else None
+    unknown = sorted(step for step, s in stopped.items() if not s["peak_rss_bytes"])
+    if rss and unknown and max(rss) <= 4 * GIB:  # a killed step without a polled figure
+        verdicts.append(
+            Verdict(
+                "peak RSS of any step",
+                "≤ 4 GiB",
+                f"{max(rss) / GIB:.2f} GiB ({peak_step}); {', '.join(unknown)} unknown (stopped)",
+                None,
+            )
         )
-    )
+        rss = []
+    if rss or not unknown:
+        verdicts.append(
+            Verdict(
+                "peak RSS of any step",
+                "≤ 4 GiB",
+                f"{max(rss) / GIB:.2f} GiB ({peak_step})" if rss else "not measured",
+                None if not rss else max(rss) <= 4 * GIB,
+            )
+        )
 
     build = _median(summary, "build_full")
     if build is not None and medium_build_s:
         ratio = build / medium_build_s
         verdicts.append(Verdict("build time vs medium", "≤ 6×", f"{ratio:.1f}×", ratio <= 6))
+    elif "build_full" in stopped and medium_build_s:
+        ratio = stopped["build_full"]["after_s"] / medium_build_s
+        verdicts.append(
+            Verdict(
+                "build time vs medium",
+                "≤ 6×",
+                f"> {ratio:.1f}× (stopped)",
+                False if ratio > 6 else None,
+            )
+        )
     else:
         verdicts.append(Verdict("build time vs medium", "≤ 6×", "no medium result", None))
     return verdicts
