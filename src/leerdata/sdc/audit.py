@@ -2,16 +2,16 @@
 
 For every suppressed cell we solve min x and max x subject to every relation of the
 table (published cells become constants), x >= 0 for every suppressed cell, with
-scipy.optimize.linprog(method="highs"). A cell is exposed when max - min is below the
-protection width. The LP works on the published values only: the true value of a
-suppressed cell is never needed, so the audit runs on a built mart exactly as a reader
-would.
+HiGHS (leerdata.sdc.lp: one warm model per component, only the objective changes). A
+cell is exposed when max - min is below the protection width. The LP works on the
+published values only: the true value of a suppressed cell is never needed, so the audit
+runs on a built mart exactly as a reader would.
 
 Only relations that touch a suppressed cell matter, and suppressed cells that share no
 relation cannot inform each other, so the LP is solved per connected component: small
-problems, fast even on the big marts. A component's intervals depend only on its own
-rows, so a caller that audits repeatedly (complementary suppression adds a few cells per
-round) passes a cache and re-solves only the components that changed.
+problems, fast even on the big marts. A caller that audits repeatedly (complementary
+suppression adds a few cells per round) asks only for the cells it has not yet proven
+protected: see `feasible_intervals`.
 """
 
 from __future__ import annotations
@@ -20,10 +20,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import csr_array
-
+from leerdata.sdc.lp import LPError, WarmBounds
 from leerdata.sdc.tables import Relation
 
 
@@ -108,42 +105,20 @@ def _linear_rows(
     return rows
 
 
-def _matrix(selected: list[_Row], position: dict[int, int]) -> csr_array | None:
-    """Sparse: a relation touches a handful of cells of a component of thousands."""
-    if not selected:
-        return None
-    row_index, col_index, data = [], [], []
-    for i, r in enumerate(selected):
-        for cell, coef in r.coefficients.items():
-            row_index.append(i)
-            col_index.append(position[cell])
-            data.append(coef)
-    return csr_array((data, (row_index, col_index)), shape=(len(selected), len(position)))
-
-
-ComponentCache = dict[tuple, dict[int, "CellInterval"]]
-
-
-def _component_key(component: list[int], rows: list[_Row]) -> tuple:
-    return (
-        tuple(component),
-        tuple((tuple(sorted(r.coefficients.items())), r.constant, r.equality) for r in rows),
-    )
-
-
 def feasible_intervals(
     values: Sequence[float | None],
     suppressed: set[int] | Sequence[int],
     relations: Sequence[Relation],
-    cache: ComponentCache | None = None,
+    cells: set[int] | None = None,
 ) -> dict[int, CellInterval]:
-    """min/max of every suppressed cell given the published cells (values of suppressed
-    cells are ignored). `cache` carries solved components from one call to the next."""
+    """min/max of every suppressed cell (or only of `cells`) given the published cells;
+    values of suppressed cells are ignored."""
     suppressed = set(suppressed)
+    wanted = suppressed if cells is None else suppressed & set(cells)
     rows = _linear_rows(values, suppressed, relations)
     intervals: dict[int, CellInterval] = {}
     in_rows = {cell for r in rows for cell in r.coefficients}
-    for cell in suppressed - in_rows:
+    for cell in wanted - in_rows:
         intervals[cell] = CellInterval(cell, 0.0, math.inf)  # nothing bounds it
     components = _components(sorted(in_rows), [list(r.coefficients) for r in rows])
     component_of = {cell: n for n, component in enumerate(components) for cell in component}
@@ -151,50 +126,30 @@ def feasible_intervals(
     for r in rows:
         rows_of[component_of[next(iter(r.coefficients))]].append(r)
     for component, component_rows in zip(components, rows_of, strict=True):
-        key = _component_key(component, component_rows) if cache is not None else None
-        if key is not None and key in cache:
-            intervals.update(cache[key])
-            continue
-        solved = _solve_component(component, component_rows)
-        if key is not None:
-            cache[key] = solved
-        intervals.update(solved)
+        targets = [cell for cell in component if cell in wanted]
+        if targets:
+            intervals.update(_solve_component(component, component_rows, targets))
     return intervals
 
 
-def _solve_component(component: list[int], component_rows: list[_Row]) -> dict[int, CellInterval]:
-    """min and max of every cell of one connected component."""
-    intervals: dict[int, CellInterval] = {}
+def _solve_component(
+    component: list[int], component_rows: list[_Row], targets: list[int]
+) -> dict[int, CellInterval]:
+    """min and max of each target cell of one connected component (one warm LP)."""
     position = {cell: i for i, cell in enumerate(component)}
-    eq = [r for r in component_rows if r.equality]
-    ub = [r for r in component_rows if not r.equality]
-
-    a_eq, a_ub = _matrix(eq, position), _matrix(ub, position)
-    b_eq = np.array([r.constant for r in eq]) if eq else None
-    b_ub = np.array([r.constant for r in ub]) if ub else None
-    for cell in component:
-        bounds = []
-        for sign in (1.0, -1.0):
-            objective = np.zeros(len(component))
-            objective[position[cell]] = sign
-            result = linprog(
-                objective,
-                A_ub=a_ub,
-                b_ub=b_ub,
-                A_eq=a_eq,
-                b_eq=b_eq,
-                bounds=(0, None),
-                method="highs",
-            )
-            if result.status == 3:  # unbounded
-                bounds.append(-math.inf if sign > 0 else math.inf)
-            elif result.status == 2:
-                raise AuditError(f"published cells contradict each other around cell {cell}")
-            elif result.status != 0:
-                raise AuditError(f"LP for cell {cell} failed: {result.message}")
-            else:
-                bounds.append(sign * float(result.fun))
-        low, high = bounds
+    lp = WarmBounds(
+        len(component),
+        [
+            ({position[c]: coef for c, coef in r.coefficients.items()}, r.constant, r.equality)
+            for r in component_rows
+        ],
+    )
+    intervals: dict[int, CellInterval] = {}
+    for cell in targets:
+        try:
+            low, high = lp.low_high(position[cell])
+        except LPError as exc:
+            raise AuditError(f"published cells around cell {cell}: {exc}") from exc
         intervals[cell] = CellInterval(cell, max(low, 0.0), high)
     return intervals
 
@@ -204,13 +159,14 @@ def exposed_cells(
     suppressed: set[int] | Sequence[int],
     relations: Sequence[Relation],
     protection_width: float,
-    cache: ComponentCache | None = None,
+    cells: set[int] | None = None,
 ) -> list[CellInterval]:
-    """Suppressed cells whose feasible interval is narrower than the protection width.
+    """Suppressed cells (or those of `cells`) whose feasible interval is narrower than
+    the protection width.
 
     A small tolerance absorbs solver round-off; an interval of exactly the width passes.
     """
-    intervals = feasible_intervals(values, suppressed, relations, cache)
+    intervals = feasible_intervals(values, suppressed, relations, cells)
     return sorted(
         (i for i in intervals.values() if i.width < protection_width - 1e-6),
         key=lambda i: i.cell,

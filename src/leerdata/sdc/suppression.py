@@ -9,6 +9,11 @@ repeat until the audit passes, so the pattern we publish is the one the audit ac
 by construction; it always terminates because every round suppresses at least one more
 cell and a fully suppressed table cannot be exposed.
 
+A round audits only the cells not yet proven protected. That is exact, not a shortcut:
+suppressing one more cell turns a published constant into a variable, and every old
+solution stays feasible with that variable at its true value, so each suppressed cell's
+feasible interval can only widen from round to round. A cell once wide enough stays so.
+
 The complement chosen is the smallest published part of a relation around the exposed
 cell (least information lost); a margin is only chosen when no part is left, since a
 suppressed margin exposes the next level up.
@@ -19,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from leerdata.sdc.audit import ComponentCache, exposed_cells
+from leerdata.sdc.audit import exposed_cells
 from leerdata.sdc.tables import ProtectionRule, Relation, relations_touching
 
 PRIMARY_SMALL = "small_cell"
@@ -165,12 +170,14 @@ def suppress(
         reasons.setdefault(cell, PRIMARY_GROUP)
     touching = relations_touching(relations, len(persons))
     result = SuppressionResult(reasons=reasons)
-    solved: ComponentCache = {}  # components untouched by a round are not solved again
+    protected: set[int] = set()  # proven wide enough; stays so (see the module doc)
     for result.rounds in range(1, max_rounds + 1):
         _lonely_pass(persons, reasons, relations)
-        exposed = exposed_cells(persons, set(reasons), relations, rule.width, solved)
+        unproven = set(reasons) - protected
+        exposed = exposed_cells(persons, set(reasons), relations, rule.width, unproven)
         if not exposed:
             return result
+        protected |= unproven - {interval.cell for interval in exposed}
         # One complement per exposed cell whose relations got none yet this round: the
         # next audit may find its neighbours already freed (avoids over-suppression).
         widened: set[int] = set()
