@@ -72,12 +72,12 @@ def test_single_suppression_next_to_a_published_total_forces_a_complement() -> N
     assert secondaries, "a lonely suppressed cell beside its total is recomputable"
     assert 4 not in result.suppressed, "the total should stay: a part can hide the cell"
     assert secondaries == [3], "the cheapest complement is the smallest published part"
-    assert exposed_cells(persons, result.suppressed, relations, RULE.width) == []
+    assert exposed_cells(persons, result.suppressed, relations, RULE) == []
 
 
 def test_audit_pins_down_a_cell_protected_by_primary_suppression_only() -> None:
     persons, relations = one_row([3, 40, 55, 12])
-    exposed = exposed_cells(persons, {0}, relations, RULE.width)
+    exposed = exposed_cells(persons, {0}, relations, RULE)
     assert [e.cell for e in exposed] == [0]
     assert exposed[0].low == pytest.approx(3) and exposed[0].high == pytest.approx(3)
 
@@ -85,12 +85,12 @@ def test_audit_pins_down_a_cell_protected_by_primary_suppression_only() -> None:
 def test_audit_narrowing_two_small_cells_to_an_interval_under_the_protection_width() -> None:
     # 3 and 4 hidden beside a published total: each lies in [0, 7], narrower than 10.
     persons, relations = one_row([3, 4, 80, 90])
-    exposed = exposed_cells(persons, {0, 1}, relations, RULE.width)
+    exposed = exposed_cells(persons, {0, 1}, relations, RULE)
     assert sorted(e.cell for e in exposed) == [0, 1]
     assert exposed[0].high == pytest.approx(7)
     result = suppress(persons, relations, RULE)
     assert len(result.suppressed) == 3, "a third cell must widen the interval"
-    assert exposed_cells(persons, result.suppressed, relations, RULE.width) == []
+    assert exposed_cells(persons, result.suppressed, relations, RULE) == []
 
 
 def test_feasible_interval_of_a_suppressed_rectangle_matches_the_hand_computation() -> None:
@@ -148,4 +148,4 @@ def test_group_disclosure_suppresses_unanimous_outcomes_in_small_groups() -> Non
     persons_row, relations = one_row([12, 40, 55])
     result = suppress(persons_row, relations, RULE, primary_group={0})
     assert result.reasons[0] == PRIMARY_GROUP
-    assert exposed_cells(persons_row, result.suppressed, relations, RULE.width) == []
+    assert exposed_cells(persons_row, result.suppressed, relations, RULE) == []

@@ -9,6 +9,7 @@ import random
 import numpy as np
 import pytest
 from scipy.optimize import linprog
+from scipy.sparse import csr_array
 
 from leerdata.sdc.audit import exposed_cells, feasible_intervals
 from leerdata.sdc.lp import LPError, WarmBounds
@@ -106,6 +107,21 @@ def test_warm_audit_matches_a_fresh_scipy_solve_for_every_cell(seed: int) -> Non
         assert low - 1e-6 <= persons[cell] <= high + 1e-6
 
 
+def test_a_cell_that_is_provably_large_must_only_not_be_recomputable() -> None:
+    """Cell 0 is hidden; cell 2 covers cells 0 and 1 (0 <= 2 <= 0 + 1), so a reader
+    gets cell 0 within [cell 2 - cell 1, cell 2], 8 wide."""
+    covers = [Relation(total=2, parts=(0, 1), kind="cover")]
+    # [37, 45]: at least 37 persons whatever its value, no small group to protect
+    assert exposed_cells([42, 8, 45], {0}, covers, RULE) == []
+    # [7, 15]: could be a small cell, so it needs the full protection width
+    (exposed,) = exposed_cells([12, 8, 15], {0}, covers, RULE)
+    assert (exposed.low, exposed.high) == (7.0, 15.0)
+    # a large cell a reader can recompute exactly is exposed all the same
+    sums = [Relation(total=2, parts=(0, 1))]
+    (recomputed,) = exposed_cells([42, 8, 50], {0}, sums, RULE)
+    assert (recomputed.low, recomputed.high) == (42.0, 42.0)
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_incremental_suppression_passes_a_full_audit(seed: int) -> None:
     """suppress() audits only cells not yet proven protected; a full audit of every
@@ -113,12 +129,30 @@ def test_incremental_suppression_passes_a_full_audit(seed: int) -> None:
     persons, relations = linked_table(random.Random(seed))
     result = suppress(persons, relations, RULE)
     assert result.suppressed, "every random table has small cells"
-    assert exposed_cells(persons, result.suppressed, relations, RULE.width) == []
+    assert exposed_cells(persons, result.suppressed, relations, RULE) == []
+    for cell in result.suppressed:  # and by the independent solver
+        low, high = scipy_interval(persons, result.suppressed, relations, cell)
+        assert high - low >= RULE.required_width(low) - 1e-6, (cell, low, high)
+
+
+def warm(rows: list[list[float]], rhs: list[float], equality: list[bool]) -> WarmBounds:
+    return WarmBounds(csr_array(np.array(rows)), np.array(rhs), np.array(equality))
 
 
 def test_warm_bounds_reports_unbounded_and_contradiction() -> None:
     # x0 - x1 = 0 with x >= 0: both unbounded above
-    assert WarmBounds(2, [({0: 1.0, 1: -1.0}, 0.0, True)]).low_high(0) == (0.0, math.inf)
+    assert warm([[1.0, -1.0]], [0.0], [True]).low_high(0) == (0.0, math.inf)
     # x0 = -5 with x0 >= 0 cannot hold
     with pytest.raises(LPError, match="contradict"):
-        WarmBounds(1, [({0: 1.0}, -5.0, True)]).low_high(0)
+        warm([[1.0]], [-5.0], [True]).low_high(0)
+
+
+def test_enough_skips_solves_only_for_a_spread_already_seen() -> None:
+    # x0 + x1 = 30, x0 <= 25: x0 in [0, 25], x1 in [5, 30]
+    bounds = warm([[1.0, 1.0], [1.0, 0.0]], [30.0, 25.0], [True, False])
+    assert bounds.low_high(0) == (0.0, 25.0)
+    # the two optima of x0 were (0, 30) and (25, 5): x1 has been seen 25 apart
+    low, high = bounds.low_high(1, enough=lambda low: 10.0)
+    assert high - low >= 10.0 and (low, high) == (5.0, 30.0)
+    # a spread not yet seen is solved exactly
+    assert warm([[1.0, 1.0]], [4.0], [True]).low_high(1, enough=lambda low: 10.0) == (0.0, 4.0)

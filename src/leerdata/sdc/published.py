@@ -162,7 +162,7 @@ def audit_rows(rows: list[dict], table: MartTable, rule: ProtectionRule) -> list
     suppressed = {i for i, row in enumerate(rows) if row["suppressed"]}
     values = [None if row["suppressed"] else row[PERSONS] for row in rows]
     try:
-        exposed = exposed_cells(values, suppressed, table.relations(rows), rule.width)
+        exposed = exposed_cells(values, suppressed, table.relations(rows), rule)
     except AuditError as exc:
         # Published cells that contradict their own margins: a broken build, never safe.
         return [*findings, Finding(table.name, "*", "inconsistent", str(exc))]
@@ -173,7 +173,8 @@ def audit_rows(rows: list[dict], table: MartTable, rule: ProtectionRule) -> list
                 row["mart"],
                 _describe(row),
                 "exposed",
-                f"feasible [{interval.low:g}, {interval.high:g}] narrower than {rule.width:g}",
+                f"feasible [{interval.low:g}, {interval.high:g}] narrower than "
+                f"{rule.required_width(interval.low):g}",
             )
         )
     return findings

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from leerdata.sdc.audit import exposed_cells
+from leerdata.sdc.audit import TableAudit
 from leerdata.sdc.tables import ProtectionRule, Relation, relations_touching
 
 PRIMARY_SMALL = "small_cell"
@@ -170,11 +170,12 @@ def suppress(
         reasons.setdefault(cell, PRIMARY_GROUP)
     touching = relations_touching(relations, len(persons))
     result = SuppressionResult(reasons=reasons)
+    audit = TableAudit(persons, relations)
     protected: set[int] = set()  # proven wide enough; stays so (see the module doc)
     for result.rounds in range(1, max_rounds + 1):
         _lonely_pass(persons, reasons, relations)
         unproven = set(reasons) - protected
-        exposed = exposed_cells(persons, set(reasons), relations, rule.width, unproven)
+        exposed = audit.exposed(set(reasons), rule, unproven)
         if not exposed:
             return result
         protected |= unproven - {interval.cell for interval in exposed}

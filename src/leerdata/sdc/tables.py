@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 RelationKind = Literal["sum", "cover"]
+RECOMPUTE_WIDTH = 1.0  # an interval narrower than one person gives the count away
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,21 @@ class ProtectionRule:
     """What "protected" means for one table.
 
     min_cell_size: primary suppression below this many distinct persons.
-    protection_width: a suppressed cell's feasible interval (what a reader can derive
-        from everything published) must be at least this wide; by default as wide as
-        min_cell_size, so a suppressed cell can never be narrowed to less than the
-        span of one small cell.
+    protection_width: a suppressed cell that may be sensitive must keep a feasible
+        interval (what a reader can derive from everything published) at least this
+        wide; by default as wide as min_cell_size, so such a cell can never be narrowed
+        to less than the span of one small cell.
     group_threshold: below this many persons a unanimous sensitive outcome (everybody
         failed, everybody passed, everybody was a no-show) is a group disclosure and the
         cell is suppressed; 2 × min_cell_size by default.
+
+    "May be sensitive" is judged from the reader's side, so the suppression engine and
+    the audit of a built mart (which cannot tell primary from complementary cells)
+    apply the same test: a suppressed cell whose feasible interval reaches below the
+    group threshold could be a small cell or a group disclosure and needs the full
+    protection width. A cell that provably has at least group_threshold persons is
+    large whatever its exact value (a complement), so it must only not be recomputable:
+    counts are whole persons, so its interval must be at least one person wide.
     """
 
     min_cell_size: int = 10
@@ -54,6 +63,11 @@ class ProtectionRule:
     @property
     def group_size(self) -> int:
         return self.group_threshold if self.group_threshold is not None else 2 * self.min_cell_size
+
+    def required_width(self, low: float) -> float:
+        """How wide the feasible interval of a suppressed cell whose least feasible value
+        is `low` must be (never more than required_width(0))."""
+        return self.width if low < self.group_size else RECOMPUTE_WIDTH
 
 
 def relations_touching(relations: Sequence[Relation], n_cells: int) -> list[list[int]]:
