@@ -243,3 +243,38 @@ def test_invoices_parsed_in_a_process_pool_load_the_same(
     ) == [(f"INV-{i}", 2) for i in range(1, 5)]
     assert [r["reason_code"] for r in quarantine(paths, "invoices/broken.xml")] == ["XML_MALFORMED"]
     assert (len(spawned), len(inline)) == (1, 0)  # the workers parsed every invoice
+
+
+def test_each_field_is_the_first_element_on_its_exact_path() -> None:
+    """A cbc:ID elsewhere under cac:Item is not the course id; comments are skipped; the
+    first of two matching elements wins (as ElementPath's find would have it)."""
+    from leerdata.ingest.ubl import parse_invoice
+
+    xml = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+  xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+  xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+  <cbc:ID>INV-1</cbc:ID><cbc:IssueDate>2026-01-31</cbc:IssueDate>
+  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
+  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+  <cac:InvoiceLine>
+    <!-- a comment child -->
+    <cbc:ID> 1 </cbc:ID>
+    <cbc:InvoicedQuantity unitCode="C62">2</cbc:InvoicedQuantity>
+    <cbc:LineExtensionAmount currencyID="EUR">20.00</cbc:LineExtensionAmount>
+    <cac:Item>
+      <cac:StandardItemIdentification><cbc:ID>NOT-A-COURSE</cbc:ID>
+      </cac:StandardItemIdentification>
+      <cac:SellersItemIdentification><cbc:ID>C-<!-- split -->42</cbc:ID>
+      </cac:SellersItemIdentification>
+      <cac:SellersItemIdentification><cbc:ID>C-SECOND</cbc:ID>
+      </cac:SellersItemIdentification>
+    </cac:Item>
+  </cac:InvoiceLine>
+</Invoice>"""
+    parsed = parse_invoice(xml)
+    assert parsed.is_valid, parsed.problems
+    (line,) = parsed.lines
+    assert line["course_id"] == "C-42"
+    assert line["line_id"] == "1"
+    assert line["item_name"] is None and line["price_amount"] is None

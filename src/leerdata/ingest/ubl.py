@@ -86,8 +86,57 @@ class ParsedInvoice:
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
-def _text(element: etree._Element, path: str) -> str | None:
-    found = element.find(path, NS)
+def _clark(path: str) -> tuple[str, ...]:
+    """ "cac:Item/cbc:Name" as a tuple of namespace-qualified tags."""
+    steps = []
+    for step in path.split("/"):
+        prefix, _, local = step.partition(":")
+        steps.append(f"{{{NS[prefix]}}}{local}")
+    return tuple(steps)
+
+
+@dataclass(frozen=True)
+class _FieldPaths:
+    """The fields of one element, matched in a single walk over its children.
+
+    Calling element.find() once per field re-resolves the path and the namespace map
+    every time (~40 µs per invoice line with eight fields, most of a rijk ingest's UBL
+    time); one walk that only descends into branches leading to a field is several times
+    faster and finds the same element: the first match in document order, as find()
+    does.
+    """
+
+    fields: tuple[tuple[str, str, bool], ...]
+    targets: dict[tuple[str, ...], int] = field(init=False)
+    branches: frozenset[tuple[str, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        targets = {_clark(path): i for i, (_, path, _) in enumerate(self.fields)}
+        branches = {steps[:depth] for steps in targets for depth in range(1, len(steps))}
+        object.__setattr__(self, "targets", targets)
+        object.__setattr__(self, "branches", frozenset(branches))
+
+    def texts(self, element: etree._Element) -> list[str | None]:
+        found: list[etree._Element | None] = [None] * len(self.fields)
+        self._walk(element, (), found)
+        return [_text(e) for e in found]
+
+    def _walk(
+        self, element: etree._Element, prefix: tuple[str, ...], found: list[etree._Element | None]
+    ) -> None:
+        for child in element:
+            tag = child.tag
+            if not isinstance(tag, str):  # comments and processing instructions
+                continue
+            steps = (*prefix, tag)
+            index = self.targets.get(steps)
+            if index is not None and found[index] is None:
+                found[index] = child
+            if steps in self.branches:
+                self._walk(child, steps, found)
+
+
+def _text(found: etree._Element | None) -> str | None:
     if found is None:
         return None
     text = "".join(found.itertext()).strip()
@@ -121,12 +170,11 @@ def _is_valid_value(column: str, value: str) -> bool:
 
 
 def _read_fields(
-    element: etree._Element, fields: tuple[tuple[str, str, bool], ...], line: int
+    element: etree._Element, paths: _FieldPaths, line: int
 ) -> tuple[dict[str, str | None], list[Problem]]:
     values: dict[str, str | None] = {}
     problems: list[Problem] = []
-    for column, path, required in fields:
-        value = _text(element, path)
+    for (column, path, required), value in zip(paths.fields, paths.texts(element), strict=True):
         values[column] = value
         if value is None:
             if required:
@@ -146,6 +194,10 @@ def _check_header_codes(header: dict[str, str | None]) -> list[Problem]:
     return problems
 
 
+_HEADER_PATHS = _FieldPaths(HEADER_FIELDS)
+_LINE_PATHS = _FieldPaths(LINE_FIELDS)
+
+
 def parse_invoice(data: bytes) -> ParsedInvoice:
     try:
         root = etree.fromstring(data, _PARSER)
@@ -159,14 +211,14 @@ def parse_invoice(data: bytes) -> ParsedInvoice:
             encoding, problems=[Problem(0, None, str(root.tag)[:300], "NOT_AN_INVOICE")]
         )
 
-    header, problems = _read_fields(root, HEADER_FIELDS, 0)
+    header, problems = _read_fields(root, _HEADER_PATHS, 0)
     problems += _check_header_codes(header)
     line_elements = root.findall("cac:InvoiceLine", NS)
     if not line_elements:
         problems.append(Problem(0, "cac:InvoiceLine", None, "UBL_MISSING_ELEMENT"))
     lines = []
     for index, element in enumerate(line_elements, start=1):
-        values, line_problems = _read_fields(element, LINE_FIELDS, index)
+        values, line_problems = _read_fields(element, _LINE_PATHS, index)
         lines.append(values)
         problems += line_problems
     return ParsedInvoice(encoding, header, lines, len(line_elements), problems)
