@@ -29,7 +29,9 @@ from typing import Any
 import duckdb
 
 from leerdata.config import DataPaths, load_settings
+from leerdata.ingest.schema import create_raw_tables
 from leerdata.privacy.udf import register_pseudonym_udf
+from leerdata.retention.tables import ensure_retention_tables
 
 TMP_SUFFIX = "__dbt_tmp"
 
@@ -108,6 +110,9 @@ def replay(paths: DataPaths, snapshot: Path, work: Path) -> dict[str, Any]:
     con = duckdb.connect(str(restricted), config={"preserve_insertion_order": False})
     con.execute(f"attach '{reporting}' as reporting")
     register_pseudonym_udf(con)
+    # as `leerdata build` does before dbt: the retention tables exist only from a build on
+    create_raw_tables(con)
+    ensure_retention_tables(con)
     connect_seconds = time.perf_counter() - started
 
     per_kind: dict[str, float] = defaultdict(float)
