@@ -25,6 +25,10 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "nl": "De tabel {name} ontbreekt in deze build; deze weergave is nog niet beschikbaar.",
         "en": "The table {name} is missing from this build; this view is not available yet.",
     },
+    "app.table_truncated": {
+        "nl": "De eerste {shown} van {total} rijen; verfijn de selectie om de rest te zien.",
+        "en": "The first {shown} of {total} rows; narrow the selection to see the rest.",
+    },
     "app.no_data": {
         "nl": "Geen gegevens voor deze selectie.",
         "en": "No data for this selection.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -170,11 +170,34 @@ def translate_value(prefix: str, value: str) -> str:
     return t(key) if key in TRANSLATIONS else value
 
 
-def show_table(frame: pl.DataFrame, columns: Sequence[Column], key: str | None = None) -> None:
+# A table shows at most this many rows: every shown value is formatted in Python, and at
+# rijk scale an unfiltered dispute list alone has tens of thousands of lines (seconds
+# per page view). Downloads and charts always use the full selection.
+MAX_TABLE_ROWS = 1_000
+
+
+def show_table(
+    frame: pl.DataFrame,
+    columns: Sequence[Column],
+    key: str | None = None,
+    prepare: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+) -> None:
+    """`prepare`: per-row work (labels) done on the rows shown only."""
     if frame.is_empty():
         st.info(t("app.no_data"))
         return
-    st.dataframe(display_frame(frame, columns), hide_index=True, width="stretch", key=key)
+    shown = frame.head(MAX_TABLE_ROWS)
+    if prepare is not None:
+        shown = prepare(shown)
+    st.dataframe(display_frame(shown, columns), hide_index=True, width="stretch", key=key)
+    if frame.height > shown.height:
+        st.caption(
+            t(
+                "app.table_truncated",
+                shown=formatting.number(shown.height),
+                total=formatting.number(frame.height),
+            )
+        )
 
 
 def department_label(code: str | None, names: dict[str, str]) -> str:

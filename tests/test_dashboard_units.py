@@ -233,3 +233,27 @@ def test_the_launcher_runs_the_app_headless_on_localhost() -> None:
     assert command[command.index("--server.port") + 1] == "8765"
     assert command[command.index("--server.address") + 1] == "localhost"
     assert dashboard_url(8765) == "http://localhost:8765"
+
+
+def test_a_long_table_shows_its_first_rows_and_says_how_many_there_are() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        import polars as pl
+
+        from dashboards import ui
+        from dashboards.ui import Column
+
+        frame = pl.DataFrame({"n": list(range(ui.MAX_TABLE_ROWS + 234))})
+        ui.show_table(
+            frame,
+            [Column("n", "col.invoices", "int")],
+            prepare=lambda shown: shown.with_columns(pl.col("n") * 2),
+        )
+
+    at = AppTest.from_function(page, default_timeout=30).run()
+    assert not at.exception
+    (table,) = at.dataframe
+    assert len(table.value) == 1_000
+    assert table.value.iloc[-1, 0] == "1.998"  # prepared (doubled), Dutch format
+    assert "1.234" in at.caption[0].value and "1.000" in at.caption[0].value

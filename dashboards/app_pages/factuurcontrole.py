@@ -158,10 +158,7 @@ invoices = data.query(
     params,
 )
 ui.show_table(
-    invoices.with_columns(
-        pl.col("supplier_id").map_elements(supplier_label, return_dtype=pl.String),
-        pl.col("reason_codes").map_elements(reason_labels, return_dtype=pl.String),
-    ),
+    invoices,
     [
         Column("invoice_id", "col.invoice"),
         Column("supplier_id", "col.supplier"),
@@ -174,6 +171,10 @@ ui.show_table(
         Column("reason_codes", "col.reasons"),
     ],
     key="invoices_table",
+    prepare=lambda shown: shown.with_columns(
+        pl.col("supplier_id").map_elements(supplier_label, return_dtype=pl.String),
+        pl.col("reason_codes").map_elements(reason_labels, return_dtype=pl.String),
+    ),
 )
 
 # --- Drill-down: one invoice's lines with their reasons.
@@ -193,11 +194,7 @@ if invoices.height:
         [invoice_id],
     )
     ui.show_table(
-        lines.with_columns(
-            pl.col("reason_codes")
-            .map_elements(reason_labels, return_dtype=pl.String)
-            .alias("reasons")
-        ),
+        lines,
         [
             Column("line_id", "col.line"),
             Column("order_line_ref", "col.order_ref"),
@@ -211,6 +208,11 @@ if invoices.height:
             Column("reasons", "col.reasons"),
         ],
         key="lines_table",
+        prepare=lambda shown: shown.with_columns(
+            pl.col("reason_codes")
+            .map_elements(reason_labels, return_dtype=pl.String)
+            .alias("reasons")
+        ),
     )
 
 # --- The dispute file for one supplier: what finance sends back.
