@@ -122,6 +122,13 @@ def test_a_cell_that_is_provably_large_must_only_not_be_recomputable() -> None:
     assert (recomputed.low, recomputed.high) == (42.0, 42.0)
 
 
+def test_round_off_on_a_bound_does_not_change_the_required_width() -> None:
+    """A rijk day build was refused: the engine solved a cell's minimum as 20 (only
+    "not recomputable" needed), the audit as 19.9999999 (full width needed)."""
+    assert RULE.required_width(20.0) == RULE.required_width(20.0 - 1e-9) == 1.0
+    assert RULE.required_width(19.0) == RULE.width
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_incremental_suppression_passes_a_full_audit(seed: int) -> None:
     """suppress() audits only cells not yet proven protected; a full audit of every

@@ -128,3 +128,13 @@ def load_settings(data_dir: Path | str | None = None) -> Settings:
         disclosure=DisclosureSettings(**raw.get("disclosure", {})),
         research=ResearchSettings(**raw.get("research", {})),
     )
+
+
+# DuckDB's own default (80% of RAM) let a rijk build reach 6.3 GB; the performance target
+# is a 4 GiB peak on a laptop-class machine, and Python models need room of their own.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
+
+
+def duckdb_memory_limit() -> str:
+    """The DuckDB memory_limit of builds (LEERDATA_DUCKDB_MEMORY_LIMIT overrides it)."""
+    return os.environ.get("LEERDATA_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)

@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from leerdata.config import DataPaths, load_settings
+from leerdata.config import DataPaths, duckdb_memory_limit, load_settings
 from leerdata.ingest.schema import create_raw_tables
 from leerdata.privacy.udf import register_pseudonym_udf
 from leerdata.retention.tables import ensure_retention_tables
@@ -107,7 +107,9 @@ def replay(paths: DataPaths, snapshot: Path, work: Path) -> dict[str, Any]:
     reporting = work / "reporting.duckdb"
 
     started = time.perf_counter()
-    con = duckdb.connect(str(restricted), config={"preserve_insertion_order": False})
+    # the settings of the build's profile, so both run DuckDB alike
+    config = {"preserve_insertion_order": False, "memory_limit": duckdb_memory_limit()}
+    con = duckdb.connect(str(restricted), config=config)
     con.execute(f"attach '{reporting}' as reporting")
     register_pseudonym_udf(con)
     # as `leerdata build` does before dbt: the retention tables exist only from a build on

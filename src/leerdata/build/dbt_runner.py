@@ -11,7 +11,7 @@ from typing import Any
 
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
-from leerdata.config import REPO_ROOT, DataPaths, load_settings
+from leerdata.config import REPO_ROOT, DataPaths, duckdb_memory_limit, load_settings
 
 PROFILES_DIR = REPO_ROOT / "dbt_project"
 NODE_FINISHED_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"}
@@ -32,6 +32,7 @@ class DbtOutcome:
 def dbt_environment(paths: DataPaths, reporting_db: Path) -> Iterator[None]:
     """The environment profiles.yml reads: the two database files, nothing secret."""
     values = {
+        "LEERDATA_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),
         "LEERDATA_RESTRICTED_DB": str(paths.restricted_db),
         "LEERDATA_REPORTING_BUILD_DB": str(reporting_db),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

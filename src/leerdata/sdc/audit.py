@@ -25,9 +25,7 @@ from scipy.sparse import bmat, csc_array, csr_array
 from scipy.sparse.csgraph import connected_components
 
 from leerdata.sdc.lp import LPError, WarmBounds
-from leerdata.sdc.tables import ProtectionRule, Relation
-
-_ROUND_OFF = 1e-6
+from leerdata.sdc.tables import SOLVER_TOLERANCE, ProtectionRule, Relation
 
 
 class AuditError(RuntimeError):
@@ -143,12 +141,12 @@ class TableAudit:
         than the rule requires (ProtectionRule.required_width); a small tolerance absorbs
         solver round-off, and an interval of exactly the width passes."""
         intervals = self.intervals(
-            suppressed, cells, enough=lambda low: rule.required_width(low) + _ROUND_OFF
+            suppressed, cells, enough=lambda low: rule.required_width(low) + SOLVER_TOLERANCE
         )
-        return sorted(
-            (i for i in intervals.values() if i.width < rule.required_width(i.low) - _ROUND_OFF),
-            key=lambda i: i.cell,
-        )
+        narrow = [
+            i for i in intervals.values() if i.width < rule.required_width(i.low) - SOLVER_TOLERANCE
+        ]
+        return sorted(narrow, key=lambda i: i.cell)
 
 
 def _component_labels(a_active: csr_array) -> np.ndarray:

@@ -17,6 +17,10 @@ from typing import Literal
 
 RelationKind = Literal["sum", "cover"]
 RECOMPUTE_WIDTH = 1.0  # an interval narrower than one person gives the count away
+# LP optima carry round-off (19.9999999 for 20): every comparison of a solved bound
+# allows this much, so the suppression engine and the audit of the built file, which
+# reach the same bound from different simplex bases, always judge a cell alike.
+SOLVER_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class ProtectionRule:
     def required_width(self, low: float) -> float:
         """How wide the feasible interval of a suppressed cell whose least feasible value
         is `low` must be (never more than required_width(0))."""
-        return self.width if low < self.group_size else RECOMPUTE_WIDTH
+        return self.width if low < self.group_size - SOLVER_TOLERANCE else RECOMPUTE_WIDTH
 
 
 def relations_touching(relations: Sequence[Relation], n_cells: int) -> list[list[int]]:
