@@ -262,3 +262,26 @@ def test_scanner_finds_a_planted_key(
     assert "reporting.duckdb.planted.note" in found
     assert str(copy.logs / "planted.log") in found
     assert str(copy.dbt_target / "compiled.sql") in found
+
+
+def test_udf_on_repeated_ids_and_nulls_across_many_batches_matches_one_by_one() -> None:
+    key = os.urandom(32)
+    ids = [None if i % 97 == 0 else f"E{i % 313}" for i in range(20_000)]
+    with duckdb.connect() as con:
+        register_pseudonym_udf(con, key)
+        got = con.execute(
+            "select leerdata_pseudonym('reporting', id) from unnest(?) with ordinality t(id, n) "
+            "order by n",
+            [ids],
+        ).fetchall()
+    reference = Pseudonymiser(key, "reporting")
+    assert [r[0] for r in got] == [reference.one(i) for i in ids]
+
+
+def test_pseudonym_memory_starting_afresh_changes_no_result() -> None:
+    key = os.urandom(32)
+    worker = Pseudonymiser(key, "reporting")
+    worker.CACHE_LIMIT = 5  # type: ignore[misc]
+    values = [f"E{i % 9}" for i in range(40)]
+    assert [worker.many([v])[0] for v in values] == [worker.one(v) for v in values]
+    assert len(worker._cache) <= 6

@@ -23,10 +23,19 @@ def domain_key(secret: bytes, domain: str) -> bytes:
 
 
 class Pseudonymiser:
-    """Pseudonyms for one domain; reuses the keyed HMAC state for speed."""
+    """Pseudonyms for one domain; reuses the keyed HMAC state for speed.
+
+    `many` remembers recent results: an HR export repeats each person once per snapshot
+    (5.5M rows, ~130k people at rijk), and DuckDB hands the UDF a few thousand rows at a
+    time. The memory is bounded (CACHE_LIMIT entries, then it starts afresh) because
+    enrolment ids never repeat.
+    """
+
+    CACHE_LIMIT = 262_144
 
     def __init__(self, secret: bytes, domain: str) -> None:
         self._base = hmac.new(domain_key(secret, domain), digestmod=hashlib.sha256)
+        self._cache: dict[str, str] = {}
 
     def one(self, value: str | None) -> str | None:
         if value is None:
@@ -36,7 +45,9 @@ class Pseudonymiser:
         return mac.hexdigest()[:PSEUDONYM_HEX_CHARS]
 
     def many(self, values: Iterable[str | None]) -> list[str | None]:
-        cache: dict[str, str | None] = {}
+        cache = self._cache
+        if len(cache) > self.CACHE_LIMIT:
+            cache.clear()
         out: list[str | None] = []
         for value in values:
             if value is None:
@@ -44,6 +55,6 @@ class Pseudonymiser:
                 continue
             hit = cache.get(value)
             if hit is None:
-                hit = cache[value] = self.one(value)
+                hit = cache[value] = self.one(value)  # type: ignore[assignment]
             out.append(hit)
         return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from duckdb import sqltypes
 
 from leerdata.privacy.keys import load_or_create_key
@@ -18,15 +19,19 @@ def register_pseudonym_udf(conn: duckdb.DuckDBPyConnection, secret: bytes | None
 
     def pseudonym(domains: pa.Array, values: pa.Array) -> pa.Array:
         domain_list = domains.to_pylist()
-        value_list = values.to_pylist()
         if len(set(domain_list)) == 1:
             domain = domain_list[0]
             if domain is None:
                 raise ValueError("leerdata_pseudonym: domain must not be NULL")
             worker = by_domain.setdefault(domain, Pseudonymiser(key, domain))
-            return pa.array(worker.many(value_list), type=pa.string())
+            # each distinct value once: a batch of HR rows repeats its people
+            if isinstance(values, pa.ChunkedArray):
+                values = values.combine_chunks()
+            encoded = pc.dictionary_encode(values)
+            distinct = pa.array(worker.many(encoded.dictionary.to_pylist()), type=pa.string())
+            return pc.take(distinct, encoded.indices)
         out = []
-        for domain, value in zip(domain_list, value_list, strict=True):
+        for domain, value in zip(domain_list, values.to_pylist(), strict=True):
             worker = by_domain.setdefault(domain, Pseudonymiser(key, domain))
             out.append(worker.one(value))
         return pa.array(out, type=pa.string())
