@@ -212,12 +212,21 @@ def test_every_published_aggregate_is_unchanged(scenario: Scenario) -> None:
 def test_frozen_attributes_are_what_keeps_aggregates_equal(scenario: Scenario) -> None:
     """Negative control: without the frozen attributes the attributed person-quarters
     change, so the equality above is not an accident of the data."""
+    # The model is a table, so its compiled SQL is what recomputes it from its inputs.
+    target = scenario.paths.dbt_target
+    compiled = next(target.rglob("compiled/**/int_person_quarters_attributed.sql"))
     query = (
         "select department_code, directorate, age_band, gender, count(*) "
-        "from int_person_quarters_attributed group by all order by all"
+        f"from ({compiled.read_text()}) group by all order by all"
     )
     with duckdb.connect(str(scenario.paths.restricted_db)) as con:
         with_frozen = con.execute(query).fetchall()
+        assert (
+            with_frozen
+            == con.execute(
+                query.replace(compiled.read_text(), "select * from int_person_quarters_attributed")
+            ).fetchall()
+        ), "the compiled SQL recomputes the published table"
         con.execute("begin transaction")
         con.execute("delete from stg_retention__enrolment_attributes")
         without_frozen = con.execute(query).fetchall()
