@@ -42,8 +42,9 @@ class WarmBounds:
         self._highs = _Highs()
         self._highs.setOptionValue("output_flag", False)
         # After an objective change the last optimal basis is still primal feasible, so
-        # the primal simplex goes on from it; HiGHS's default (dual) simplex starts a
-        # phase 1 instead: measured 0.38 vs 3.4 ms per question on a 488-cell component.
+        # the primal simplex goes on from it. Measured on a 488-cell component, all its
+        # questions: 3.4k simplex iterations and 0.38 ms per question, against 204k and
+        # 3.4 ms with HiGHS's default strategy.
         self._highs.setOptionValue("simplex_strategy", _PRIMAL_SIMPLEX)
         lp = HighsLp()
         lp.num_col_, lp.num_row_ = n_columns, n_rows
