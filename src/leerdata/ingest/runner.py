@@ -52,7 +52,7 @@ from leerdata.ingest.ubl_loader import InvoiceRows, load_invoice
 
 # Worker processes pay off for many invoices on a machine that is not busy otherwise.
 # Measured on 2 cores: the 6,941 rijk invoices (1.15M lines) loaded in 27.6 s with a
-# pool and 43.6 s inline on an idle machine (1.2 GB peak RSS either way); 2,000 invoices
+# pool (1.2 GB peak RSS) and 43.6 s inline on an idle machine; 2,000 invoices
 # on 2 cores busy with other work took 8.7 s with a pool and 4.1 s inline.
 POOL_THRESHOLD = 1000
 POOL_MIN_CPUS = 2
