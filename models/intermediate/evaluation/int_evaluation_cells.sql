@@ -3,7 +3,10 @@
    (period_type). Every measure is an additive count or sum, so rates can be
    recomputed from counts at every grain and a year is the sum of its quarters.
    participants counts person x quarter: distinct persons per quarter cell, and at year
-   level the sum of the quarters ("deelnemer-kwartalen"). #}
+   level the sum of the quarters ("deelnemer-kwartalen").
+   Every count has a <count>_key: the sum of the record keys of the records it counts
+   (person-quarters, enrolments or evaluations), the cell key of the cell key method.
+   The same records give the same key in every table, so the same noise. #}
 
 with
 
@@ -31,6 +34,16 @@ cost_allocation as (
 
 ),
 
+enrolments_keyed as (
+
+    select
+        *,
+        {{ record_key('enrolment_key') }} as enrolment_record_key,
+        {{ record_key("counting_key || '|' || quarter") }} as person_quarter_record_key
+    from enrolment_outcomes
+
+),
+
 course_profile as (
 
     select distinct
@@ -52,7 +65,7 @@ admitted_per_level as (
             else enrolment_outcomes.category_code
         end as entity_id,
         enrolment_outcomes.*
-    from enrolment_outcomes
+    from enrolments_keyed as enrolment_outcomes
     cross join (values ('course'), ('supplier'), ('category')) as levels (evaluation_level)
     where enrolment_outcomes.is_admitted
 
@@ -75,7 +88,18 @@ enrolment_counts as (
         count(*) filter (where is_passed_first_attempt) as passed_first_attempt,
         count(*) filter (where is_passed_any_attempt) as passed,
         coalesce(sum(first_attempt_score) filter (where is_examined), 0) as exam_score_sum,
-        cast(sum(training_hours) as decimal(18, 2)) as training_hours
+        cast(sum(training_hours) as decimal(18, 2)) as training_hours,
+        sum(distinct person_quarter_record_key) as participants_key,
+        sum(enrolment_record_key) as enrolments_key,
+        coalesce(sum(enrolment_record_key) filter (where is_completed), 0) as completions_key,
+        coalesce(sum(enrolment_record_key) filter (where is_no_show), 0) as no_shows_key,
+        coalesce(sum(enrolment_record_key) filter (where days_scheduled > 0), 0) as days_scheduled_key,
+        coalesce(sum(enrolment_record_key) filter (where days_present > 0), 0) as days_present_key,
+        coalesce(sum(enrolment_record_key) filter (where is_examined), 0) as examined_key,
+        coalesce(
+            sum(enrolment_record_key) filter (where is_passed_first_attempt), 0
+        ) as passed_first_attempt_key,
+        coalesce(sum(enrolment_record_key) filter (where is_passed_any_attempt), 0) as passed_key
     from admitted_per_level
     group by evaluation_level, entity_id, quarter
 
@@ -86,6 +110,7 @@ evaluations_on_courses as (
     select
         evaluations.overall_score,
         evaluations.recommend_score,
+        {{ record_key('evaluations.evaluation_id') }} as evaluation_record_key,
         sessions.course_id,
         course_profile.category_code,
         course_profile.supplier_id,
@@ -115,7 +140,28 @@ evaluation_counts as (
         coalesce(sum(evaluations_on_courses.overall_score), 0) as overall_score_sum,
         count(evaluations_on_courses.recommend_score) as recommend_responses,
         count(*) filter (where evaluations_on_courses.recommend_score >= 9) as promoters,
-        count(*) filter (where evaluations_on_courses.recommend_score <= 6) as detractors
+        count(*) filter (where evaluations_on_courses.recommend_score <= 6) as detractors,
+        sum(evaluations_on_courses.evaluation_record_key) as responses_key,
+        coalesce(
+            sum(evaluations_on_courses.evaluation_record_key)
+            filter (where evaluations_on_courses.overall_score is not null),
+            0
+        ) as overall_responses_key,
+        coalesce(
+            sum(evaluations_on_courses.evaluation_record_key)
+            filter (where evaluations_on_courses.recommend_score is not null),
+            0
+        ) as recommend_responses_key,
+        coalesce(
+            sum(evaluations_on_courses.evaluation_record_key)
+            filter (where evaluations_on_courses.recommend_score >= 9),
+            0
+        ) as promoters_key,
+        coalesce(
+            sum(evaluations_on_courses.evaluation_record_key)
+            filter (where evaluations_on_courses.recommend_score <= 6),
+            0
+        ) as detractors_key
     from evaluations_on_courses
     cross join (values ('course'), ('supplier'), ('category')) as levels (evaluation_level)
     group by all
@@ -182,7 +228,21 @@ quarter_cells as (
         coalesce(evaluation_counts.recommend_responses, 0) as recommend_responses,
         coalesce(evaluation_counts.promoters, 0) as promoters,
         coalesce(evaluation_counts.detractors, 0) as detractors,
-        cast(coalesce(spend_counts.spend_eur, 0) as decimal(18, 2)) as spend_eur
+        cast(coalesce(spend_counts.spend_eur, 0) as decimal(18, 2)) as spend_eur,
+        enrolment_counts.participants_key,
+        enrolment_counts.enrolments_key,
+        enrolment_counts.completions_key,
+        enrolment_counts.no_shows_key,
+        enrolment_counts.days_scheduled_key,
+        enrolment_counts.days_present_key,
+        enrolment_counts.examined_key,
+        enrolment_counts.passed_first_attempt_key,
+        enrolment_counts.passed_key,
+        coalesce(evaluation_counts.responses_key, 0) as responses_key,
+        coalesce(evaluation_counts.overall_responses_key, 0) as overall_responses_key,
+        coalesce(evaluation_counts.recommend_responses_key, 0) as recommend_responses_key,
+        coalesce(evaluation_counts.promoters_key, 0) as promoters_key,
+        coalesce(evaluation_counts.detractors_key, 0) as detractors_key
     from enrolment_counts
     left join evaluation_counts
         on
@@ -223,7 +283,22 @@ year_cells as (
         sum(recommend_responses) as recommend_responses,
         sum(promoters) as promoters,
         sum(detractors) as detractors,
-        sum(spend_eur) as spend_eur
+        sum(spend_eur) as spend_eur,
+        {# a year's records are its quarters' records: its key is the sum of theirs #}
+        sum(participants_key) as participants_key,
+        sum(enrolments_key) as enrolments_key,
+        sum(completions_key) as completions_key,
+        sum(no_shows_key) as no_shows_key,
+        sum(days_scheduled_key) as days_scheduled_key,
+        sum(days_present_key) as days_present_key,
+        sum(examined_key) as examined_key,
+        sum(passed_first_attempt_key) as passed_first_attempt_key,
+        sum(passed_key) as passed_key,
+        sum(responses_key) as responses_key,
+        sum(overall_responses_key) as overall_responses_key,
+        sum(recommend_responses_key) as recommend_responses_key,
+        sum(promoters_key) as promoters_key,
+        sum(detractors_key) as detractors_key
     from quarter_cells
     group by evaluation_level, entity_id, year
 

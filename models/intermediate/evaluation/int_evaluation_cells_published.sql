@@ -1,17 +1,111 @@
-{# The evaluation cells as they may be published: a suppressed cell keeps its keys and
-   suppressed = true, and every count, sum and rate is NULL (never 0, which would be a
-   lie a reader could add up). Rates are recomputed from the cell's own counts, so a
-   year's rate is its summed counts' ratio, never an average of quarterly rates. #}
+{# The evaluation cells as they may be published (cell key method, see README
+   "Disclosure control"):
+   - every count is its perturbed value; a cell the build's audit withholds
+     (int_disclosure_cells_withheld) keeps its keys and suppressed = true, every figure
+     NULL (never 0, which would be a lie a reader could add up);
+   - every rate is computed from perturbed counts only, so it tells nothing the counts
+     do not; it is NULL unless its own true denominator has min_cell_size contributors;
+   - means of scores come from the true sums, rounded so coarsely (a 1-10 score to 0.1,
+     a 0-100 score to 1) that every count of 10 or more fits them: they reveal no count.
+     NULL below min_cell_size contributors;
+   - training hours and spend are a course's (or cell's) mean per completion / admitted
+     enrolment times the perturbed count. A course's mean hours is its public duration;
+     supplier and category cells add up their courses' published figures, and any other
+     mean rests on at least min_cell_size contributors. #}
+
+{% set min_cell_size = var('min_cell_size') %}
 
 with
 
-protected_cells as (
+perturbed_cells as (
 
-    select * from {{ ref('int_evaluation_cells_protected') }}
+    select * from {{ ref('int_evaluation_cells_perturbed') }}
 
 ),
 
-published_counts as (
+withheld_cells as (
+
+    select * from {{ ref('int_disclosure_cells_withheld') }}
+    where protected_table = 'evaluation'
+
+),
+
+course_figures as (
+
+    select
+        *,
+        case
+            when completions > 0
+                then cast(round(training_hours / completions * perturbed_completions, 2) as decimal(18, 2))
+            else 0
+        end as course_training_hours,
+        case
+            when enrolments >= {{ min_cell_size }}
+                then cast(round(spend_eur / enrolments * perturbed_enrolments, 2) as decimal(18, 2))
+        end as course_spend_eur
+    from perturbed_cells
+    where evaluation_level = 'course'
+
+),
+
+course_sums as (
+
+    {# supplier and category hours and spend: the sum of their courses' published figures
+       (NULL when a course's spend is withheld), so they add nothing to what is known #}
+    select
+        levels.evaluation_level,
+        case levels.evaluation_level
+            when 'supplier' then course_figures.supplier_id
+            else course_figures.category_code
+        end as entity_id,
+        course_figures.period_type,
+        course_figures.period,
+        sum(course_figures.course_training_hours) as training_hours,
+        case
+            when count(*) = count(course_figures.course_spend_eur)
+                then sum(course_figures.course_spend_eur)
+        end as spend_eur
+    from course_figures
+    cross join (values ('supplier'), ('category')) as levels (evaluation_level)
+    group by all
+
+),
+
+cell_figures as (
+
+    select
+        perturbed_cells.*,
+        coalesce(
+            course_figures.course_training_hours, course_sums.training_hours
+        ) as published_training_hours,
+        case
+            when perturbed_cells.evaluation_level = 'course' then course_figures.course_spend_eur
+            else course_sums.spend_eur
+        end as published_spend_eur,
+        withheld_cells.reason as withheld_reason
+    from perturbed_cells
+    left join course_figures
+        on
+            perturbed_cells.evaluation_level = course_figures.evaluation_level
+            and perturbed_cells.entity_id = course_figures.entity_id
+            and perturbed_cells.period_type = course_figures.period_type
+            and perturbed_cells.period = course_figures.period
+    left join course_sums
+        on
+            perturbed_cells.evaluation_level = course_sums.evaluation_level
+            and perturbed_cells.entity_id = course_sums.entity_id
+            and perturbed_cells.period_type = course_sums.period_type
+            and perturbed_cells.period = course_sums.period
+    left join withheld_cells
+        on
+            perturbed_cells.evaluation_level = withheld_cells.evaluation_level
+            and perturbed_cells.entity_id = withheld_cells.entity_id
+            and perturbed_cells.period_type = withheld_cells.period_type
+            and perturbed_cells.period = withheld_cells.period
+
+),
+
+published as (
 
     select
         evaluation_level,
@@ -22,47 +116,91 @@ published_counts as (
         period,
         cast(year as integer) as year,  -- noqa: RF04
         quarter,
-        is_suppressed as suppressed,
-        suppression_reason,
-        {# the case expressions NULL a suppressed cell's measures; published is not is_suppressed #}
-        case when not is_suppressed then cast(participants as bigint) end as participants,
-        case when not is_suppressed then cast(enrolments as bigint) end as enrolments,
-        case when not is_suppressed then cast(completions as bigint) end as completions,
-        case when not is_suppressed then cast(no_shows as bigint) end as no_shows,
-        case when not is_suppressed then cast(days_scheduled as bigint) end as days_scheduled,
-        case when not is_suppressed then cast(days_present as bigint) end as days_present,
-        case when not is_suppressed then cast(examined as bigint) end as examined,
-        case when not is_suppressed then cast(passed_first_attempt as bigint) end as passed_first_attempt,
-        case when not is_suppressed then cast(passed as bigint) end as passed,
-        case when not is_suppressed then cast(exam_score_sum as double) end as exam_score_sum,
-        case when not is_suppressed then cast(training_hours as decimal(18, 2)) end as training_hours,
-        case when not is_suppressed then cast(responses as bigint) end as responses,
-        case when not is_suppressed then cast(overall_responses as bigint) end as overall_responses,
-        case when not is_suppressed then cast(overall_score_sum as bigint) end as overall_score_sum,
-        case when not is_suppressed then cast(recommend_responses as bigint) end as recommend_responses,
-        case when not is_suppressed then cast(promoters as bigint) end as promoters,
-        case when not is_suppressed then cast(detractors as bigint) end as detractors,
-        case when not is_suppressed then cast(spend_eur as decimal(18, 2)) end as spend_eur
-    from protected_cells
+        withheld_reason is not null as suppressed,
+        withheld_reason as suppression_reason,
+        case when withheld_reason is null then cast(perturbed_participants as bigint) end as participants,
+        case when withheld_reason is null then cast(perturbed_enrolments as bigint) end as enrolments,
+        case when withheld_reason is null then cast(perturbed_completions as bigint) end as completions,
+        case when withheld_reason is null then cast(perturbed_no_shows as bigint) end as no_shows,
+        case when withheld_reason is null then cast(perturbed_examined as bigint) end as examined,
+        case
+            when withheld_reason is null then cast(perturbed_passed_first_attempt as bigint)
+        end as passed_first_attempt,
+        case when withheld_reason is null then cast(perturbed_passed as bigint) end as passed,
+        case
+            when withheld_reason is null then cast(published_training_hours as decimal(18, 2))
+        end as training_hours,
+        case when withheld_reason is null then cast(perturbed_responses as bigint) end as responses,
+        case
+            when withheld_reason is null then cast(perturbed_overall_responses as bigint)
+        end as overall_responses,
+        case
+            when withheld_reason is null then cast(perturbed_recommend_responses as bigint)
+        end as recommend_responses,
+        case when withheld_reason is null then cast(perturbed_promoters as bigint) end as promoters,
+        case when withheld_reason is null then cast(perturbed_detractors as bigint) end as detractors,
+        case when withheld_reason is null then cast(published_spend_eur as decimal(18, 2)) end as spend_eur,
+        {# rates: perturbed numerator over perturbed denominator, capped at 1, only over
+           enough true contributors of the denominator #}
+        case
+            when withheld_reason is null and enrolments >= {{ min_cell_size }}
+                then least(1.0, perturbed_completions / nullif(perturbed_enrolments, 0))
+        end as completion_rate,
+        case
+            when withheld_reason is null and enrolments >= {{ min_cell_size }}
+                then least(1.0, perturbed_no_shows / nullif(perturbed_enrolments, 0))
+        end as no_show_rate,
+        case
+            when withheld_reason is null and enrolments >= {{ min_cell_size }}
+                then least(1.0, perturbed_days_present / nullif(perturbed_days_scheduled, 0))
+        end as attendance_rate,
+        case
+            when withheld_reason is null and examined >= {{ min_cell_size }}
+                then least(1.0, perturbed_passed / nullif(perturbed_examined, 0))
+        end as pass_rate,
+        case
+            when withheld_reason is null and examined >= {{ min_cell_size }}
+                then least(1.0, perturbed_passed_first_attempt / nullif(perturbed_examined, 0))
+        end as first_attempt_pass_rate,
+        case
+            when withheld_reason is null and examined >= {{ min_cell_size }}
+                then round(exam_score_sum / examined, 0)
+        end as mean_exam_score,
+        case
+            when withheld_reason is null and enrolments >= {{ min_cell_size }}
+                then least(1.0, perturbed_responses / nullif(perturbed_enrolments, 0))
+        end as response_rate,
+        case
+            when withheld_reason is null and overall_responses >= {{ min_cell_size }}
+                then round(overall_score_sum / overall_responses, 1)
+        end as mean_overall,
+        case
+            when withheld_reason is null and recommend_responses >= {{ min_cell_size }}
+                then greatest(-100, least(100, round(
+                    100.0 * (perturbed_promoters - perturbed_detractors)
+                    / nullif(perturbed_recommend_responses, 0),
+                    0
+                )))
+        end as nps,
+        case
+            when withheld_reason is null and completions >= {{ min_cell_size }}
+                then cast(
+                    round(published_spend_eur / nullif(perturbed_completions, 0), 2) as decimal(18, 2)
+                )
+        end as cost_per_completion_eur,
+        case
+            when withheld_reason is null and completions >= {{ min_cell_size }}
+                then cast(
+                    round(published_spend_eur / nullif(published_training_hours, 0), 2) as decimal(18, 2)
+                )
+        end as cost_per_training_hour_eur
+    from cell_figures
 
 ),
 
 final as (
 
-    select
-        *,
-        completions / nullif(enrolments, 0) as completion_rate,
-        no_shows / nullif(enrolments, 0) as no_show_rate,
-        days_present / nullif(days_scheduled, 0) as attendance_rate,
-        passed / nullif(examined, 0) as pass_rate,
-        passed_first_attempt / nullif(examined, 0) as first_attempt_pass_rate,
-        exam_score_sum / nullif(examined, 0) as mean_exam_score,
-        responses / nullif(enrolments, 0) as response_rate,
-        overall_score_sum / nullif(overall_responses, 0) as mean_overall,
-        100.0 * (promoters - detractors) / nullif(recommend_responses, 0) as nps,
-        cast(round(spend_eur / nullif(completions, 0), 2) as decimal(18, 2)) as cost_per_completion_eur,
-        cast(round(spend_eur / nullif(training_hours, 0), 2) as decimal(18, 2)) as cost_per_training_hour_eur
-    from published_counts
+    select * from published
 
 )
 

@@ -4,7 +4,8 @@
    reference state, see int_person_quarters_attributed) and delivery mode (per
    enrolment: a person can be counted under two modes in one quarter, so the modes
    cover the total instead of adding up to it). participants = distinct persons per
-   quarter cell; a year's participants is the sum of its quarters. #}
+   quarter cell; a year's participants is the sum of its quarters. Every count has a
+   <count>_key, the sum of its records' keys (the cell key of the cell key method). #}
 
 with
 
@@ -35,7 +36,10 @@ enrolments_attributed as (
         person_quarters.scale_band,
         person_quarters.age_band,
         person_quarters.gender,
-        coalesce(enrolments_spend.spend_eur, 0) as spend_eur
+        coalesce(enrolments_spend.spend_eur, 0) as spend_eur,
+        {{ record_key('enrolment_outcomes.enrolment_key') }} as enrolment_record_key,
+        {{ record_key("enrolment_outcomes.counting_key || '|' || enrolment_outcomes.quarter") }}
+            as person_quarter_record_key
     from enrolment_outcomes
     inner join person_quarters
         on
@@ -84,7 +88,15 @@ quarter_cells as (
         sum(spend_eur) as spend_eur,
         count(*) filter (where is_waitlisted) as waitlisted_enrolments,
         count(approval_lead_days) as approved_enrolments,
-        coalesce(sum(approval_lead_days), 0) as approval_lead_days_sum
+        coalesce(sum(approval_lead_days), 0) as approval_lead_days_sum,
+        coalesce(sum(distinct person_quarter_record_key) filter (where is_admitted), 0) as participants_key,
+        coalesce(sum(enrolment_record_key) filter (where is_admitted), 0) as enrolments_key,
+        sum(enrolment_record_key) as requested_enrolments_key,
+        coalesce(sum(enrolment_record_key) filter (where is_completed), 0) as completions_key,
+        coalesce(sum(enrolment_record_key) filter (where is_waitlisted), 0) as waitlisted_enrolments_key,
+        coalesce(
+            sum(enrolment_record_key) filter (where approval_lead_days is not null), 0
+        ) as approved_enrolments_key
     from enrolments_per_breakdown
     group by quarter, department_code, breakdown, breakdown_value
 
@@ -108,7 +120,13 @@ year_cells as (
         sum(spend_eur) as spend_eur,
         sum(waitlisted_enrolments) as waitlisted_enrolments,
         sum(approved_enrolments) as approved_enrolments,
-        sum(approval_lead_days_sum) as approval_lead_days_sum
+        sum(approval_lead_days_sum) as approval_lead_days_sum,
+        sum(participants_key) as participants_key,
+        sum(enrolments_key) as enrolments_key,
+        sum(requested_enrolments_key) as requested_enrolments_key,
+        sum(completions_key) as completions_key,
+        sum(waitlisted_enrolments_key) as waitlisted_enrolments_key,
+        sum(approved_enrolments_key) as approved_enrolments_key
     from quarter_cells
     group by year, department_code, breakdown, breakdown_value
 

@@ -1,16 +1,44 @@
-{# The participation cells as they may be published: a suppressed cell keeps its keys
-   and suppressed = true, every measure NULL (never 0). Means are recomputed from the
-   cell's own sums. #}
+{# The participation cells as they may be published (cell key method, see README
+   "Disclosure control"): perturbed counts; a cell the build's audit withholds keeps its
+   keys and suppressed = true, every figure NULL. Rates come from perturbed counts only.
+   Training hours and spend are the cell's mean per completion / admitted enrolment
+   times the perturbed count, and the mean approval lead time is rounded to whole days:
+   each only where its mean rests on min_cell_size contributors (else NULL). #}
+
+{% set min_cell_size = var('min_cell_size') %}
 
 with
 
-protected_cells as (
+perturbed_cells as (
 
-    select * from {{ ref('int_participation_cells_protected') }}
+    select * from {{ ref('int_participation_cells_perturbed') }}
 
 ),
 
-published_counts as (
+withheld_cells as (
+
+    select * from {{ ref('int_disclosure_cells_withheld') }}
+    where protected_table = 'participation'
+
+),
+
+cells_marked as (
+
+    select
+        perturbed_cells.*,
+        withheld_cells.reason as withheld_reason
+    from perturbed_cells
+    left join withheld_cells
+        on
+            perturbed_cells.department_code = withheld_cells.department_code
+            and perturbed_cells.breakdown = withheld_cells.breakdown
+            and perturbed_cells.breakdown_value = withheld_cells.breakdown_value
+            and perturbed_cells.period_type = withheld_cells.period_type
+            and perturbed_cells.period = withheld_cells.period
+
+),
+
+final as (
 
     select
         period_type,
@@ -20,28 +48,38 @@ published_counts as (
         department_code,
         breakdown,
         breakdown_value,
-        is_suppressed as suppressed,
-        suppression_reason,
-        case when not is_suppressed then cast(participants as bigint) end as participants,
-        case when not is_suppressed then cast(enrolments as bigint) end as enrolments,
-        case when not is_suppressed then cast(requested_enrolments as bigint) end as requested_enrolments,
-        case when not is_suppressed then cast(completions as bigint) end as completions,
-        case when not is_suppressed then cast(training_hours as decimal(18, 2)) end as training_hours,
-        case when not is_suppressed then cast(round(spend_eur, 2) as decimal(18, 2)) end as spend_eur,
-        case when not is_suppressed then cast(waitlisted_enrolments as bigint) end as waitlisted_enrolments,
-        case when not is_suppressed then cast(approved_enrolments as bigint) end as approved_enrolments,
-        case when not is_suppressed then cast(approval_lead_days_sum as bigint) end as approval_lead_days_sum
-    from protected_cells
-
-),
-
-final as (
-
-    select
-        *,
-        approval_lead_days_sum / nullif(approved_enrolments, 0) as mean_approval_lead_days,
-        completions / nullif(enrolments, 0) as completion_rate
-    from published_counts
+        withheld_reason is not null as suppressed,
+        withheld_reason as suppression_reason,
+        case when withheld_reason is null then cast(perturbed_participants as bigint) end as participants,
+        case when withheld_reason is null then cast(perturbed_enrolments as bigint) end as enrolments,
+        case
+            when withheld_reason is null then cast(perturbed_requested_enrolments as bigint)
+        end as requested_enrolments,
+        case when withheld_reason is null then cast(perturbed_completions as bigint) end as completions,
+        case
+            when withheld_reason is null and completions >= {{ min_cell_size }}
+                then cast(round(training_hours / completions * perturbed_completions, 2) as decimal(18, 2))
+            when withheld_reason is null and completions = 0 then 0
+        end as training_hours,
+        case
+            when withheld_reason is null and enrolments >= {{ min_cell_size }}
+                then cast(round(spend_eur / enrolments * perturbed_enrolments, 2) as decimal(18, 2))
+        end as spend_eur,
+        case
+            when withheld_reason is null then cast(perturbed_waitlisted_enrolments as bigint)
+        end as waitlisted_enrolments,
+        case
+            when withheld_reason is null then cast(perturbed_approved_enrolments as bigint)
+        end as approved_enrolments,
+        case
+            when withheld_reason is null and approved_enrolments >= {{ min_cell_size }}
+                then round(approval_lead_days_sum / approved_enrolments, 0)
+        end as mean_approval_lead_days,
+        case
+            when withheld_reason is null and enrolments >= {{ min_cell_size }}
+                then least(1.0, perturbed_completions / nullif(perturbed_enrolments, 0))
+        end as completion_rate
+    from cells_marked
 
 )
 

@@ -27,7 +27,6 @@ final as (
         spend_eur,
         waitlisted_enrolments,
         approved_enrolments,
-        approval_lead_days_sum,
         mean_approval_lead_days,
         suppressed
     from published_cells

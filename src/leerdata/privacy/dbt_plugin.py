@@ -12,6 +12,8 @@ from typing import Any
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from leerdata.privacy.cell_keys import register_cell_key_salt
+from leerdata.privacy.keys import load_or_create_key
 from leerdata.privacy.udf import register_pseudonym_udf
 
 
@@ -20,7 +22,12 @@ class Plugin(BasePlugin):
         self._config = plugin_config
 
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
-        register_pseudonym_udf(conn)
+        self._secret = load_or_create_key()
+        register_pseudonym_udf(conn, self._secret)
+
+    def configure_cursor(self, cursor: Any) -> None:
+        # session variables live per cursor (a DuckDB client context), UDFs per database
+        register_cell_key_salt(cursor, self._secret)
 
 
 __all__ = ["Plugin"]

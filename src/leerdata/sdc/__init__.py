@@ -1,11 +1,10 @@
-"""Statistical disclosure control: cell suppression for the published marts and its audit.
+"""Statistical disclosure control of the published marts: the cell key method.
 
-- tables: a protected table as cells (person counts) and the linear relations between
-  them (a margin is the sum of its parts; a non-additive margin only covers them).
-- suppression: primary suppression (small cells, group disclosure) and secondary
-  suppression driven by the audit until no suppressed cell is exposed.
-- audit: the attacker's view, an LP per suppressed cell (HiGHS, see lp) over the
-  published cells, margins and non-negativity.
-- lp: min and max of each variable of one LP from one warm HiGHS model.
-- marts: how the cells and relations of each published mart are derived from its rows.
+- ptable: the perturbation table (noise per true count and cell key), published.
+- propagation: bounds propagation over homogeneous linear relations.
+- reader_model: what a reader of the protected marts knows, as bounds and relations.
+- withhold: the build's audit, withholding the few cells a reader could still pin.
+- published: the same audit run on a built reporting file before it is published.
+The record and cell keys are computed in SQL (models/intermediate/*/int_*_cells.sql,
+macros record_key and perturbed).
 """

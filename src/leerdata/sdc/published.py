@@ -1,16 +1,12 @@
 """Audit of a built reporting database, from the published rows alone.
 
-For each protected table we read the marts as a reader would (suppressed cells have
-NULL measures), rebuild the table's relations from the rows' keys (leerdata.sdc.marts)
-and check three things:
-
-- no published cell describes fewer than min_cell_size persons;
-- a suppressed cell publishes no measure (all NULL, never 0);
-- no suppressed cell's feasible interval (LP over the published cells, margins and
-  non-negativity) is narrower than the protection width.
-
-`leerdata build` runs this on the fresh file before it is swapped in and refuses to
-publish when anything is found.
+`leerdata build` runs it on the fresh file before it is swapped in and refuses to publish
+when anything is found:
+- a withheld (suppressed) cell publishes no figure (all NULL, never 0);
+- no published count of a non-empty cell lies in 1..ptable.SMALL_VALUES (the cell key
+  method never publishes those);
+- bounds propagation over every relation between the published figures (the reader's
+  view, leerdata.sdc.reader_model) pins no count below min_cell_size.
 """
 
 from __future__ import annotations
@@ -19,10 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
-from leerdata.sdc.audit import AuditError, exposed_cells
-from leerdata.sdc.marts import EVALUATION, PARTICIPATION, PERSONS, MartTable
-from leerdata.sdc.tables import ProtectionRule
+from leerdata.sdc.ptable import SMALL_VALUES
+from leerdata.sdc.reader_model import (
+    EVALUATION_COUNTS,
+    PARTICIPATION_COUNTS,
+    pinned_small,
+    reader_model,
+)
 
 EVALUATION_MARTS: dict[str, tuple[str, str, str]] = {
     # mart -> (evaluation_level, entity column, period_type)
@@ -57,7 +58,7 @@ KEY_COLUMNS = frozenset(
 class Finding:
     table: str
     cell: str  # the cell's keys, readable
-    problem: str  # small_cell_published | measure_published | exposed | inconsistent
+    problem: str  # measure_published | small_value_published | recomputable
     detail: str = ""
 
     def __str__(self) -> str:
@@ -92,103 +93,87 @@ def _measure_leaks(con: duckdb.DuckDBPyConnection, mart: str) -> list[Finding]:
     return [Finding(mart, "*", "measure_published", f"{count} suppressed rows")] if count else []
 
 
-def _evaluation_rows(con: duckdb.DuckDBPyConnection, present: set[str]) -> list[dict]:
-    rows: list[dict] = []
+def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
+    return pl.from_arrow(con.execute(query).to_arrow_table())
+
+
+def _evaluation_cells(con: duckdb.DuckDBPyConnection, present: set[str]) -> pl.DataFrame:
+    parts = []
     for mart, (level, entity, period_type) in EVALUATION_MARTS.items():
         if mart not in present:
             continue
-        nesting = "category_code, supplier_id" if level == "course" else "null, null"
+        nesting = (
+            "category_code, supplier_id"
+            if level == "course"
+            else "null as category_code, null as supplier_id"
+        )
         period = "quarter" if period_type == "quarter" else "cast(year as varchar)"
-        for record in con.execute(
-            f"select {entity}, {nesting}, {period}, year, {PERSONS}, suppressed from {mart}"
-        ).fetchall():
-            entity_id, category, supplier, period_value, year, persons, suppressed = record
-            rows.append(
-                {
-                    "mart": mart,
-                    "evaluation_level": level,
-                    "entity_id": entity_id,
-                    "category_code": category,
-                    "supplier_id": supplier,
-                    "period_type": period_type,
-                    "period": period_value,
-                    "year": year,
-                    PERSONS: persons,
-                    "suppressed": suppressed,
-                }
-            )
-    return rows
+        counts = ", ".join(EVALUATION_COUNTS)
+        parts.append(
+            f"select '{level}' as evaluation_level, {entity} as entity_id, {nesting}, "
+            f"'{period_type}' as period_type, {period} as period, year, {counts} from {mart}"
+        )
+    if not parts:
+        return pl.DataFrame()
+    return _frame(con, " union all by name ".join(parts))
 
 
-def _participation_rows(con: duckdb.DuckDBPyConnection, present: set[str]) -> list[dict]:
-    rows: list[dict] = []
+def _participation_cells(con: duckdb.DuckDBPyConnection, present: set[str]) -> pl.DataFrame:
+    parts = []
     for mart, period_type in PARTICIPATION_MARTS.items():
         if mart not in present:
             continue
         period = "quarter" if period_type == "quarter" else "cast(year as varchar)"
-        for record in con.execute(
-            f"select department_code, breakdown, breakdown_value, {period}, year, "
-            f"{PERSONS}, suppressed from {mart}"
-        ).fetchall():
-            department, breakdown, value, period_value, year, persons, suppressed = record
-            rows.append(
-                {
-                    "mart": mart,
-                    "department_code": department,
-                    "breakdown": breakdown,
-                    "breakdown_value": value,
-                    "period_type": period_type,
-                    "period": period_value,
-                    "year": year,
-                    PERSONS: persons,
-                    "suppressed": suppressed,
-                }
-            )
-    return rows
-
-
-def _describe(row: dict) -> str:
-    skip = {"mart", PERSONS, "suppressed"}
-    return ", ".join(f"{k}={v}" for k, v in row.items() if k not in skip and v is not None)
-
-
-def audit_rows(rows: list[dict], table: MartTable, rule: ProtectionRule) -> list[Finding]:
-    """The checks on one protected table given as published rows."""
-    findings = [
-        Finding(row["mart"], _describe(row), "small_cell_published", f"{row[PERSONS]} persons")
-        for row in rows
-        if not row["suppressed"] and (row[PERSONS] or 0) < rule.min_cell_size
-    ]
-    suppressed = {i for i, row in enumerate(rows) if row["suppressed"]}
-    values = [None if row["suppressed"] else row[PERSONS] for row in rows]
-    try:
-        exposed = exposed_cells(values, suppressed, table.relations(rows), rule)
-    except AuditError as exc:
-        # Published cells that contradict their own margins: a broken build, never safe.
-        return [*findings, Finding(table.name, "*", "inconsistent", str(exc))]
-    for interval in exposed:
-        row = rows[interval.cell]
-        findings.append(
-            Finding(
-                row["mart"],
-                _describe(row),
-                "exposed",
-                f"feasible [{interval.low:g}, {interval.high:g}] narrower than "
-                f"{rule.required_width(interval.low):g}",
-            )
+        counts = ", ".join(PARTICIPATION_COUNTS)
+        parts.append(
+            f"select department_code, breakdown, breakdown_value, '{period_type}' as period_type, "
+            f"{period} as period, year, {counts} from {mart}"
         )
+    if not parts:
+        return pl.DataFrame()
+    return _frame(con, " union all by name ".join(parts))
+
+
+def _small_values(cells: pl.DataFrame, counts: tuple[str, ...], table: str) -> list[Finding]:
+    findings = []
+    for count in counts:
+        bad = cells.filter(pl.col(count).is_between(1, SMALL_VALUES))
+        if bad.height:
+            findings.append(
+                Finding(
+                    table,
+                    "*",
+                    "small_value_published",
+                    f"{bad.height} cells with {count} in 1..{SMALL_VALUES}",
+                )
+            )
     return findings
 
 
 def audit_reporting(db_file: Path, min_cell_size: int) -> list[Finding]:
     """Every finding on the protected marts of one reporting database file."""
-    rule = ProtectionRule(min_cell_size=min_cell_size)
     with duckdb.connect(str(db_file), read_only=True) as con:
         present = _tables(con)
         findings: list[Finding] = []
         for mart in [*EVALUATION_MARTS, *PARTICIPATION_MARTS]:
             if mart in present:
                 findings += _measure_leaks(con, mart)
-        findings += audit_rows(_evaluation_rows(con, present), EVALUATION, rule)
-        findings += audit_rows(_participation_rows(con, present), PARTICIPATION, rule)
+        evaluation = _evaluation_cells(con, present)
+        participation = _participation_cells(con, present)
+    if evaluation.is_empty() or participation.is_empty():
+        return findings
+    findings += _small_values(evaluation, EVALUATION_COUNTS, "evaluation")
+    findings += _small_values(participation, PARTICIPATION_COUNTS, "participation")
+    model = reader_model(evaluation, participation)
+    for cell in pinned_small(model, min_cell_size):
+        if cell < evaluation.height:
+            row = evaluation.row(int(cell), named=True)
+            table = "evaluation"
+        else:
+            row = participation.row(int(cell - evaluation.height), named=True)
+            table = "participation"
+        keys = ", ".join(f"{k}={v}" for k, v in row.items() if isinstance(v, str))
+        findings.append(
+            Finding(table, keys, "recomputable", "a count below min_cell_size is pinned")
+        )
     return findings

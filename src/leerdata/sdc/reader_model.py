@@ -1,0 +1,294 @@
+"""What a reader of the protected marts knows, as a system of bounds and relations.
+
+Variables are the true counts of every published cell (one per cell and count). A
+published count p says the truth lies in ptable.possible_true_counts(p); a withheld
+cell says only that the count is >= 0 (>= 1 for the counts a row exists for). The
+relations are every one a reader can write down from the marts' keys:
+
+evaluation (course, supplier, category x quarter, year):
+  - a year is the sum of its quarters, for every count;
+  - a supplier's or category's quarter is the sum of its courses' quarters for counts of
+    enrolments and evaluations; participants only cover (max <= total <= sum);
+  - within a cell: participants <= enrolments, completions + no_shows <= enrolments,
+    examined <= enrolments, passed_first_attempt <= passed <= examined,
+    overall/recommend responses <= responses, promoters + detractors <= recommend
+    responses;
+participation (department x breakdown x quarter, year):
+  - a year is the sum of its quarters;
+  - a department's total is the sum of its directorates, scale bands, age bands and
+    genders (one reference state per person-quarter) for every count, and of its
+    delivery modes for enrolment counts (participants only cover);
+  - participants <= enrolments <= requested, completions <= enrolments, waitlisted and
+    approved <= requested;
+both tables:
+  - per quarter, the departments' total enrolments and completions add up to the
+    categories' (every admitted enrolment is in both).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from leerdata.sdc.propagation import INF, System, propagate
+from leerdata.sdc.ptable import MAX_NOISE
+
+EVALUATION_COUNTS: tuple[str, ...] = (
+    "participants",
+    "enrolments",
+    "completions",
+    "no_shows",
+    "examined",
+    "passed_first_attempt",
+    "passed",
+    "responses",
+    "overall_responses",
+    "recommend_responses",
+    "promoters",
+    "detractors",
+)
+PARTICIPATION_COUNTS: tuple[str, ...] = (
+    "participants",
+    "enrolments",
+    "requested_enrolments",
+    "completions",
+    "waitlisted_enrolments",
+    "approved_enrolments",
+)
+PERSON_COUNTS = frozenset({"participants"})  # distinct persons: margins only cover
+ADDITIVE_BREAKDOWNS = ("directorate", "scale_band", "age_band", "gender")
+ENROLMENT_BREAKDOWNS = ("delivery_mode",)
+EVALUATION_KEY = ("evaluation_level", "entity_id", "period_type", "period")
+PARTICIPATION_KEY = ("department_code", "breakdown", "breakdown_value", "period_type", "period")
+
+
+@dataclass
+class Block:
+    """One protected table's cells as variables: index = offset + row * width + count."""
+
+    cells: pl.DataFrame
+    counts: tuple[str, ...]
+    offset: int
+    existence_counts: frozenset[str]  # at least 1 in every row that exists
+
+    def var(self, rows: np.ndarray, count: str) -> np.ndarray:
+        return (
+            self.offset
+            + np.asarray(rows, dtype=np.int64) * len(self.counts)
+            + self.counts.index(count)
+        )
+
+    @property
+    def size(self) -> int:
+        return self.cells.height * len(self.counts)
+
+
+def _published_bounds(published: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    low = np.where(published == 0, 0, np.maximum(1, published - MAX_NOISE)).astype(float)
+    high = np.where(published == 0, 0, published + MAX_NOISE).astype(float)
+    return low, high
+
+
+def _groups(frame: pl.DataFrame, by: list[str]) -> dict[tuple, np.ndarray]:
+    indexed = frame.with_row_index("_row")
+    out: dict[tuple, np.ndarray] = {}
+    for key, group in indexed.group_by(by, maintain_order=True):
+        out[tuple(key)] = group["_row"].to_numpy()
+    return out
+
+
+def _add_margin(system: System, block: Block, total_rows, part_rows, counts, cover_counts) -> None:
+    for count in counts:
+        totals = block.var(np.asarray(total_rows), count)
+        parts = [block.var(p, count) for p in part_rows]
+        if count in cover_counts:
+            for t, p in zip(totals, parts, strict=True):
+                system.add_rows(
+                    [(np.concatenate(([t], p)), np.concatenate(([1], -np.ones(len(p)))))]
+                )
+                system.add_at_most(p, np.full(len(p), t))
+        else:
+            system.add_equal(totals, parts)
+
+
+def _year_relations(system: System, block: Block, entity: list[str]) -> None:
+    cells = block.cells.with_row_index("_row")
+    years = cells.filter(pl.col("period_type") == "year")
+    quarters = cells.filter(pl.col("period_type") == "quarter")
+    parts = _groups(
+        quarters.drop("_row").with_columns(pl.col("year").cast(pl.Int64)), [*entity, "year"]
+    )
+    quarter_rows = quarters["_row"].to_numpy()
+    totals, members = [], []
+    for row in years.iter_rows(named=True):
+        key = (*(row[c] for c in entity), int(row["year"]))
+        if key in parts:
+            totals.append(row["_row"])
+            members.append(quarter_rows[parts[key]])
+    _add_margin(system, block, totals, members, block.counts, cover_counts=frozenset())
+
+
+def _within_cell(system: System, block: Block, pairs, triples) -> None:
+    rows = np.arange(block.cells.height)
+    for small, large in pairs:
+        system.add_at_most(block.var(rows, small), block.var(rows, large))
+    for first, second, large in triples:
+        system.add_sum_at_most(
+            block.var(rows, first), block.var(rows, second), block.var(rows, large)
+        )
+
+
+def _evaluation_relations(system: System, block: Block) -> None:
+    _year_relations(system, block, ["evaluation_level", "entity_id"])
+    cells = block.cells.with_row_index("_row")
+    courses = cells.filter(pl.col("evaluation_level") == "course")
+    for level, column in (("supplier", "supplier_id"), ("category", "category_code")):
+        margins = cells.filter(pl.col("evaluation_level") == level)
+        margin_row = {
+            (r["entity_id"], r["period_type"], r["period"]): r["_row"]
+            for r in margins.iter_rows(named=True)
+        }
+        members: dict[tuple, list[int]] = defaultdict(list)
+        for r in courses.iter_rows(named=True):
+            members[(r[column], r["period_type"], r["period"])].append(r["_row"])
+        keys = [k for k in members if k in margin_row]
+        _add_margin(
+            system,
+            block,
+            [margin_row[k] for k in keys],
+            [np.array(members[k]) for k in keys],
+            block.counts,
+            cover_counts=PERSON_COUNTS,
+        )
+    _within_cell(
+        system,
+        block,
+        pairs=[
+            ("participants", "enrolments"),
+            ("examined", "enrolments"),
+            ("passed", "examined"),
+            ("passed_first_attempt", "passed"),
+            ("overall_responses", "responses"),
+            ("recommend_responses", "responses"),
+        ],
+        triples=[
+            ("completions", "no_shows", "enrolments"),
+            ("promoters", "detractors", "recommend_responses"),
+        ],
+    )
+
+
+def _participation_relations(system: System, block: Block) -> None:
+    _year_relations(system, block, ["department_code", "breakdown", "breakdown_value"])
+    cells = block.cells.with_row_index("_row")
+    total_row = {
+        (r["department_code"], r["period_type"], r["period"]): r["_row"]
+        for r in cells.filter(pl.col("breakdown") == "total").iter_rows(named=True)
+    }
+    members: dict[tuple, list[int]] = defaultdict(list)
+    for r in cells.filter(pl.col("breakdown") != "total").iter_rows(named=True):
+        members[(r["department_code"], r["period_type"], r["period"], r["breakdown"])].append(
+            r["_row"]
+        )
+    for breakdowns, cover in (
+        (ADDITIVE_BREAKDOWNS, frozenset()),
+        (ENROLMENT_BREAKDOWNS, PERSON_COUNTS),
+    ):
+        keys = [k for k in members if k[3] in breakdowns and k[:3] in total_row]
+        _add_margin(
+            system,
+            block,
+            [total_row[k[:3]] for k in keys],
+            [np.array(members[k]) for k in keys],
+            block.counts,
+            cover_counts=cover,
+        )
+    _within_cell(
+        system,
+        block,
+        pairs=[
+            ("participants", "enrolments"),
+            ("enrolments", "requested_enrolments"),
+            ("completions", "enrolments"),
+            ("waitlisted_enrolments", "requested_enrolments"),
+            ("approved_enrolments", "requested_enrolments"),
+        ],
+        triples=[],
+    )
+
+
+def _cross_relations(system: System, evaluation: Block, participation: Block) -> None:
+    """Per period: departments' totals = categories' sums, for enrolments and completions."""
+    e = evaluation.cells.with_row_index("_row").filter(pl.col("evaluation_level") == "category")
+    p = participation.cells.with_row_index("_row").filter(pl.col("breakdown") == "total")
+    e_groups = _groups(e.drop("_row"), ["period_type", "period"])
+    p_groups = _groups(p.drop("_row"), ["period_type", "period"])
+    e_rows, p_rows = e["_row"].to_numpy(), p["_row"].to_numpy()
+    for key, e_members in e_groups.items():
+        if key not in p_groups:
+            continue
+        for count in ("enrolments", "completions"):
+            left = evaluation.var(e_rows[e_members], count)
+            right = participation.var(p_rows[p_groups[key]], count)
+            members = np.concatenate([left, right])
+            signs = np.concatenate([np.ones(len(left)), -np.ones(len(right))])
+            system.add_rows([(members, signs), (members, -signs)])
+
+
+@dataclass
+class ReaderModel:
+    system: System
+    evaluation: Block
+    participation: Block
+
+
+def reader_model(
+    evaluation: pl.DataFrame, participation: pl.DataFrame, withheld: np.ndarray | None = None
+) -> ReaderModel:
+    """The system a reader faces. The frames hold the cells' keys and their published
+    counts (NULL where nothing is published). `withheld`: one flag per cell, evaluation
+    cells first, then participation cells; a withheld cell publishes nothing."""
+    e_block = Block(evaluation, EVALUATION_COUNTS, 0, frozenset({"participants", "enrolments"}))
+    p_block = Block(
+        participation, PARTICIPATION_COUNTS, e_block.size, frozenset({"requested_enrolments"})
+    )
+    size = e_block.size + p_block.size
+    low = np.zeros(size)
+    high = np.zeros(size)
+    if withheld is None:
+        withheld = np.zeros(evaluation.height + participation.height, dtype=bool)
+    for block, flags in (
+        (e_block, withheld[: evaluation.height]),
+        (p_block, withheld[evaluation.height :]),
+    ):
+        rows = np.arange(block.cells.height)
+        for count in block.counts:
+            published = block.cells[count].cast(pl.Float64).to_numpy()
+            hidden = np.isnan(published) | flags
+            lo, hi = _published_bounds(np.nan_to_num(published))
+            lo[hidden] = 1 if count in block.existence_counts else 0
+            hi[hidden] = INF
+            index = block.var(rows, count)
+            low[index], high[index] = lo, hi
+    system = System(low=low, high=high)
+    _evaluation_relations(system, e_block)
+    _participation_relations(system, p_block)
+    _cross_relations(system, e_block, p_block)
+    return ReaderModel(system, e_block, p_block)
+
+
+def pinned_small(model: ReaderModel, min_cell_size: int) -> np.ndarray:
+    """Cell numbers (evaluation cells first) where the reader's bounds fix some count
+    exactly at a value in 1..min_cell_size - 1."""
+    low, high = propagate(model.system)
+    exact = (low == high) & (low >= 1) & (low < min_cell_size)
+    cells = []
+    base = 0
+    for block in (model.evaluation, model.participation):
+        hit = np.flatnonzero(exact[block.offset : block.offset + block.size])
+        cells.append(np.unique(hit // len(block.counts)) + base)
+        base += block.cells.height
+    return np.concatenate(cells)

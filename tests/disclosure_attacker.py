@@ -1,0 +1,623 @@
+"""An outside statistician attacking the protected marts (shares no code with leerdata.sdc).
+
+The attacker reads what a reader of the published tables sees: the six evaluation marts,
+the two participation marts and the course catalogue (durations). They know the
+published method: every count is the true count plus noise of at most `max_noise`, a
+non-empty cell is never published as 1..`small_values`, zero stays zero, and a suppressed
+row publishes nothing. (The previous design published exact counts: max_noise 0.)
+
+They write down every relation they can see, as linear constraints on the unknown true
+counts of every cell:
+- a year is the sum of its quarters (every count; participants are person-quarters);
+- a supplier's or category's quarter or year is the sum of its courses for counts of
+  enrolments and evaluations; for participants the courses only cover it
+  (max <= total <= sum);
+- a department's total is the sum of its directorates, scale bands, age bands, genders
+  (every count) and delivery modes (enrolment counts; participants only cover);
+- per period, the departments' total enrolments and completions equal the categories';
+- within a row: participants <= enrolments, completions + no-shows <= enrolments,
+  passed <= examined <= enrolments, first-attempt passes <= passes, overall and
+  recommend responses <= responses, promoters + detractors <= recommend responses,
+  participants <= enrolments <= requested, waitlisted, approved <= requested;
+- a row exists, so it has at least one participant (evaluation) or request;
+- training hours = course duration x completions (course rows), and a supplier's or
+  category's hours = the sum over its courses;
+- every published rate times its denominator is its numerator (within the noise).
+
+Then, knowing the true values (the restricted zone), they solve two LPs (min and max) for
+every true count of 1..9 and report each one the LPs pin to a single integer.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import highspy
+import numpy as np
+import polars as pl
+from scipy.sparse import csr_array
+
+EVALUATION_MARTS = {
+    "mart_course_evaluation": ("course", "course_id", "quarter"),
+    "mart_course_evaluation_yearly": ("course", "course_id", "year"),
+    "mart_supplier_evaluation": ("supplier", "supplier_id", "quarter"),
+    "mart_supplier_evaluation_yearly": ("supplier", "supplier_id", "year"),
+    "mart_category_evaluation": ("category", "category_code", "quarter"),
+    "mart_category_evaluation_yearly": ("category", "category_code", "year"),
+}
+PARTICIPATION_MARTS = {"mart_participation": "quarter", "mart_participation_yearly": "year"}
+EVALUATION_COUNTS = (
+    "participants",
+    "enrolments",
+    "completions",
+    "no_shows",
+    "examined",
+    "passed_first_attempt",
+    "passed",
+    "responses",
+    "overall_responses",
+    "recommend_responses",
+    "promoters",
+    "detractors",
+)
+PARTICIPATION_COUNTS = (
+    "participants",
+    "enrolments",
+    "requested_enrolments",
+    "completions",
+    "waitlisted_enrolments",
+    "approved_enrolments",
+)
+# rate column -> (numerator, denominator) as a reader reads the column descriptions
+EVALUATION_RATES = {
+    "completion_rate": ("completions", "enrolments"),
+    "no_show_rate": ("no_shows", "enrolments"),
+    "pass_rate": ("passed", "examined"),
+    "first_attempt_pass_rate": ("passed_first_attempt", "examined"),
+    "response_rate": ("responses", "enrolments"),
+}
+PARTICIPATION_RATES = {"completion_rate": ("completions", "enrolments")}
+
+
+@dataclass(frozen=True)
+class Method:
+    """What the attacker knows of the protection: the published noise bound."""
+
+    max_noise: int
+    small_values: int
+
+
+EXACT = Method(max_noise=0, small_values=0)
+
+
+@dataclass
+class Recovery:
+    table: str
+    cell: tuple
+    count: str
+    true_value: int
+    low: float
+    high: float
+
+
+@dataclass
+class AttackResult:
+    candidates: int  # true counts of 1..9 attacked
+    recovered: list[Recovery] = field(default_factory=list)
+
+    @property
+    def exact_and_true(self) -> list[Recovery]:
+        return [r for r in self.recovered if r.true_value == round(r.low)]
+
+
+def _read(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
+    return con.sql(query).pl()
+
+
+def published_cells(reporting: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(evaluation rows, participation rows, courses) as a reader gets them."""
+    with duckdb.connect(str(reporting), read_only=True) as con:
+        return _published(con)
+
+
+def published_cells_from_parquet(folder: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The same from a folder of <table>.parquet files (a saved earlier output)."""
+    with duckdb.connect() as con:
+        for table in [*EVALUATION_MARTS, *PARTICIPATION_MARTS, "dim_courses"]:
+            con.execute(
+                f"create view {table} as select * from read_parquet('{folder / table}.parquet')"
+            )
+        return _published(con)
+
+
+def _published(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    evaluation = []
+    for mart, (level, entity, period_type) in EVALUATION_MARTS.items():
+        frame = _read(con, f"select * from {mart}")
+        period = pl.col("quarter") if period_type == "quarter" else pl.col("year").cast(pl.String)
+        evaluation.append(
+            frame.with_columns(
+                pl.lit(level).alias("level"),
+                pl.col(entity).alias("entity"),
+                pl.lit(period_type).alias("period_type"),
+                period.alias("period"),
+                pl.col("year").cast(pl.Int64),
+            )
+        )
+    participation = []
+    for mart, period_type in PARTICIPATION_MARTS.items():
+        frame = _read(con, f"select * from {mart}")
+        period = pl.col("quarter") if period_type == "quarter" else pl.col("year").cast(pl.String)
+        participation.append(
+            frame.with_columns(
+                pl.lit(period_type).alias("period_type"),
+                period.alias("period"),
+                pl.col("year").cast(pl.Int64),
+            )
+        )
+    courses = _read(
+        con, "select course_id, supplier_id, category_code, duration_hours from dim_courses"
+    )
+    return (
+        pl.concat(evaluation, how="diagonal_relaxed"),
+        pl.concat(participation, how="diagonal_relaxed"),
+        courses,
+    )
+
+
+def _tighten(matrix: csr_array, row_lo, row_hi, low, high, rounds: int = 60):
+    """Bounds every feasible point obeys: each row's activity range implies bounds on
+    each member (integers: rounded inwards). Sound, weaker than LP; used to confirm
+    pins cheaply before LPs confirm the rest."""
+    coo = matrix.tocoo()
+    rows, cols, a = coo.row, coo.col, coo.data
+    low, high = low.copy(), high.copy()
+    n = matrix.shape[0]
+    for _ in range(rounds):
+        lo_c = np.where(a > 0, a * low[cols], a * high[cols])  # min contribution
+        hi_c = np.where(a > 0, a * high[cols], a * low[cols])  # max contribution
+        lo_inf, hi_inf = np.isinf(lo_c), np.isinf(hi_c)
+        lo_sum = np.bincount(rows, np.where(lo_inf, 0, lo_c), n)
+        hi_sum = np.bincount(rows, np.where(hi_inf, 0, hi_c), n)
+        lo_cnt = np.bincount(rows, lo_inf.astype(float), n)
+        hi_cnt = np.bincount(rows, hi_inf.astype(float), n)
+        others_lo_ok = (lo_cnt[rows] - lo_inf) == 0
+        others_hi_ok = (hi_cnt[rows] - hi_inf) == 0
+        others_lo = lo_sum[rows] - np.where(lo_inf, 0, lo_c)
+        others_hi = hi_sum[rows] - np.where(hi_inf, 0, hi_c)
+        # a*x <= row_hi - others_lo  and  a*x >= row_lo - others_hi
+        upper_ax = np.where(others_lo_ok, row_hi[rows] - others_lo, np.inf)
+        lower_ax = np.where(others_hi_ok, row_lo[rows] - others_hi, -np.inf)
+        with np.errstate(invalid="ignore"):
+            x_hi = np.where(a > 0, upper_ax / a, lower_ax / a)
+            x_lo = np.where(a > 0, lower_ax / a, upper_ax / a)
+        new_high, new_low = high.copy(), low.copy()
+        ok_hi, ok_lo = ~np.isnan(x_hi), ~np.isnan(x_lo)
+        np.minimum.at(new_high, cols[ok_hi], np.floor(x_hi[ok_hi] + 1e-6))
+        np.maximum.at(new_low, cols[ok_lo], np.ceil(x_lo[ok_lo] - 1e-6))
+        if np.array_equal(new_high, high) and np.array_equal(new_low, low):
+            break
+        low, high = new_low, new_high
+    return low, high
+
+
+def _numbers_as_floats(frame: pl.DataFrame) -> pl.DataFrame:
+    numeric = [c for c, t in frame.schema.items() if t.is_numeric() and c != "year"]
+    return frame.with_columns(pl.col(numeric).cast(pl.Float64))
+
+
+class _Constraints:
+    """Rows lo <= a.x <= hi, collected in coordinate form."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.vals: list[float] = []
+        self.low: list[float] = []
+        self.high: list[float] = []
+
+    def add(self, terms: list[tuple[int, float]], low: float, high: float) -> None:
+        row = len(self.low)
+        for col, val in terms:
+            self.rows.append(row)
+            self.cols.append(col)
+            self.vals.append(val)
+        self.low.append(low)
+        self.high.append(high)
+
+    def equal(self, total: int, parts: list[int]) -> None:
+        self.add([(total, 1.0), *((p, -1.0) for p in parts)], 0.0, 0.0)
+
+    def cover(self, total: int, parts: list[int]) -> None:
+        self.add([(total, 1.0), *((p, -1.0) for p in parts)], -math.inf, 0.0)
+        for p in parts:
+            self.add([(p, 1.0), (total, -1.0)], -math.inf, 0.0)
+
+    def at_most(self, small: list[int], large: int) -> None:
+        self.add([*((s, 1.0) for s in small), (large, -1.0)], -math.inf, 0.0)
+
+
+class Attack:
+    def __init__(
+        self,
+        evaluation: pl.DataFrame,
+        participation: pl.DataFrame,
+        courses: pl.DataFrame,
+        method: Method,
+    ):
+        self.method = method
+        self.evaluation = _numbers_as_floats(evaluation).with_row_index("row")
+        self.participation = _numbers_as_floats(participation).with_row_index("row")
+        self.courses = courses
+        self.e_counts = [c for c in EVALUATION_COUNTS if c in evaluation.columns]
+        self.p_counts = [c for c in PARTICIPATION_COUNTS if c in participation.columns]
+        self.n_e = self.evaluation.height * len(self.e_counts)
+        self.size = self.n_e + self.participation.height * len(self.p_counts)
+        self.low = np.zeros(self.size)
+        self.high = np.zeros(self.size)
+        self.c = _Constraints()
+        self._bounds()
+        self._evaluation_relations()
+        self._participation_relations()
+        self._cross_relations()
+
+    def e(self, row: int, count: str) -> int:
+        return row * len(self.e_counts) + self.e_counts.index(count)
+
+    def p(self, row: int, count: str) -> int:
+        return self.n_e + row * len(self.p_counts) + self.p_counts.index(count)
+
+    def _published_interval(self, value: float | None, exists: bool) -> tuple[float, float]:
+        if value is None:
+            return (1.0 if exists else 0.0), math.inf
+        if value == 0:
+            return 0.0, 0.0
+        d = self.method.max_noise
+        return max(1.0, value - d), value + d
+
+    def _bounds(self) -> None:
+        for frame, counts, var, existing in (
+            (self.evaluation, self.e_counts, self.e, {"participants", "enrolments"}),
+            (self.participation, self.p_counts, self.p, {"requested_enrolments"}),
+        ):
+            for r in frame.iter_rows(named=True):
+                for count in counts:
+                    value = None if r["suppressed"] else r[count]
+                    lo, hi = self._published_interval(value, count in existing)
+                    self.low[var(r["row"], count)] = lo
+                    self.high[var(r["row"], count)] = hi
+
+    def _rates(self, frame: pl.DataFrame, rates: dict, var) -> None:
+        d = self.method.max_noise
+        for r in frame.iter_rows(named=True):
+            if r["suppressed"]:
+                continue
+            for rate, (num, den) in rates.items():
+                value = r.get(rate)
+                if value is None or r.get(num) is None or r.get(den) is None:
+                    continue
+                slack = d * (1 + value) + 1e-6 * max(1.0, r[den])
+                if d and value >= 1.0:
+                    continue  # a capped rate only says numerator >= denominator - noise
+                self.c.add([(var(r["row"], num), 1.0), (var(r["row"], den), -value)], -slack, slack)
+
+    def _hours(self) -> None:
+        """Course rows: hours = duration x completions; margins: the sum over courses."""
+        duration = dict(zip(self.courses["course_id"], self.courses["duration_hours"], strict=True))
+        d = self.method.max_noise
+        course_rows = self.evaluation.filter(pl.col("level") == "course")
+        members: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
+        for r in course_rows.iter_rows(named=True):
+            hours = duration.get(r["entity"])
+            if hours is None:
+                continue
+            hours = float(hours)
+            members[("supplier", r["supplier_id"], r["period_type"], r["period"])].append(
+                (r["row"], hours)
+            )
+            members[("category", r["category_code"], r["period_type"], r["period"])].append(
+                (r["row"], hours)
+            )
+            if r["suppressed"] or r["training_hours"] is None or hours == 0:
+                continue
+            published = float(r["training_hours"])
+            slack = d * hours + 1e-6
+            self.c.add(
+                [(self.e(r["row"], "completions"), hours)], published - slack, published + slack
+            )
+        for r in self.evaluation.filter(pl.col("level") != "course").iter_rows(named=True):
+            if r["suppressed"] or r["training_hours"] is None:
+                continue
+            terms = members.get((r["level"], r["entity"], r["period_type"], r["period"]))
+            if not terms:
+                continue
+            published = float(r["training_hours"])
+            slack = d * sum(h for _, h in terms) + 1e-6
+            self.c.add(
+                [(self.e(row, "completions"), h) for row, h in terms],
+                published - slack,
+                published + slack,
+            )
+
+    def _evaluation_relations(self) -> None:
+        ev = self.evaluation
+        # years = sum of quarters
+        quarters: dict[tuple, list[int]] = defaultdict(list)
+        for r in ev.filter(pl.col("period_type") == "quarter").iter_rows(named=True):
+            quarters[(r["level"], r["entity"], r["year"])].append(r["row"])
+        for r in ev.filter(pl.col("period_type") == "year").iter_rows(named=True):
+            parts = quarters.get((r["level"], r["entity"], r["year"]))
+            if parts:
+                for count in self.e_counts:
+                    self.c.equal(self.e(r["row"], count), [self.e(p, count) for p in parts])
+        # suppliers and categories = their courses
+        courses: dict[tuple, list[int]] = defaultdict(list)
+        for r in ev.filter(pl.col("level") == "course").iter_rows(named=True):
+            courses[("supplier", r["supplier_id"], r["period_type"], r["period"])].append(r["row"])
+            courses[("category", r["category_code"], r["period_type"], r["period"])].append(
+                r["row"]
+            )
+        for r in ev.filter(pl.col("level") != "course").iter_rows(named=True):
+            parts = courses.get((r["level"], r["entity"], r["period_type"], r["period"]))
+            if not parts:
+                continue
+            for count in self.e_counts:
+                total, members = self.e(r["row"], count), [self.e(p, count) for p in parts]
+                if count == "participants":
+                    self.c.cover(total, members)
+                else:
+                    self.c.equal(total, members)
+        for row in range(ev.height):
+            v = functools.partial(self.e, row)
+            self.c.at_most([v("participants")], v("enrolments"))
+            self.c.at_most([v("completions"), v("no_shows")], v("enrolments"))
+            self.c.at_most([v("examined")], v("enrolments"))
+            self.c.at_most([v("passed")], v("examined"))
+            self.c.at_most([v("passed_first_attempt")], v("passed"))
+            self.c.at_most([v("overall_responses")], v("responses"))
+            self.c.at_most([v("recommend_responses")], v("responses"))
+            self.c.at_most([v("promoters"), v("detractors")], v("recommend_responses"))
+        self._rates(ev, EVALUATION_RATES, self.e)
+        self._hours()
+
+    def _participation_relations(self) -> None:
+        pa = self.participation
+        quarters: dict[tuple, list[int]] = defaultdict(list)
+        for r in pa.filter(pl.col("period_type") == "quarter").iter_rows(named=True):
+            quarters[
+                (r["department_code"], r["breakdown"], r["breakdown_value"], r["year"])
+            ].append(r["row"])
+        for r in pa.filter(pl.col("period_type") == "year").iter_rows(named=True):
+            parts = quarters.get(
+                (r["department_code"], r["breakdown"], r["breakdown_value"], r["year"])
+            )
+            if parts:
+                for count in self.p_counts:
+                    self.c.equal(self.p(r["row"], count), [self.p(q, count) for q in parts])
+        totals = {
+            (r["department_code"], r["period_type"], r["period"]): r["row"]
+            for r in pa.filter(pl.col("breakdown") == "total").iter_rows(named=True)
+        }
+        parts: dict[tuple, list[int]] = defaultdict(list)
+        for r in pa.filter(pl.col("breakdown") != "total").iter_rows(named=True):
+            parts[(r["department_code"], r["period_type"], r["period"], r["breakdown"])].append(
+                r["row"]
+            )
+        for key, members in parts.items():
+            total = totals.get(key[:3])
+            if total is None:
+                continue
+            for count in self.p_counts:
+                t, m = self.p(total, count), [self.p(x, count) for x in members]
+                if key[3] == "delivery_mode" and count == "participants":
+                    self.c.cover(t, m)
+                else:
+                    self.c.equal(t, m)
+        for row in range(pa.height):
+            v = functools.partial(self.p, row)
+            self.c.at_most([v("participants")], v("enrolments"))
+            self.c.at_most([v("enrolments")], v("requested_enrolments"))
+            self.c.at_most([v("completions")], v("enrolments"))
+            self.c.at_most([v("waitlisted_enrolments")], v("requested_enrolments"))
+            self.c.at_most([v("approved_enrolments")], v("requested_enrolments"))
+        self._rates(pa, PARTICIPATION_RATES, self.p)
+
+    def _cross_relations(self) -> None:
+        categories: dict[tuple, list[int]] = defaultdict(list)
+        for r in self.evaluation.filter(pl.col("level") == "category").iter_rows(named=True):
+            categories[(r["period_type"], r["period"])].append(r["row"])
+        departments: dict[tuple, list[int]] = defaultdict(list)
+        for r in self.participation.filter(pl.col("breakdown") == "total").iter_rows(named=True):
+            departments[(r["period_type"], r["period"])].append(r["row"])
+        for key, cats in categories.items():
+            deps = departments.get(key)
+            if not deps:
+                continue
+            for count in ("enrolments", "completions"):
+                terms = [(self.e(c, count), 1.0) for c in cats] + [
+                    (self.p(d, count), -1.0) for d in deps
+                ]
+                self.c.add(terms, 0.0, 0.0)
+
+    def solve(self, truth: np.ndarray, describe, progress: bool = False) -> AttackResult:
+        """Min and max of every true count of 1..9; the pinned ones are recoveries.
+
+        A count is safe once two feasible points differ in it by a whole person. The
+        truth is one such point (checked against every constraint first). Solving
+        "max / min the sum of the unresolved counts" gives two more points that resolve
+        most counts at once; what stays unresolved gets its own two LPs, exactly.
+        """
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        # presolve declares the exact-rate rows infeasible within its tolerances (the truth
+        # satisfies them); warm-started simplex without presolve is also what we want
+        h.setOptionValue("presolve", "off")
+        inf = highspy.kHighsInf
+        lo = np.where(np.isinf(self.low), -inf, self.low)
+        hi = np.where(np.isinf(self.high), inf, self.high)
+        h.addVars(self.size, lo, hi)
+        matrix = csr_array(
+            (self.c.vals, (self.c.rows, self.c.cols)), shape=(len(self.c.low), self.size)
+        )
+        row_lo = np.asarray(self.c.low)
+        row_hi = np.asarray(self.c.high)
+        activity = matrix @ truth
+        violated = (activity < row_lo - 1e-6) | (activity > row_hi + 1e-6)
+        outside = (truth < self.low - 1e-9) | (truth > self.high + 1e-9)
+        assert not violated.any() and not outside.any(), (
+            "the attacker's model contradicts the truth"
+        )
+        h.addRows(
+            len(row_lo),
+            np.where(np.isinf(row_lo), -inf, row_lo),
+            np.where(np.isinf(row_hi), inf, row_hi),
+            matrix.nnz,
+            matrix.indptr[:-1],
+            matrix.indices,
+            matrix.data,
+        )
+        candidates = np.flatnonzero((truth >= 1) & (truth <= 9))
+        result = AttackResult(candidates=len(candidates))
+        seen_low = truth.astype(float).copy()
+        seen_high = truth.astype(float).copy()
+        all_columns = np.arange(self.size, dtype=np.int32)
+
+        def run(costs: np.ndarray) -> float | None:
+            h.changeColsCost(self.size, all_columns, costs)
+            h.run()
+            status = h.getModelStatus()
+            if status == highspy.HighsModelStatus.kUnbounded:
+                return None
+            if status != highspy.HighsModelStatus.kOptimal:
+                raise AssertionError(f"LP failed: {status}")
+            x = np.asarray(h.getSolution().col_value)
+            np.minimum(seen_low, x, out=seen_low)
+            np.maximum(seen_high, x, out=seen_high)
+            return float(h.getInfo().objective_function_value)
+
+        fixed = candidates[self.low[candidates] == self.high[candidates]]
+        for j in fixed:  # published as it is
+            table, cell, count = describe(int(j))
+            result.recovered.append(
+                Recovery(table, cell, count, int(truth[j]), self.low[j], self.high[j])
+            )
+        open_ = candidates[self.low[candidates] != self.high[candidates]]
+        rng = np.random.default_rng(0)
+        before = len(open_)
+        for _ in range(20):
+            open_ = open_[seen_high[open_] - seen_low[open_] < 1.0 - 1e-6]
+            if len(open_) <= 20 or (_ > 0 and before - len(open_) < 0.05 * before):
+                break
+            before = len(open_)
+            for sense in (1.0, -1.0):
+                costs = np.zeros(self.size)
+                costs[open_] = sense * rng.uniform(0.5, 1.5, len(open_))
+                run(costs)
+            if progress:
+                print(
+                    f"  attacker: {before} counts unresolved before a pair of bulk LPs", flush=True
+                )
+        open_ = open_[seen_high[open_] - seen_low[open_] < 1.0 - 1e-6]
+        for n, j in enumerate(open_):
+            if seen_high[j] - seen_low[j] >= 1.0 - 1e-6:
+                continue
+            bounds = []
+            for sense in (1.0, -1.0):
+                costs = np.zeros(self.size)
+                costs[j] = sense
+                value = run(costs)
+                bounds.append(
+                    (-math.inf if sense > 0 else math.inf) if value is None else sense * value
+                )
+            if progress and n % 100 == 0:
+                print(f"  attacker: {n} of {len(open_)} single LP pairs", flush=True)
+            low, high = bounds
+            if (
+                math.isfinite(low)
+                and math.isfinite(high)
+                and math.ceil(low - 1e-6) == math.floor(high + 1e-6)
+            ):
+                table, cell, count = describe(int(j))
+                result.recovered.append(Recovery(table, cell, count, int(truth[j]), low, high))
+        return result
+
+    def describe(self, j: int) -> tuple[str, tuple, str]:
+        if j < self.n_e:
+            row, k = divmod(j, len(self.e_counts))
+            r = self.evaluation.row(row, named=True)
+            return "evaluation", (r["level"], r["entity"], r["period"]), self.e_counts[k]
+        row, k = divmod(j - self.n_e, len(self.p_counts))
+        r = self.participation.row(row, named=True)
+        return (
+            "participation",
+            (r["department_code"], r["breakdown"], r["breakdown_value"], r["period"]),
+            self.p_counts[k],
+        )
+
+    def truth_vector(
+        self, evaluation_truth: pl.DataFrame, participation_truth: pl.DataFrame
+    ) -> np.ndarray:
+        """True counts aligned to the attacker's variables (from the restricted zone)."""
+        truth = np.zeros(self.size)
+        e_index = {
+            (r["evaluation_level"], r["entity_id"], r["period"]): r
+            for r in evaluation_truth.iter_rows(named=True)
+        }
+        for r in self.evaluation.iter_rows(named=True):
+            t = e_index[(r["level"], r["entity"], r["period"])]
+            for count in self.e_counts:
+                truth[self.e(r["row"], count)] = t[count]
+        p_index = {
+            (r["department_code"], r["breakdown"], r["breakdown_value"], r["period"]): r
+            for r in participation_truth.iter_rows(named=True)
+        }
+        for r in self.participation.iter_rows(named=True):
+            t = p_index[(r["department_code"], r["breakdown"], r["breakdown_value"], r["period"])]
+            for count in self.p_counts:
+                truth[self.p(r["row"], count)] = t[count]
+        return truth
+
+
+def true_cells_from_parquet(folder: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return (
+        pl.read_parquet(folder / "true_evaluation_cells.parquet"),
+        pl.read_parquet(folder / "true_participation_cells.parquet"),
+    )
+
+
+def true_cells(restricted: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The true counts of every cell, from the restricted zone (the attacker's answer key)."""
+    with duckdb.connect(str(restricted), read_only=True) as con:
+        evaluation = _read(
+            con,
+            "select evaluation_level, entity_id, period, "
+            + ", ".join(EVALUATION_COUNTS)
+            + " from int_evaluation_cells",
+        )
+        participation = _read(
+            con,
+            "select department_code, breakdown, breakdown_value, period, "
+            + ", ".join(PARTICIPATION_COUNTS)
+            + " from int_participation_cells",
+        )
+    return evaluation, participation
+
+
+def attack(
+    evaluation: pl.DataFrame,
+    participation: pl.DataFrame,
+    courses: pl.DataFrame,
+    evaluation_truth: pl.DataFrame,
+    participation_truth: pl.DataFrame,
+    method: Method,
+    progress: bool = False,
+) -> AttackResult:
+    model = Attack(evaluation, participation, courses, method)
+    return model.solve(
+        model.truth_vector(evaluation_truth, participation_truth), model.describe, progress
+    )
