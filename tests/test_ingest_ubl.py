@@ -15,7 +15,7 @@ from leerdata.ingest import runner as ingest_runner
 from tests.ingest_cases.builders import ubl_invoice, write_bytes
 from tests.ingest_cases.queries import assert_conserved, dicts, manifest, quarantine, query
 
-PEPPOL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "peppol"
+PEPPOL = Path(__file__).resolve().parent / "fixtures" / "peppol"  # see its README.md
 PEPPOL_INVOICES = {  # file → InvoiceLine count
     "Allowance-example.xml": 3,
     "SI-UBL-2.0_BR-NL-13_ok.xml": 3,
