@@ -74,7 +74,7 @@ def test_only_the_allocation_carries_an_enrolment_pseudonym(
 
 
 def _expected_status(verdicts: list[tuple[str, Decimal]], has_invoice_code: bool) -> str:
-    """CONTRACT section 2, invoice status, written out independently of the SQL."""
+    """docs/contract.md section 2, invoice status, written out independently of the SQL."""
     disputed = any(v == "disputed" for v, _ in verdicts)
     approved = any(v == "approved" or a > 0 for v, a in verdicts)
     on_hold = any(v == "on_hold" for v, _ in verdicts)

@@ -2,7 +2,7 @@
 
 The oracle below works on the raw HR rows in Python: "the state on date X is the latest
 snapshot dated on or before X in which the person appears; before the first snapshot,
-the first one" (CONTRACT.md, interpretation #6). The warehouse answers the same question
+the first one" (docs/contract.md, interpretation #6). The warehouse answers the same question
 with a range join on int_employees_historised (effective_from <= X < effective_to, the
 join the hr_state_on macro renders). Both must agree on every probe date.
 """

@@ -98,7 +98,7 @@ def test_peppol_credit_note_is_not_an_invoice(peppol_loaded: DataPaths) -> None:
 
 
 def test_peppol_invoice_in_another_currency_is_quarantined(peppol_loaded: DataPaths) -> None:
-    # CONTRACT.md reads DocumentCurrencyCode (EUR); a GBP amount cannot be settled in EUR.
+    # docs/contract.md reads DocumentCurrencyCode (EUR); a GBP amount cannot be settled in EUR.
     name = "invoices/vat-category-E.xml"
     entry = manifest(peppol_loaded, name)
     assert (entry["status"], entry["rows_read"], entry["rows_quarantined"]) == (
