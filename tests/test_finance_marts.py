@@ -12,6 +12,9 @@ import pytest
 
 from leerdata.config import DataPaths
 
+# All on one worker, so the module fixtures (a connection) are built once per run.
+pytestmark = pytest.mark.xdist_group("finance_marts")
+
 FINANCE_MARTS = (
     "fct_invoice_line_checks",
     "fct_invoice_checks",

@@ -21,6 +21,9 @@ from leerdata.config import DataPaths
 from leerdata.privacy.keys import load_or_create_key
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
 
+# All on one worker, so the module fixtures (the HR history frames) are built once per run.
+pytestmark = pytest.mark.xdist_group("hr_history")
+
 STATE_COLUMNS = (
     "department_code",
     "directorate",
