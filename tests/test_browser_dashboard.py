@@ -24,7 +24,8 @@ sys.path.insert(0, str(REPO_ROOT))
 from dashboards.i18n import t  # noqa: E402
 from dashboards.roles import ALL_PAGES, load_roles  # noqa: E402
 
-pytestmark = pytest.mark.browser
+# One chromium and one dashboard server (module fixture) per run, on one worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_dashboard")]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

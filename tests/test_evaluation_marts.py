@@ -14,6 +14,9 @@ import pytest
 from leerdata.config import DataPaths, load_settings
 from leerdata.privacy.udf import register_pseudonym_udf
 
+# All on one worker, so the module fixtures (a connection) are built once per run.
+pytestmark = pytest.mark.xdist_group("evaluation_marts")
+
 EVALUATION_MARTS = [
     f"mart_{level}_evaluation{grain}"
     for level in ("course", "supplier", "category")

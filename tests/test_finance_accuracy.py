@@ -1,7 +1,7 @@
 """The invoice checks against the generator's truth/: every reason code, line and invoice
 level, must have precision and recall 1.0, and every expected amount must agree.
 
-truth/ is an independent Python implementation of CONTRACT section 2 and interpretations
+truth/ is an independent Python implementation of docs/contract.md section 2 and interpretations
 7-18 (leerdata.generate.truth), so agreement here is two implementations agreeing. On a
 mismatch the assertion message is the confusion table per code plus example lines.
 """

@@ -12,6 +12,9 @@ import pytest
 
 from leerdata.config import DataPaths
 
+# All on one worker, so the module fixtures (a connection) are built once per run.
+pytestmark = pytest.mark.xdist_group("finance_marts")
+
 FINANCE_MARTS = (
     "fct_invoice_line_checks",
     "fct_invoice_checks",
@@ -74,7 +77,7 @@ def test_only_the_allocation_carries_an_enrolment_pseudonym(
 
 
 def _expected_status(verdicts: list[tuple[str, Decimal]], has_invoice_code: bool) -> str:
-    """CONTRACT section 2, invoice status, written out independently of the SQL."""
+    """docs/contract.md section 2, invoice status, written out independently of the SQL."""
     disputed = any(v == "disputed" for v, _ in verdicts)
     approved = any(v == "approved" or a > 0 for v, a in verdicts)
     on_hold = any(v == "on_hold" for v, _ in verdicts)

@@ -33,6 +33,9 @@ from leerdata.generate import run_generate
 from leerdata.generate.billing import LINE_CODES
 from leerdata.generate.runner import TruthError, _check_truth
 
+# All on one worker, so the module fixtures (a tiny generation) are built once per run.
+pytestmark = pytest.mark.xdist_group("generate")
+
 SEED = 7
 NS = UBL_NAMESPACES
 

@@ -2,7 +2,7 @@
 
 The oracle below works on the raw HR rows in Python: "the state on date X is the latest
 snapshot dated on or before X in which the person appears; before the first snapshot,
-the first one" (CONTRACT.md, interpretation #6). The warehouse answers the same question
+the first one" (docs/contract.md, interpretation #6). The warehouse answers the same question
 with a range join on int_employees_historised (effective_from <= X < effective_to, the
 join the hr_state_on macro renders). Both must agree on every probe date.
 """
@@ -20,6 +20,9 @@ import pytest
 from leerdata.config import DataPaths
 from leerdata.privacy.keys import load_or_create_key
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
+
+# All on one worker, so the module fixtures (the HR history frames) are built once per run.
+pytestmark = pytest.mark.xdist_group("hr_history")
 
 STATE_COLUMNS = (
     "department_code",

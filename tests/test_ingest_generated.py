@@ -17,6 +17,9 @@ from leerdata.ingest import run_ingest
 from tests.ingest_cases.builders import SOURCES
 from tests.ingest_cases.queries import dicts, query
 
+# All on one worker, so the module fixtures (generate, ingest) are built once per run.
+pytestmark = pytest.mark.xdist_group("ingest_generated")
+
 TINY_SEED = 7
 
 

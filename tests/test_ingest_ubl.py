@@ -15,7 +15,7 @@ from leerdata.ingest import runner as ingest_runner
 from tests.ingest_cases.builders import ubl_invoice, write_bytes
 from tests.ingest_cases.queries import assert_conserved, dicts, manifest, quarantine, query
 
-PEPPOL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "peppol"
+PEPPOL = Path(__file__).resolve().parent / "fixtures" / "peppol"  # see its README.md
 PEPPOL_INVOICES = {  # file → InvoiceLine count
     "Allowance-example.xml": 3,
     "SI-UBL-2.0_BR-NL-13_ok.xml": 3,
@@ -98,7 +98,7 @@ def test_peppol_credit_note_is_not_an_invoice(peppol_loaded: DataPaths) -> None:
 
 
 def test_peppol_invoice_in_another_currency_is_quarantined(peppol_loaded: DataPaths) -> None:
-    # CONTRACT.md reads DocumentCurrencyCode (EUR); a GBP amount cannot be settled in EUR.
+    # docs/contract.md reads DocumentCurrencyCode (EUR); a GBP amount cannot be settled in EUR.
     name = "invoices/vat-category-E.xml"
     entry = manifest(peppol_loaded, name)
     assert (entry["status"], entry["rows_read"], entry["rows_quarantined"]) == (

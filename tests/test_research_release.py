@@ -20,6 +20,9 @@ from leerdata.privacy.scan import files_containing
 from leerdata.research.microdata import QUASI_IDENTIFIERS, SENSITIVE_ATTRIBUTES, anonymise
 from leerdata.research.release import ReleaseResult, create_release
 
+# All on one worker, so the module fixtures (two releases) are built once per run.
+pytestmark = pytest.mark.xdist_group("research_release")
+
 
 @pytest.fixture(scope="module")
 def data_dir(tiny_warehouse: DataPaths, tmp_path_factory: pytest.TempPathFactory) -> DataPaths:

@@ -21,6 +21,9 @@ from leerdata.config import DataPaths
 from leerdata.retention import RetentionResult, apply_retention
 from leerdata.retention.surrogates import SURROGATE_REGEX
 
+# All on one worker, so the module fixtures (the retention scenario) are built once per run.
+pytestmark = pytest.mark.xdist_group("retention")
+
 KEY_COLUMNS = {"person_key", "enrolment_key", "counting_key"}
 # Describe the build, not the data: a new build id and the retention run log itself.
 BUILD_METADATA_TABLES = {"mart_quality_build", "mart_quality_retention_runs"}

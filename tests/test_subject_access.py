@@ -23,6 +23,9 @@ from leerdata.config import DataPaths
 from leerdata.privacy.keys import load_or_create_key
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
 
+# All on one worker, so the module fixtures (copies, an erase) are built once per run.
+pytestmark = pytest.mark.xdist_group("subject_access")
+
 LEERDATA = str(Path(sys.executable).with_name("leerdata"))
 
 

@@ -1,4 +1,4 @@
-"""The landing-zone contract (CONTRACT.md section 1) as data.
+"""The landing-zone contract (docs/contract.md section 1) as data.
 
 One place that says which files exist, which columns they carry, their types and the
 values they may hold. The generator writes to it, ingest validates against it and the

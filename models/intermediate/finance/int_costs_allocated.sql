@@ -1,4 +1,4 @@
-{# Every pool amount allocated to the department that pays it (CONTRACT section 2, cost
+{# Every pool amount allocated to the department that pays it (docs/contract.md section 2, cost
    allocation): per-participant items whole to the enrolment's payer department,
    per-session items in their largest-remainder parts. Creditor = course owner. No
    invoice or line id here: with the enrolment pseudonym beside it, that would link the

@@ -1,4 +1,4 @@
-{# The three-way match per invoice line (CONTRACT section 2, interpretations #7-#18):
+{# The three-way match per invoice line (docs/contract.md section 2, interpretations #7-#18):
    every reason code that applies, the verdict and the approved / disputed / on-hold
    split of the invoiced amount. Set-based: duplicates come from one window over all
    lines, not a lookup per line. #}

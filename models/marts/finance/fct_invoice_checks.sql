@@ -1,6 +1,6 @@
 {# The check per invoice: line amounts summed by verdict, the invoice-level code
    TOTAL_MISMATCH (header LineExtensionAmount <> sum of the line amounts) and the
-   status (CONTRACT section 2, invoice status). #}
+   status (docs/contract.md section 2, invoice status). #}
 
 with
 

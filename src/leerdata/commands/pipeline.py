@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
         seed: SeedOption = 42,
         data_dir: DataDirOption = DEFAULT_DATA_DIR_VALUE,
     ) -> None:
-        """Write synthetic landing data in the CONTRACT formats (and truth/ for tests)."""
+        """Write synthetic landing data in the docs/contract.md formats (and truth/ for tests)."""
         do_generate(scale, seed, DataPaths.of(data_dir))
 
     @app.command()

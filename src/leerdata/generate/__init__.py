@@ -1,4 +1,4 @@
-"""Synthetic landing data in the CONTRACT formats, plus the ground truth of the invoice checks.
+"""Synthetic landing data in the docs/contract.md formats, plus the invoice checks' ground truth.
 
 `run_generate(scale, seed, paths)` writes `landing/{hr,catalogue,lms,invoices}/` and
 `truth/` (outside landing). Same (scale, seed) → byte-identical files: the calendar is

@@ -1,6 +1,6 @@
 """Supplier invoice lines: the correct bill per supplier and month, then injected faults.
 
-Clean lines bill what the contract says is billable (CONTRACT §2) at the applicable
+Clean lines bill what the contract says is billable (docs/contract.md §2) at the applicable
 price. About 3% of lines then get a fault, covering every line reason code (at least
 once, even at tiny scale), some lines two faults, and a few invoices a header total
 that is not the sum of their lines. Each faulted line records the code(s) it was meant

@@ -1,4 +1,4 @@
-"""Ground truth for the invoice checks: CONTRACT §2 and contract-interpretations 7-18 applied
+"""Ground truth for the invoice checks: docs/contract.md §2 and interpretations 7-18 applied
 to the landing data as the warehouse will see it.
 
 This is an independent reference implementation: it starts from the rows as written to

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from leerdata.contract import Column
 
-# The literal forms the contract allows (CONTRACT.md, CSV dialect).
+# The literal forms the contract allows (docs/contract.md, CSV dialect).
 _INT = r"^[+-]?[0-9]+$"
 _DECIMAL_2 = r"^[+-]?([0-9]+(\.[0-9]{0,2}0*)?|\.[0-9]{1,2}0*)$"  # trailing zeros are harmless
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
