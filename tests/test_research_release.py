@@ -174,6 +174,20 @@ def test_the_person_attack_catches_a_repeated_person_pseudonym(
     assert len(singled_out(linked, person_of_row, k=5)) > 0
 
 
+def test_the_person_attack_counts_persons_behind_rows() -> None:
+    """Negative control without any pseudonym: ten unlinked rows with equal
+    quasi-identifiers look like k = 10, but three persons own them."""
+    owners = ["p1"] * 4 + ["p2"] * 3 + ["p3"] * 3
+    frame = pl.DataFrame(
+        {
+            **{q: ["x"] * 10 for q in QUASI_IDENTIFIERS},
+            "enrolment_pseudonym": [f"e{i}" for i in range(10)],
+        }
+    )
+    assert singled_out(frame, owners, k=3) == []
+    assert singled_out(frame, owners, k=4) == ["p1", "p2", "p3"]
+
+
 def test_two_releases_and_reporting_share_no_pseudonym(
     releases: tuple[ReleaseResult, ReleaseResult], data_dir: DataPaths
 ) -> None:
