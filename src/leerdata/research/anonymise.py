@@ -73,17 +73,14 @@ def is_informative(attribute: str) -> pl.Expr:
     return column.is_not_null() & ~column.is_in(list(NOT_INFORMATIVE[attribute]))
 
 
-def _persons_per_group(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.group_by(QUASI_IDENTIFIERS).agg(pl.col(PERSON).n_unique().alias("_persons"))
-
-
 def _split_on_k(frame: pl.DataFrame, k: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(rows whose group holds k persons, the other rows)."""
-    large = _persons_per_group(frame).filter(pl.col("_persons") >= k).drop("_persons")
-    qis = list(QUASI_IDENTIFIERS)
+    # A window, not a group-by and two joins on seven text keys: half the time at scale.
+    large = pl.col(PERSON).n_unique().over(QUASI_IDENTIFIERS) >= k
+    marked = frame.with_columns(large.alias("_large"))
     return (
-        frame.join(large, on=qis, how="semi", nulls_equal=True),
-        frame.join(large, on=qis, how="anti", nulls_equal=True),
+        marked.filter(pl.col("_large")).drop("_large"),
+        marked.filter(~pl.col("_large")).drop("_large"),
     )
 
 
