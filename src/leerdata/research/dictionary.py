@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from leerdata.research.anonymise import SUPPRESSED, WITHHELD
 from leerdata.research.microdata import LADDER
 
 MICRODATA = {
-    "person_pseudonym": "Pseudonym of the person, valid in this release only (keyed HMAC "
-    "in the domain named in manifest.json). The same person has the same pseudonym on "
-    "every row of this release and a different one in any other release.",
-    "enrolment_pseudonym": "Pseudonym of the enrolment, valid in this release only.",
+    "enrolment_pseudonym": "Pseudonym of the enrolment (one row), valid in this release "
+    "only (keyed HMAC in the domain named in manifest.json). There is deliberately no "
+    "person pseudonym: rows of one person cannot be linked.",
     "age_band": "Age in the year of the session (from birth year), banded.",
     "department_code": "Ministry of the participant at the start of their first session "
     "in the quarter.",
@@ -17,10 +17,11 @@ MICRODATA = {
     "category_code": "Course category.",
     "period": "Quarter (YYYY-Qn) of the session start, or the year when generalised.",
     "delivery_mode": "How the course is delivered (or in_person / online when generalised).",
-    "completion_status": "Sensitive. completed, no_show or enrolled (outcome not yet recorded).",
-    "exam_result": "Sensitive. passed (at some attempt), failed or not_examined.",
+    "completion_status": "Sensitive. completed, no_show, enrolled (outcome not yet "
+    f"recorded) or {WITHHELD}.",
+    "exam_result": f"Sensitive. passed (at some attempt), failed, not_examined or {WITHHELD}.",
     "overall_score": "Sensitive. Overall evaluation score 1-10 given with the enrolment "
-    "(empty when none or given anonymously).",
+    f"(empty when none or given anonymously) or {WITHHELD}.",
 }
 
 
@@ -30,10 +31,15 @@ def data_dictionary(level: int, tables: list[str]) -> str:
         "",
         "## microdata.csv",
         "",
-        "One row per admitted enrolment (enrolled, completed or no-show). Rows whose",
-        "combination of quasi-identifiers (age_band ... delivery_mode) is shared by fewer",
-        "than k distinct persons, or shows fewer than l distinct values of any sensitive",
-        "attribute, are suppressed (manifest.json: rows_suppressed, k_achieved, l_achieved).",
+        "One row per admitted enrolment (enrolled, completed or no-show), with no link",
+        "between the rows of one person. Every combination of quasi-identifiers",
+        "(age_band ... delivery_mode) is shared by at least k distinct persons: where it",
+        f"was not, single values were replaced by `{SUPPRESSED}` (local suppression; a row",
+        "that needed too many was dropped). A sensitive attribute shows, per combination,",
+        "either no informative value or at least l distinct ones: where it showed 1 to",
+        f"l-1, those values read `{WITHHELD}`. Empty, not_examined and enrolled are not",
+        "informative. Counts: manifest.json (rows_suppressed, values_locally_suppressed,",
+        "sensitive_values_withheld, k_achieved, l_achieved).",
         "",
         "Generalisations applied in this release:",
         "",

@@ -1,10 +1,8 @@
 """Enrolment-level microdata for researchers: read, generalise, anonymise.
 
 Rows are admitted enrolments (enrolled, completed, no-show). Quasi-identifiers are
-generalised along a fixed ladder; rows whose equivalence class (same values on every
-quasi-identifier) holds fewer than k distinct PERSONS, or fewer than l distinct values
-of any sensitive attribute, are suppressed. Counting persons rather than rows matters:
-one person with five enrolments must not make a class of five on their own.
+generalised along a fixed ladder (global recoding); `anonymise` then enforces k over
+persons and l over informative values by local suppression.
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ QUASI_IDENTIFIERS: tuple[str, ...] = (
     "delivery_mode",
 )
 SENSITIVE_ATTRIBUTES: tuple[str, ...] = ("completion_status", "exam_result", "overall_score")
-MISSING = "none"  # how an empty sensitive value counts in l-diversity
 
 BASE_QUERY = """
 with evaluation_scores as (
@@ -122,50 +119,3 @@ def generalised(frame: pl.DataFrame, level: int) -> pl.DataFrame:
     for step in LADDER[: level + 1]:
         frame = step.apply(frame)
     return frame
-
-
-@dataclass(frozen=True)
-class Anonymised:
-    released: pl.DataFrame
-    suppressed_rows: int
-    k_achieved: int | None  # least distinct persons in a released class
-    l_achieved: dict[str, int]  # least distinct values per sensitive attribute
-
-
-def anonymise(frame: pl.DataFrame, k: int, l: int) -> Anonymised:  # noqa: E741
-    qis = list(QUASI_IDENTIFIERS)
-    classes = frame.group_by(qis).agg(
-        pl.col("person_pseudonym").n_unique().alias("_persons"),
-        *[
-            pl.col(sa).cast(pl.String).fill_null(MISSING).n_unique().alias(f"_l_{sa}")
-            for sa in SENSITIVE_ATTRIBUTES
-        ],
-    )
-    diverse = pl.all_horizontal([pl.col(f"_l_{sa}") >= l for sa in SENSITIVE_ATTRIBUTES])
-    kept = classes.filter((pl.col("_persons") >= k) & diverse)
-    released = frame.join(kept.select(qis), on=qis, how="semi", nulls_equal=True)
-    return Anonymised(
-        released=released,
-        suppressed_rows=frame.height - released.height,
-        k_achieved=int(kept["_persons"].min()) if kept.height else None,
-        l_achieved={sa: int(kept[f"_l_{sa}"].min()) for sa in SENSITIVE_ATTRIBUTES if kept.height},
-    )
-
-
-def choose_level(
-    frame: pl.DataFrame,
-    k: int,
-    l: int,  # noqa: E741 - the l of l-diversity
-    max_suppressed_share: float,
-) -> tuple[int, Anonymised]:
-    """The least generalisation whose suppression stays within the share; else the
-    level that suppresses fewest rows."""
-    best: tuple[int, Anonymised] | None = None
-    for step in LADDER:
-        result = anonymise(generalised(frame, step.level), k, l)
-        if frame.height and result.suppressed_rows / frame.height <= max_suppressed_share:
-            return step.level, result
-        if best is None or result.suppressed_rows < best[1].suppressed_rows:
-            best = (step.level, result)
-    assert best is not None
-    return best

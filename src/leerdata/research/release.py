@@ -1,10 +1,13 @@
 """`leerdata research release`: one versioned, self-describing folder per release.
 
 D/exports/research/<release-id>/
-  microdata.csv         admitted enrolments, quasi-identifiers generalised, k/l enforced
+  microdata.csv         admitted enrolments, one row each with a per-row pseudonym (no
+                        person link); quasi-identifiers generalised and locally suppressed
+                        to k persons per group; l informative values per group
   tables/<mart>.csv     the protected evaluation and participation marts, as published
   data_dictionary.md    every file and column
   manifest.json         release id, source build, k/l requested and achieved, suppression,
+                        local suppression and withholding counts, method,
                         quasi-identifiers, sensitive attributes, key domain LABEL, files
 
 Pseudonyms are re-keyed into the domain "research:<release-id>" from the reporting
@@ -31,23 +34,41 @@ from leerdata.config import DataPaths, load_settings
 from leerdata.errors import LeerdataError
 from leerdata.privacy.keys import ensure_outside, load_or_create_key
 from leerdata.privacy.pseudonyms import Pseudonymiser
+from leerdata.research.anonymise import (
+    MAX_SUPPRESSED_PER_ROW,
+    NOT_INFORMATIVE,
+    SUPPRESSED,
+    SUPPRESSION_ORDER,
+    WITHHELD,
+    choose_level,
+)
 from leerdata.research.dictionary import data_dictionary
 from leerdata.research.microdata import (
     LADDER,
     QUASI_IDENTIFIERS,
     SENSITIVE_ATTRIBUTES,
-    choose_level,
     read_base,
 )
 from leerdata.sdc.published import EVALUATION_MARTS, PARTICIPATION_MARTS
 
+# No person pseudonym: a pseudonym repeated over a person's rows links them, and a
+# person's set of enrolments is nearly always unique (issue 11). The row pseudonym names
+# one enrolment and repeats nowhere.
 MICRODATA_COLUMNS = (
-    "person_pseudonym",
     "enrolment_pseudonym",
     *QUASI_IDENTIFIERS,
     *SENSITIVE_ATTRIBUTES,
 )
-MAX_SUPPRESSED_SHARE = 0.10
+METHOD = (
+    "Global recoding along the generalisation ladder (level chosen to lose the fewest "
+    "values), then local suppression: quasi-identifier values of rows in groups with "
+    f"fewer than k distinct persons are replaced by '{SUPPRESSED}' (at most "
+    f"{MAX_SUPPRESSED_PER_ROW} per row, in the order {', '.join(SUPPRESSION_ORDER)}); rows "
+    "still in such a group are dropped. Then l-diversity over informative values: where "
+    "a group shows 1 to l-1 distinct informative values of a sensitive attribute, those "
+    f"values are replaced by '{WITHHELD}'. Rows carry a per-row pseudonym only, so a "
+    "person's rows cannot be linked."
+)
 
 
 class ReleaseError(LeerdataError):
@@ -89,9 +110,8 @@ def _source_build(paths: DataPaths) -> dict:
 def _pseudonymised(frame: pl.DataFrame, secret: bytes, release_id: str) -> pl.DataFrame:
     worker = Pseudonymiser(secret, key_domain(release_id))
     return frame.with_columns(
-        pl.Series("person_pseudonym", worker.many(frame["counting_key"].to_list())),
         pl.Series("enrolment_pseudonym", worker.many(frame["enrolment_key"].to_list())),
-    ).drop("counting_key", "enrolment_key")
+    ).drop("enrolment_key")
 
 
 def _export_tables(reporting_db: Path, folder: Path) -> list[str]:
@@ -120,8 +140,12 @@ def create_release(paths: DataPaths, k: int | None = None, l: int | None = None)
     release_id = new_release_id(created_at)
 
     base = _pseudonymised(read_base(paths.restricted_db, secret), secret, release_id)
-    level, result = choose_level(base, k, l, MAX_SUPPRESSED_SHARE)
-    microdata = result.released.select(MICRODATA_COLUMNS).sort(list(QUASI_IDENTIFIERS))
+    level, result = choose_level(base, k, l)
+    # Sorted by the keyed row pseudonym inside each group, so neighbouring rows say
+    # nothing about who they belong to (the source order groups a person's rows).
+    microdata = result.released.select(MICRODATA_COLUMNS).sort(
+        [*QUASI_IDENTIFIERS, "enrolment_pseudonym"]
+    )
 
     final = paths.research_exports / release_id
     partial = paths.research_exports / f".{release_id}.partial"
@@ -137,11 +161,22 @@ def create_release(paths: DataPaths, k: int | None = None, l: int | None = None)
             "k_requested": k,
             "l_requested": l,
             "k_achieved": result.k_achieved,
-            "k_unit": "distinct persons per equivalence class",
+            "k_unit": "distinct persons per equivalence class (rows carry no person link)",
             "l_achieved": result.l_achieved,
+            "l_unit": "distinct informative values per equivalence class, over the "
+            "classes that show any",
+            "not_informative_values": {
+                sa: ["(empty)", *sorted(NOT_INFORMATIVE[sa])] for sa in SENSITIVE_ATTRIBUTES
+            },
+            "method": METHOD,
+            "equivalence_classes": result.groups,
             "rows_before_suppression": base.height,
             "rows_released": microdata.height,
-            "rows_suppressed": result.suppressed_rows,
+            "rows_suppressed": result.rows_dropped,
+            "rows_kept_share": round(microdata.height / base.height, 4) if base.height else None,
+            "values_locally_suppressed": result.values_suppressed,
+            "values_locally_suppressed_total": sum(result.values_suppressed.values()),
+            "sensitive_values_withheld": result.values_withheld,
             "generalisation_level": level,
             "generalisations": [step.description for step in LADDER[: level + 1]],
             "quasi_identifiers": list(QUASI_IDENTIFIERS),
