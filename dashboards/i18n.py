@@ -331,12 +331,26 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "reason.VAT_MISMATCH": {"nl": "Afwijkend btw-tarief", "en": "Wrong VAT rate"},
     "reason.NOT_YET_DELIVERED": {"nl": "Nog niet geleverd", "en": "Not yet delivered"},
     "reason.TOTAL_MISMATCH": {"nl": "Totaal klopt niet", "en": "Total does not add up"},
+    "reason.VAT_TOTAL_MISMATCH": {
+        "nl": "Btw-specificatie klopt niet",
+        "en": "VAT breakdown does not add up",
+    },
+    "reason.CHARGE_NOT_AGREED": {
+        "nl": "Toeslag niet overeengekomen",
+        "en": "Charge not agreed",
+    },
+    "reason.CREDIT_WITHOUT_REFERENCE": {
+        "nl": "Creditnota zonder bruikbare verwijzing",
+        "en": "Credit note without a usable reference",
+    },
     "value.unknown_supplier": {"nl": "(onbekende leverancier)", "en": "(unknown supplier)"},
     "factuur.count": {"nl": "Facturen", "en": "Invoices"},
     "col.reasons_nl": {"nl": "Toelichting", "en": "Explanation (Dutch)"},
     "verdict.approved": {"nl": "goedgekeurd", "en": "approved"},
     "verdict.disputed": {"nl": "betwist", "en": "disputed"},
     "verdict.on_hold": {"nl": "in de wacht", "en": "on hold"},
+    "verdict.netted": {"nl": "verrekend", "en": "netted"},
+    "verdict.settled": {"nl": "afgewikkeld", "en": "settled"},
     # Evaluatie
     "evaluatie.title": {
         "nl": "Evaluatie van cursussen en leveranciers",
