@@ -350,6 +350,23 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "verdict.disputed": {"nl": "betwist", "en": "disputed"},
     "verdict.on_hold": {"nl": "in de wacht", "en": "on hold"},
     "verdict.netted": {"nl": "verrekend", "en": "netted"},
+    "document.invoice": {"nl": "factuur", "en": "invoice"},
+    "document.credit_note": {"nl": "creditnota", "en": "credit note"},
+    "document.corrective_invoice": {"nl": "correctiefactuur", "en": "corrective invoice"},
+    "factuur.net_positions": {
+        "nl": "Nettopositie per leverancier (na creditnota's en correcties)",
+        "en": "Net position per supplier (after credit notes and corrections)",
+    },
+    "col.document_type": {"nl": "Soort document", "en": "Document type"},
+    "col.corrects": {"nl": "Corrigeert factuur", "en": "Corrects invoice"},
+    "col.adjusted_by": {"nl": "Verrekend met", "en": "Netted with"},
+    "col.net_verdict": {"nl": "Oordeel netto", "en": "Net verdict"},
+    "col.credit_notes": {"nl": "Creditnota's", "en": "Credit notes"},
+    "col.credited": {"nl": "Gecrediteerd", "en": "Credited"},
+    "col.net_approved": {"nl": "Netto goedgekeurd", "en": "Net approved"},
+    "col.net_disputed": {"nl": "Netto betwist", "en": "Net disputed"},
+    "col.unplaced_credit": {"nl": "Niet te verrekenen credit", "en": "Credit not placeable"},
+    "col.settled_lines": {"nl": "Afgewikkelde regels", "en": "Settled lines"},
     "verdict.settled": {"nl": "afgewikkeld", "en": "settled"},
     # Evaluatie
     "evaluatie.title": {
