@@ -68,7 +68,7 @@ external_line_items as (
         and not invoice_lines_netted.is_internal_course
         and (
             invoice_lines_netted.net_approved_amount_eur <> 0
-            or invoice_lines_netted.net_verdict in ('approved', 'settled')
+            or invoice_lines_netted.net_verdict = 'approved'
         )
 
 ),
