@@ -118,7 +118,7 @@ def add_adjustments(billing: Billing, cal: Calendar, rng: np.random.Generator) -
             "",
         ),
         # ...or a line billed twice, in full.
-        (rows_of(duplicate_only, 0.5), "credit_note", "CN-", pl.col("amount_cents"), [], ""),
+        (rows_of(duplicate_only, 0.5), "credit_note", "CND-", pl.col("amount_cents"), [], ""),
         # A corrective invoice takes 10 % off a line that was right (a goodwill discount).
         (
             rows_of(clean, n_small / max(clean.height, 1)),
@@ -138,12 +138,15 @@ def add_adjustments(billing: Billing, cal: Calendar, rng: np.random.Generator) -
             "-X",
         ),
     ]  # fmt: skip
+    # Each batch has its own number prefix: document numbers are unique per supplier.
     for rows, document_type, prefix, amount, intended, suffix in batches:
         new_docs, new_lines = _adjustment_documents(
             invoices, lines, rows, document_type, prefix, amount, intended, suffix
         )
         invoices = pl.concat([invoices, new_docs])
         lines = pl.concat([lines, new_lines])
+    if invoices["invoice_id"].n_unique() != invoices.height:
+        raise ValueError("two generated documents share a number")
     invoices = invoices.filter(pl.col("issue_date") <= cal.as_of)
     lines = lines.filter(pl.col("invoice_idx").is_in(invoices["invoice_idx"].implode()))
     invoices = _document_allowances_and_charges(invoices, lines, rng)
