@@ -11,6 +11,25 @@ invoice_lines_netted as (
 
 ),
 
+document_adjustments_split as (
+
+    select * from {{ ref('int_document_adjustments_split') }}
+
+),
+
+lines_with_shares as (
+
+    select
+        invoice_lines_netted.*,
+        cast(coalesce(document_adjustments_split.share_eur, 0) as decimal(18, 2)) as document_share_eur
+    from invoice_lines_netted
+    left join document_adjustments_split
+        on
+            invoice_lines_netted.document_key = document_adjustments_split.document_key
+            and invoice_lines_netted.line_id = document_adjustments_split.line_id
+
+),
+
 final as (
 
     select
@@ -53,8 +72,9 @@ final as (
         net_on_hold_amount_eur,
         net_tolerated_excess_eur,
         net_verdict,
-        net_reason_codes
-    from invoice_lines_netted
+        net_reason_codes,
+        document_share_eur
+    from lines_with_shares
 
 )
 
