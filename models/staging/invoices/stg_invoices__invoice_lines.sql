@@ -37,18 +37,18 @@ final as (
         document_key,
         invoice_id,
         document_type,
+        cast(amount_sign * line_extension_amount as decimal(18, 2)) as signed_amount_eur,
+        vat_category_id,
+        cast(base_quantity as decimal(18, 4)) as base_quantity,
         line_id,
         cast(invoiced_quantity as decimal(18, 4)) as invoiced_quantity,
         cast(line_extension_amount as decimal(18, 2)) as line_extension_amount_eur,
-        cast(amount_sign * line_extension_amount as decimal(18, 2)) as signed_amount_eur,
         order_line_ref,
         course_id,
-        vat_category_id,
         cast(vat_percent as decimal(9, 2)) as vat_percent,
         {# interpretation #5: more than two decimals quarantines the file, so the cast
            to cents loses nothing. #}
-        cast(price_amount as decimal(18, 2)) as price_amount_eur,
-        cast(base_quantity as decimal(18, 4)) as base_quantity
+        cast(price_amount as decimal(18, 2)) as price_amount_eur
     from lines_of_winning_files
 
 )
