@@ -32,13 +32,31 @@ assessed as (
 final as (
 
     select
-        *,
+        document_key,
+        invoice_id,
+        document_type,
+        level,
+        line_id,
+        sequence,
+        is_charge,
+        amount_eur,
+        base_amount_eur,
+        reason_code,
+        tax_category_id,
+        tax_percent,
+        amount_sign,
+        is_accepted,
         cast(
             amount_sign * case when is_charge then amount_eur else -amount_eur end
             as decimal(18, 2)
         ) as counted_amount_eur,
         cast(
-            case when is_accepted then amount_sign * case when is_charge then amount_eur else -amount_eur end else 0 end
+            case
+                when
+                    is_accepted
+                    then amount_sign * case when is_charge then amount_eur else -amount_eur end
+                else 0
+            end
             as decimal(18, 2)
         ) as accepted_amount_eur,
         cast(case when is_accepted then 0 else amount_sign * amount_eur end as decimal(18, 2))

@@ -38,17 +38,25 @@ external_line_items as (
     select
         'invoice_line|' || invoice_lines_netted.invoice_id || '|' || invoice_lines_netted.line_id
             as pool_item_id,
-        quarter,
-        session_id,
-        matched_course_id as course_id,
-        owner_department_code as creditor_department_code,
-        case when pricing_model = 'per_session' then 'session' else 'enrolment' end as allocation_basis,
+        invoice_lines_netted.quarter,
+        invoice_lines_netted.session_id,
+        invoice_lines_netted.matched_course_id as course_id,
+        invoice_lines_netted.owner_department_code as creditor_department_code,
         case
-            when pricing_model = 'per_session' then 'session_share'
-            else billable_kind
+            when invoice_lines_netted.pricing_model = 'per_session' then 'session' else 'enrolment'
+        end as allocation_basis,
+        case
+            when invoice_lines_netted.pricing_model = 'per_session' then 'session_share'
+            else invoice_lines_netted.billable_kind
         end as cost_type,
-        case when pricing_model = 'per_participant' then enrolment_key end as enrolment_key,
-        case when pricing_model = 'per_participant' then payer_department_code end as debtor_department_code,
+        case
+            when invoice_lines_netted.pricing_model = 'per_participant'
+                then invoice_lines_netted.enrolment_key
+        end as enrolment_key,
+        case
+            when invoice_lines_netted.pricing_model = 'per_participant'
+                then invoice_lines_netted.payer_department_code
+        end as debtor_department_code,
         cast(
             invoice_lines_netted.net_approved_amount_eur
             + coalesce(document_adjustments_split.share_eur, 0)

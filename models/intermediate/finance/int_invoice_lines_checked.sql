@@ -80,8 +80,9 @@ line_facts as (
         case
             when is_adjustment or is_unknown_reference then cast(0 as decimal(18, 2))
             when pricing_model = 'per_participant'
-                then coalesce(expected_enrolment_amount_eur, 0)
-                + case when coalesce(is_billable_enrolment, false) then line_agreed_charge_eur else 0 end
+                then
+                    coalesce(expected_enrolment_amount_eur, 0)
+                    + case when coalesce(is_billable_enrolment, false) then line_agreed_charge_eur else 0 end
             else
                 coalesce(expected_session_amount_eur, 0)
                 + case when coalesce(has_billable_enrolment, false) then line_agreed_charge_eur else 0 end
@@ -172,20 +173,20 @@ reason_codes_listed as (
             when is_adjustment
                 then case when is_credit_without_reference then 'CREDIT_WITHOUT_REFERENCE' else '' end
             else concat_ws(
-            ',',
-            case when is_arithmetic_error then 'ARITHMETIC_ERROR' end,
-            case when is_cancelled_in_time_line then 'CANCELLED_IN_TIME' end,
-            case when is_charge_not_agreed then 'CHARGE_NOT_AGREED' end,
-            case when is_duplicate_line then 'DUPLICATE_LINE' end,
-            case when is_not_enrolled then 'NOT_ENROLLED' end,
-            case when is_not_yet_delivered then 'NOT_YET_DELIVERED' end,
-            case when is_price_mismatch then 'PRICE_MISMATCH' end,
-            case when is_quantity_mismatch then 'QUANTITY_MISMATCH' end,
-            case when is_session_cancelled then 'SESSION_CANCELLED' end,
-            case when is_supplier_mismatch then 'SUPPLIER_MISMATCH' end,
-            case when is_unknown_reference then 'UNKNOWN_REFERENCE' end,
-            case when is_vat_mismatch then 'VAT_MISMATCH' end
-        )
+                ',',
+                case when is_arithmetic_error then 'ARITHMETIC_ERROR' end,
+                case when is_cancelled_in_time_line then 'CANCELLED_IN_TIME' end,
+                case when is_charge_not_agreed then 'CHARGE_NOT_AGREED' end,
+                case when is_duplicate_line then 'DUPLICATE_LINE' end,
+                case when is_not_enrolled then 'NOT_ENROLLED' end,
+                case when is_not_yet_delivered then 'NOT_YET_DELIVERED' end,
+                case when is_price_mismatch then 'PRICE_MISMATCH' end,
+                case when is_quantity_mismatch then 'QUANTITY_MISMATCH' end,
+                case when is_session_cancelled then 'SESSION_CANCELLED' end,
+                case when is_supplier_mismatch then 'SUPPLIER_MISMATCH' end,
+                case when is_unknown_reference then 'UNKNOWN_REFERENCE' end,
+                case when is_vat_mismatch then 'VAT_MISMATCH' end
+            )
         end as reason_codes
     from reason_flags
 

@@ -37,7 +37,9 @@ lines_with_netting as (
         cast(
             case
                 when invoice_lines_checked.verdict = 'netted' then 0
-                else invoice_lines_checked.invoiced_amount_eur + coalesce(netted_per_target.netted_total_eur, 0)
+                else
+                    invoice_lines_checked.invoiced_amount_eur
+                    + coalesce(netted_per_target.netted_total_eur, 0)
             end
             as decimal(18, 2)
         ) as net_amount_eur
@@ -144,4 +146,5 @@ final as (
 
 )
 
-select * from final
+{# Every column of int_invoice_lines_checked passes through, plus the net ones. #}
+select * from final  -- noqa: AM04

@@ -77,7 +77,7 @@ category_amounts as (
         document_key,
         tax_category_id,
         tax_percent,
-        case when is_charge then amount_eur else -amount_eur end
+        case when is_charge then amount_eur else -amount_eur end as amount_eur
     from allowance_charges
     where level = 'document' and tax_percent is not null
 

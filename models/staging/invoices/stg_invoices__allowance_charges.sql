@@ -6,7 +6,10 @@ with
 
 raw_allowance_charges as (
 
-    {{ rows_of_latest_batch(source('invoices', 'raw_invoice_allowance_charges'), source('steward', 'load_manifest')) }}
+    {{ rows_of_latest_batch(
+        source('invoices', 'raw_invoice_allowance_charges'),
+        source('steward', 'load_manifest'),
+    ) }}
 
 ),
 

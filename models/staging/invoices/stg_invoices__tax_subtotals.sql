@@ -4,7 +4,10 @@ with
 
 raw_tax_subtotals as (
 
-    {{ rows_of_latest_batch(source('invoices', 'raw_invoice_tax_subtotals'), source('steward', 'load_manifest')) }}
+    {{ rows_of_latest_batch(
+        source('invoices', 'raw_invoice_tax_subtotals'),
+        source('steward', 'load_manifest'),
+    ) }}
 
 ),
 
