@@ -57,6 +57,7 @@ PUBLISHED_MARTS: frozenset[str] = frozenset(
         "fct_invoice_checks",
         "fct_invoice_line_checks",
         "mart_invoice_disputes",
+        "mart_supplier_net_positions",
         # data quality (counts only)
         "mart_quality_loads",
         "mart_quality_quarantine",

@@ -481,3 +481,45 @@ def test_with_a_provider_an_unknown_user_sees_nothing(warehouse: DataPaths) -> N
     at.run()
     assert not at.metric and not at.dataframe
     assert at.info or at.error  # the login prompt (or why login is unavailable)
+
+
+def test_factuurcontrole_shows_the_net_position_and_the_document_chain(
+    warehouse: DataPaths,
+) -> None:
+    """Issue 16: per supplier the net position after credit notes, and on an invoice line
+    the credit notes netted against it with the net verdict."""
+    credited = mart(
+        warehouse,
+        "select invoice_id, line_id, supplier_id, adjusted_by_invoice_ids, net_verdict "
+        "from fct_invoice_line_checks where adjusted_by_invoice_ids is not null "
+        "order by invoice_id, line_id limit 1",
+    )
+    assert credited.height, "no credited invoice line in the test data"
+    supplier = credited["supplier_id"][0]
+    at = open_page(start("finance"), "factuurcontrole")
+    at.sidebar.selectbox(key="factuur_supplier").set_value(supplier).run()
+    assert not at.exception
+
+    position = mart(
+        warehouse,
+        "select credit_note_count, net_approved_total_eur, net_disputed_total_eur "
+        "from mart_supplier_net_positions where supplier_id = ?",
+        [supplier],
+    ).row(0, named=True)
+    shown = table(at, "col.credited", "col.net_approved")
+    assert list(shown[t("col.net_approved", "nl")]) == [
+        formatting.euro(position["net_approved_total_eur"])
+    ]
+    assert list(shown[t("col.net_disputed", "nl")]) == [
+        formatting.euro(position["net_disputed_total_eur"])
+    ]
+
+    invoices = table(at, "col.invoice", "col.document_type")
+    assert t("document.invoice", "nl") in set(invoices[t("col.document_type", "nl")])
+    at.selectbox(key="factuur_invoice").set_value(credited["invoice_id"][0]).run()
+    lines = table(at, "col.line", "col.net_verdict", "col.on_hold")
+    row = list(lines[t("col.line", "nl")]).index(credited["line_id"][0])
+    assert lines[t("col.adjusted_by", "nl")][row] == credited["adjusted_by_invoice_ids"][0]
+    assert lines[t("col.net_verdict", "nl")][row] == t(
+        f"verdict.{credited['net_verdict'][0]}", "nl"
+    )

@@ -84,4 +84,7 @@ def test_the_measurement_sees_false_positives_and_negatives(
 
 def test_reason_codes_are_the_seed_codes() -> None:
     assert "TOTAL_MISMATCH" in reason_codes()
-    assert len(reason_codes()) == 12
+    assert len(reason_codes()) == 15
+    assert {"VAT_TOTAL_MISMATCH", "CHARGE_NOT_AGREED", "CREDIT_WITHOUT_REFERENCE"} <= set(
+        reason_codes()
+    )

@@ -92,28 +92,41 @@ def _expected_status(verdicts: list[tuple[str, Decimal]], has_invoice_code: bool
 
 def test_invoice_status_and_totals_follow_the_lines(reporting: duckdb.DuckDBPyConnection) -> None:
     lines = reporting.execute(
-        "select invoice_id, verdict, approved_amount_eur, disputed_amount_eur, "
-        "on_hold_amount_eur, invoiced_amount_eur from fct_invoice_line_checks"
+        "select document_key, verdict, approved_amount_eur, disputed_amount_eur, "
+        "on_hold_amount_eur, invoiced_amount_eur, netted_amount_eur, tolerated_excess_eur "
+        "from fct_invoice_line_checks"
     ).fetchall()
     by_invoice: dict[str, list[tuple]] = defaultdict(list)
     for row in lines:
         by_invoice[row[0]].append(row[1:])
     invoices = reporting.execute(
-        "select invoice_id, status, reason_codes, header_total_eur, invoiced_total_eur, "
-        "approved_total_eur, disputed_total_eur, on_hold_total_eur from fct_invoice_checks"
+        "select document_key, document_type, status, reason_codes, header_total_eur, "
+        "invoiced_total_eur, approved_total_eur, disputed_total_eur, on_hold_total_eur, "
+        "tolerated_excess_total_eur, netted_total_eur, allowance_total_eur, charge_total_eur "
+        "from fct_invoice_checks"
     ).fetchall()
     assert invoices
-    statuses = set()
-    for invoice_id, status, codes, header, invoiced, approved, disputed, on_hold in invoices:
-        rows = by_invoice[invoice_id]
-        assert codes == ("TOTAL_MISMATCH" if header != invoiced else "")
+    statuses, adjusted = set(), 0
+    for (key, document_type, status, codes, header, invoiced, approved, disputed, on_hold,
+         tolerated, netted, allowances, charges) in invoices:  # fmt: skip
+        rows = by_invoice[key]
+        sign = -1 if document_type == "credit_note" else 1
+        # BR-CO-10 on the amounts as sent (a credit note's lines count negative).
+        assert ("TOTAL_MISMATCH" in codes.split(",")) == (header != sign * invoiced), key
         assert invoiced == sum((r[4] for r in rows), Decimal(0))
-        assert approved == sum((r[1] for r in rows), Decimal(0))
-        assert disputed == sum((r[2] for r in rows), Decimal(0))
-        assert on_hold == sum((r[3] for r in rows), Decimal(0))
-        assert status == _expected_status([(r[0], r[1]) for r in rows], codes != ""), invoice_id
+        assert netted == sum((r[5] for r in rows), Decimal(0))
+        if allowances == 0 and charges == 0:
+            assert approved == sum((r[1] for r in rows), Decimal(0))
+            assert disputed == sum((r[2] for r in rows), Decimal(0))
+            assert on_hold == sum((r[3] for r in rows), Decimal(0))
+        else:
+            adjusted += 1
+        assert approved + disputed + on_hold + tolerated + netted == invoiced - allowances + charges
+        verdicts = [(r[0], r[1]) for r in rows if r[0] != "netted"]
+        assert status == _expected_status(verdicts, codes != ""), key
         statuses.add(status)
     assert "disputed" in statuses or "partially_disputed" in statuses
+    assert adjusted, "no document-level allowance or charge in the tiny data"
 
 
 def test_session_splits_are_largest_remainder_parts(reporting: duckdb.DuckDBPyConnection) -> None:
@@ -154,11 +167,13 @@ def test_matrix_is_the_allocation_summed(reporting: duckdb.DuckDBPyConnection) -
 def test_pool_is_approved_external_lines_plus_internal_amounts(
     reporting: duckdb.DuckDBPyConnection,
 ) -> None:
-    """Allocated external amounts per quarter equal the approved amounts of the lines."""
+    """Allocated external amounts per quarter equal the net approved amounts of the
+    invoice lines (credit notes and corrections applied) plus their document shares."""
     approved = dict(
         reporting.execute(
-            "select quarter, sum(approved_amount_eur) from fct_invoice_line_checks "
-            "where approved_amount_eur <> 0 group by quarter"
+            "select quarter, sum(net_approved_amount_eur + document_share_eur) "
+            "from fct_invoice_line_checks where document_type = 'invoice' "
+            "and net_approved_amount_eur + document_share_eur <> 0 group by quarter"
         ).fetchall()
     )
     external = dict(

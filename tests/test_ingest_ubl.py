@@ -16,7 +16,8 @@ from tests.ingest_cases.builders import ubl_invoice, write_bytes
 from tests.ingest_cases.queries import assert_conserved, dicts, manifest, quarantine, query
 
 PEPPOL = Path(__file__).resolve().parent / "fixtures" / "peppol"  # see its README.md
-PEPPOL_INVOICES = {  # file → InvoiceLine count
+PEPPOL_INVOICES = {  # file → InvoiceLine / CreditNoteLine count
+    "base-creditnote-correction.xml": 2,
     "Allowance-example.xml": 3,
     "SI-UBL-2.0_BR-NL-13_ok.xml": 3,
     "SI-UBL-2.0_ok_base.xml": 3,
@@ -88,13 +89,134 @@ def test_peppol_nlcius_supplier_kvk_and_buyer_reference(peppol_loaded: DataPaths
     ) == [("SITEST00000", "47806")]
 
 
-def test_peppol_credit_note_is_not_an_invoice(peppol_loaded: DataPaths) -> None:
+def test_peppol_credit_note_loads_as_a_credit_note_with_its_reference(
+    peppol_loaded: DataPaths,
+) -> None:
     name = "invoices/base-creditnote-correction.xml"
-    entry = manifest(peppol_loaded, name)
-    assert (entry["status"], entry["rows_read"]) == ("quarantined", 0)
-    assert_conserved(entry)
-    [bad] = quarantine(peppol_loaded, name)
-    assert (bad["line_number"], bad["reason_code"]) == (0, "NOT_AN_INVOICE")
+    [header] = dicts(peppol_loaded, "select * from raw_invoices where _file_name = ?", [name])
+    assert (header["document_type"], header["invoice_type_code"]) == ("credit_note", "381")
+    assert header["corrected_invoice_id"] == "Snippet1"  # BillingReference
+    assert (header["charge_total"], header["tax_total"], header["payable_total"]) == (
+        Decimal("25"), Decimal("331.25"), Decimal("1656.25"),
+    )  # fmt: skip
+    quantities = query(
+        peppol_loaded,
+        "select line_id, invoiced_quantity, line_extension_amount from raw_invoice_lines "
+        "where _file_name = ? order by _line_number",
+        [name],
+    )
+    assert quantities == [
+        ("1", Decimal("7"), Decimal("2800")),
+        ("2", Decimal("-3"), Decimal("-1500")),
+    ]
+    charges = dicts(
+        peppol_loaded,
+        "select * from raw_invoice_allowance_charges where _file_name = ?",
+        [name],
+    )
+    assert [
+        (c["level"], c["charge_indicator"], c["amount"], c["tax_category_id"]) for c in charges
+    ] == [("document", True, Decimal("25"), "S")]
+
+
+def test_peppol_allowances_charges_and_vat_breakdown(peppol_loaded: DataPaths) -> None:
+    name = "invoices/Allowance-example.xml"
+    rows = query(
+        peppol_loaded,
+        "select level, line_id, charge_indicator, amount, reason_code, tax_category_id "
+        "from raw_invoice_allowance_charges where _file_name = ? order by _line_number",
+        [name],
+    )
+    assert rows[:2] == [
+        ("document", None, True, Decimal("200"), "CG", "S"),
+        ("document", None, False, Decimal("200"), "95", "S"),
+    ]
+    # Line charges and allowances, never the price-level allowance (the price is net).
+    assert {(r[0], r[2], r[3]) for r in rows[2:]} == {
+        ("line", True, Decimal("1")),
+        ("line", False, Decimal("101")),
+    }
+    categories = query(
+        peppol_loaded,
+        "select distinct tax_category_id from raw_invoice_tax_subtotals where _file_name = ?",
+        [name],
+    )
+    assert sorted(categories) == [("E",), ("S",)]
+    [(document_type, prepaid)] = query(
+        peppol_loaded,
+        "select document_type, prepaid_total from raw_invoices where _file_name = ?",
+        [name],
+    )
+    assert (document_type, prepaid) == ("invoice", Decimal("1000"))
+
+
+def test_every_peppol_example_loads_or_names_what_is_unsupported(peppol_loaded: DataPaths) -> None:
+    for source in sorted(PEPPOL.glob("*.xml")):
+        entry = manifest(peppol_loaded, f"invoices/{source.name}")
+        assert_conserved(entry)
+        if entry["status"] != "loaded":
+            reasons = {
+                (q["reason_code"], q["column_name"])
+                for q in quarantine(peppol_loaded, f"invoices/{source.name}")
+            }
+            assert ("UNKNOWN_VALUE", "cbc:DocumentCurrencyCode") in reasons, source.name
+            assert "NOT_AN_INVOICE" not in {r for r, _ in reasons}
+
+
+def test_unsupported_document_type_is_quarantined_naming_the_type(paths: DataPaths) -> None:
+    text = ubl_invoice(lines=1).replace(">380<", ">383<")  # a debit note
+    write_bytes(paths.landing, "invoices/DEBIT-1.xml", text.encode())
+    run_ingest(paths, show_progress=False)
+    [bad] = quarantine(paths, "invoices/DEBIT-1.xml")
+    assert (bad["reason_code"], bad["column_name"], bad["raw_value"]) == (
+        "UNKNOWN_VALUE", "cbc:InvoiceTypeCode", "383",
+    )  # fmt: skip
+
+
+def test_corrective_invoice_by_type_or_billing_reference(paths: DataPaths) -> None:
+    by_type = ubl_invoice("COR-1", lines=1).replace(">380<", ">384<")
+    by_reference = ubl_invoice("COR-2", lines=1).replace(
+        "<cbc:BuyerReference>",
+        "<cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>INV-1</cbc:ID>"
+        "</cac:InvoiceDocumentReference></cac:BillingReference><cbc:BuyerReference>",
+    )
+    write_bytes(paths.landing, "invoices/COR-1.xml", by_type.encode())
+    write_bytes(paths.landing, "invoices/COR-2.xml", by_reference.encode())
+    run_ingest(paths, show_progress=False)
+    assert query(
+        paths,
+        "select invoice_id, document_type, corrected_invoice_id from raw_invoices order by 1",
+    ) == [("COR-1", "corrective_invoice", None), ("COR-2", "corrective_invoice", "INV-1")]
+
+
+def test_one_line_invoice_takes_the_document_order_reference(paths: DataPaths) -> None:
+    text = (
+        ubl_invoice("ORD-1", lines=1)
+        .replace(
+            "<cac:OrderLineReference><cbc:LineID>EN0001</cbc:LineID></cac:OrderLineReference>", ""
+        )
+        .replace(
+            "<cbc:BuyerReference>",
+            "<cac:OrderReference><cbc:ID>EN0042</cbc:ID></cac:OrderReference><cbc:BuyerReference>",
+        )
+    )
+    write_bytes(paths.landing, "invoices/ORD-1.xml", text.encode())
+    run_ingest(paths, show_progress=False)
+    assert query(paths, "select order_line_ref from raw_invoice_lines") == [("EN0042",)]
+
+
+def test_bad_allowance_amount_quarantines_the_document(paths: DataPaths) -> None:
+    text = ubl_invoice("AC-1", lines=1).replace(
+        "<cac:LegalMonetaryTotal>",
+        "<cac:AllowanceCharge><cbc:ChargeIndicator>maybe</cbc:ChargeIndicator>"
+        '<cbc:Amount currencyID="EUR">1.234</cbc:Amount></cac:AllowanceCharge>'
+        "<cac:LegalMonetaryTotal>",
+    )
+    write_bytes(paths.landing, "invoices/AC-1.xml", text.encode())
+    run_ingest(paths, show_progress=False)
+    reasons = {(q["column_name"], q["reason_code"]) for q in quarantine(paths, "invoices/AC-1.xml")}
+    assert ("cbc:ChargeIndicator", "UBL_INVALID_VALUE") in reasons
+    assert ("cbc:Amount", "UBL_INVALID_VALUE") in reasons
 
 
 def test_peppol_invoice_in_another_currency_is_quarantined(peppol_loaded: DataPaths) -> None:

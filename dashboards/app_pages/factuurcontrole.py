@@ -10,7 +10,12 @@ from dashboards import charts, data, exports, formatting, ui
 from dashboards.i18n import current_language, t
 from dashboards.ui import Column
 
-ui.require_marts("fct_invoice_checks", "fct_invoice_line_checks", "mart_invoice_disputes")
+ui.require_marts(
+    "fct_invoice_checks",
+    "fct_invoice_line_checks",
+    "mart_invoice_disputes",
+    "mart_supplier_net_positions",
+)
 st.title(t("factuur.title"))
 lang = current_language()  # bound into format_funcs, which may run outside a rerun
 
@@ -148,11 +153,41 @@ with left:
 with right:
     status_chart(by_month, "month", t("factuur.by_month"), "invoices_by_month")
 
-# --- The invoices themselves.
+# --- Net position per supplier: invoices with their credit notes and corrections netted.
+st.subheader(t("factuur.net_positions"))
+net_positions = data.query(
+    "select supplier_id, invoice_count, credit_note_count, corrective_invoice_count, "
+    "invoiced_total_eur, credited_total_eur, net_approved_total_eur, net_disputed_total_eur, "
+    "net_on_hold_total_eur, unplaced_credit_total_eur, settled_line_count "
+    "from mart_supplier_net_positions"
+    + (" where supplier_id = ?" if supplier != ALL else "")
+    + " order by supplier_id",
+    [supplier] if supplier != ALL else [],
+)
+ui.show_table(
+    net_positions,
+    [
+        Column("supplier_id", "col.supplier"),
+        Column("credit_note_count", "col.credit_notes", "int"),
+        Column("invoiced_total_eur", "col.invoiced", "euro"),
+        Column("credited_total_eur", "col.credited", "euro"),
+        Column("net_approved_total_eur", "col.net_approved", "euro"),
+        Column("net_disputed_total_eur", "col.net_disputed", "euro"),
+        Column("unplaced_credit_total_eur", "col.unplaced_credit", "euro"),
+        Column("settled_line_count", "col.settled_lines", "int"),
+    ],
+    key="net_positions_table",
+    prepare=lambda shown: shown.with_columns(
+        pl.col("supplier_id").map_elements(supplier_label, return_dtype=pl.String)
+    ),
+)
+
+# --- The invoices themselves (with credit notes and corrections: the document chain).
 st.subheader(t("factuur.invoices"))
 invoices = data.query(
     "select invoice_id, supplier_id, issue_date, invoiced_total_eur, approved_total_eur, "
-    "disputed_total_eur, on_hold_total_eur, status, reason_codes "
+    "disputed_total_eur, on_hold_total_eur, status, reason_codes, document_type, "
+    "corrected_invoice_id "
     f"from fct_invoice_checks where {invoice_filter} and status in ({status_list}) "
     "order by issue_date desc, invoice_id",
     params,
@@ -161,6 +196,8 @@ ui.show_table(
     invoices,
     [
         Column("invoice_id", "col.invoice"),
+        Column("document_type", "col.document_type", translate="document."),
+        Column("corrected_invoice_id", "col.corrects"),
         Column("supplier_id", "col.supplier"),
         Column("issue_date", "col.issue_date", "date"),
         Column("invoiced_total_eur", "col.invoiced", "euro"),
@@ -188,7 +225,8 @@ if invoices.height:
         st.warning(t("factuur.invoice_reasons", reasons=reason_labels(header["reason_codes"])))
     lines = data.query(
         "select line_id, order_line_ref, course_id, invoiced_amount_eur, expected_amount_eur, "
-        "approved_amount_eur, disputed_amount_eur, on_hold_amount_eur, verdict, reason_codes "
+        "approved_amount_eur, disputed_amount_eur, on_hold_amount_eur, verdict, reason_codes, "
+        "adjusted_by_invoice_ids, net_verdict "
         "from fct_invoice_line_checks where invoice_id = ? order by try_cast(line_id as bigint), "
         "line_id",
         [invoice_id],
@@ -206,6 +244,8 @@ if invoices.height:
             Column("on_hold_amount_eur", "col.on_hold", "euro"),
             Column("verdict", "col.verdict", translate="verdict."),
             Column("reasons", "col.reasons"),
+            Column("adjusted_by_invoice_ids", "col.adjusted_by"),
+            Column("net_verdict", "col.net_verdict", translate="verdict."),
         ],
         key="lines_table",
         prepare=lambda shown: shown.with_columns(
@@ -220,7 +260,9 @@ st.subheader(t("factuur.disputes"))
 disputes = data.query(
     "select supplier_id, supplier_name, invoice_id, issue_date, dispute_level, line_id, "
     "order_line_ref, course_id, course_title, invoiced_amount_eur, expected_amount_eur, "
-    "approved_amount_eur, disputed_amount_eur, reason_codes, reasons_nl "
+    "approved_amount_eur, disputed_amount_eur, reason_codes, reasons_nl, document_type, "
+    "corrected_invoice_id, adjusted_by_invoice_ids, credited_amount_eur, "
+    "net_disputed_amount_eur, net_verdict "
     f"from mart_invoice_disputes where {invoice_filter} "
     "order by issue_date, invoice_id, try_cast(line_id as bigint) nulls first, line_id",
     params,
@@ -240,6 +282,10 @@ else:
             Column("expected_amount_eur", "col.expected", "euro"),
             Column("disputed_amount_eur", "col.disputed", "euro"),
             Column("reasons_nl", "col.reasons_nl"),
+            Column("corrected_invoice_id", "col.corrects"),
+            Column("adjusted_by_invoice_ids", "col.adjusted_by"),
+            Column("net_disputed_amount_eur", "col.net_disputed", "euro"),
+            Column("net_verdict", "col.net_verdict", translate="verdict."),
         ],
         key="disputes_table",
     )

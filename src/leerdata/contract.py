@@ -252,6 +252,7 @@ INVOICE_FILE_PATTERN = r".+\.xml"
 
 UBL_NAMESPACES = {
     "inv": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
+    "cn": "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
 }
@@ -266,6 +267,19 @@ INVOICE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("supplier_company_id", "VARCHAR"),  # AccountingSupplierParty/.../PartyLegalEntity/CompanyID
     ("line_extension_total", "DECIMAL(18,2)"),  # LegalMonetaryTotal/LineExtensionAmount
     ("line_count", "BIGINT"),
+    # Interpretations #26-#33: the document type and what it corrects, the order number
+    # and every LegalMonetaryTotal / TaxTotal amount the Peppol totals rules need.
+    ("document_type", "VARCHAR"),  # invoice | credit_note | corrective_invoice
+    ("corrected_invoice_id", "VARCHAR"),  # BillingReference/InvoiceDocumentReference/ID
+    ("order_reference", "VARCHAR"),  # cac:OrderReference/cbc:ID
+    ("allowance_total", "DECIMAL(18,2)"),  # LegalMonetaryTotal/AllowanceTotalAmount
+    ("charge_total", "DECIMAL(18,2)"),  # LegalMonetaryTotal/ChargeTotalAmount
+    ("tax_exclusive_total", "DECIMAL(18,2)"),  # LegalMonetaryTotal/TaxExclusiveAmount
+    ("tax_inclusive_total", "DECIMAL(18,2)"),  # LegalMonetaryTotal/TaxInclusiveAmount
+    ("prepaid_total", "DECIMAL(18,2)"),  # LegalMonetaryTotal/PrepaidAmount
+    ("payable_rounding", "DECIMAL(18,2)"),  # LegalMonetaryTotal/PayableRoundingAmount
+    ("payable_total", "DECIMAL(18,2)"),  # LegalMonetaryTotal/PayableAmount
+    ("tax_total", "DECIMAL(18,2)"),  # TaxTotal/TaxAmount (the first TaxTotal)
 )
 
 # raw_invoice_lines: one row per cac:InvoiceLine.
@@ -279,10 +293,41 @@ INVOICE_LINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("course_id", "VARCHAR"),  # cac:Item/cac:SellersItemIdentification/cbc:ID
     ("vat_percent", "DECIMAL(9,2)"),  # cac:Item/cac:ClassifiedTaxCategory/cbc:Percent
     ("price_amount", "DECIMAL(18,4)"),  # cac:Price/cbc:PriceAmount
+    ("vat_category_id", "VARCHAR"),  # cac:Item/cac:ClassifiedTaxCategory/cbc:ID
+    ("base_quantity", "DECIMAL(18,4)"),  # cac:Price/cbc:BaseQuantity
+)
+
+# raw_invoice_allowance_charges: one row per cac:AllowanceCharge of a document or a line.
+ALLOWANCE_CHARGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("invoice_id", "VARCHAR"),
+    ("document_type", "VARCHAR"),
+    ("level", "VARCHAR"),  # document | line
+    ("line_id", "VARCHAR"),  # the line's cbc:ID; NULL at document level
+    ("sequence", "BIGINT"),  # position within its document or line
+    ("charge_indicator", "BOOLEAN"),  # true = charge, false = allowance
+    ("amount", "DECIMAL(18,2)"),  # cbc:Amount
+    ("base_amount", "DECIMAL(18,2)"),  # cbc:BaseAmount
+    ("reason_code", "VARCHAR"),  # cbc:AllowanceChargeReasonCode (UNCL5189 / UNCL7161)
+    ("reason", "VARCHAR"),  # cbc:AllowanceChargeReason: free text, restricted zone only
+    ("tax_category_id", "VARCHAR"),  # cac:TaxCategory/cbc:ID
+    ("tax_percent", "DECIMAL(9,2)"),  # cac:TaxCategory/cbc:Percent
+)
+
+# raw_invoice_tax_subtotals: one row per cac:TaxTotal/cac:TaxSubtotal (the VAT breakdown).
+TAX_SUBTOTAL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("invoice_id", "VARCHAR"),
+    ("document_type", "VARCHAR"),
+    ("sequence", "BIGINT"),
+    ("taxable_amount", "DECIMAL(18,2)"),  # cbc:TaxableAmount
+    ("tax_amount", "DECIMAL(18,2)"),  # cbc:TaxAmount
+    ("tax_category_id", "VARCHAR"),  # cac:TaxCategory/cbc:ID
+    ("tax_percent", "DECIMAL(9,2)"),  # cac:TaxCategory/cbc:Percent
 )
 
 RAW_INVOICES_TABLE = "raw_invoices"
 RAW_INVOICE_LINES_TABLE = "raw_invoice_lines"
+RAW_ALLOWANCE_CHARGES_TABLE = "raw_invoice_allowance_charges"
+RAW_TAX_SUBTOTALS_TABLE = "raw_invoice_tax_subtotals"
 QUARANTINE_TABLE = "quarantine"
 MANIFEST_TABLE = "load_manifest"
 
@@ -300,7 +345,7 @@ QUARANTINE_REASONS: dict[str, str] = {
     "UNKNOWN_VALUE": "the value is not one the contract allows",
     "OUT_OF_RANGE": "the number is outside the contract's range",
     "XML_MALFORMED": "the file is not well-formed XML",
-    "NOT_AN_INVOICE": "the XML root is not a UBL 2.1 Invoice",
+    "NOT_AN_INVOICE": "the XML root is not a UBL 2.1 Invoice or CreditNote",
     "UBL_MISSING_ELEMENT": "a UBL element the contract reads is missing",
     "UBL_INVALID_VALUE": "a UBL element the contract reads has a value of the wrong type",
 }
@@ -323,6 +368,7 @@ DIRECT_IDENTIFIER_COLUMNS: frozenset[str] = frozenset(
         "email",
         "comment",
         "item_name",
+        "reason",  # allowance / charge reason text: free text
     }
 )
 

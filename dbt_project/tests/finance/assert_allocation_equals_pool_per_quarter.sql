@@ -1,12 +1,20 @@
 {# Invariant: the allocated total equals the pool, per quarter, to the cent. The pool is
-   recomputed here from its definition (interpretation #19), not read from the pool
-   model, so an item lost or doubled between pool and allocation fails the build. #}
+   recomputed here from its definition (interpretations #19, #29, #31: the net approved
+   amounts of external invoice lines and the document-level shares they carry), not
+   read from the pool model, so an item lost or doubled between pool and allocation
+   fails the build. #}
 
 with
 
-invoice_lines_checked as (
+invoice_lines_netted as (
 
-    select * from {{ ref('int_invoice_lines_checked') }}
+    select * from {{ ref('int_invoice_lines_netted') }}
+
+),
+
+document_adjustments_split as (
+
+    select * from {{ ref('int_document_adjustments_split') }}
 
 ),
 
@@ -32,9 +40,19 @@ pool_parts as (
 
     select
         quarter,
-        approved_amount_eur as amount_eur
-    from invoice_lines_checked
-    where not is_unknown_reference and not is_internal_course
+        net_approved_amount_eur as amount_eur
+    from invoice_lines_netted
+    where document_type = 'invoice' and not is_unknown_reference and not is_internal_course
+    union all
+    select
+        invoice_lines_netted.quarter,
+        document_adjustments_split.share_eur as amount_eur
+    from document_adjustments_split
+    inner join invoice_lines_netted
+        on
+            document_adjustments_split.document_key = invoice_lines_netted.document_key
+            and document_adjustments_split.line_id = invoice_lines_netted.line_id
+    where not invoice_lines_netted.is_unknown_reference and not invoice_lines_netted.is_internal_course
     union all
     select
         quarter,

@@ -21,7 +21,8 @@ final as (
     from invoice_line_checks
     where
         approved_amount_eur > expected_amount_eur
-        or (approved_amount_eur <> 0 and reason_codes not in ('', 'PRICE_MISMATCH'))
+        or (approved_amount_eur <> 0 and reason_codes not in {{ amount_only_reason_code_sets() }})
+        or net_approved_amount_eur > expected_amount_eur
 
 )
 

@@ -6,9 +6,15 @@
 
 with
 
-invoice_lines_checked as (
+invoice_lines_netted as (
 
-    select * from {{ ref('int_invoice_lines_checked') }}
+    select * from {{ ref('int_invoice_lines_netted') }}
+
+),
+
+document_adjustments_split as (
+
+    select * from {{ ref('int_document_adjustments_split') }}
 
 ),
 
@@ -26,27 +32,52 @@ sessions_billed as (
 
 external_line_items as (
 
+    {# The net approved amount of the order line (credit notes and corrections applied,
+       interpretation #29) plus its share of the document's allowances and agreed
+       charges (#31). #}
     select
-        'invoice_line|' || invoice_id || '|' || line_id as pool_item_id,
-        quarter,
-        session_id,
-        matched_course_id as course_id,
-        owner_department_code as creditor_department_code,
-        case when pricing_model = 'per_session' then 'session' else 'enrolment' end as allocation_basis,
+        'invoice_line|' || invoice_lines_netted.invoice_id || '|' || invoice_lines_netted.line_id
+            as pool_item_id,
+        invoice_lines_netted.quarter,
+        invoice_lines_netted.session_id,
+        invoice_lines_netted.matched_course_id as course_id,
+        invoice_lines_netted.owner_department_code as creditor_department_code,
         case
-            when pricing_model = 'per_session' then 'session_share'
-            else billable_kind
+            when invoice_lines_netted.pricing_model = 'per_session' then 'session' else 'enrolment'
+        end as allocation_basis,
+        case
+            when invoice_lines_netted.pricing_model = 'per_session' then 'session_share'
+            else invoice_lines_netted.billable_kind
         end as cost_type,
-        case when pricing_model = 'per_participant' then enrolment_key end as enrolment_key,
-        case when pricing_model = 'per_participant' then payer_department_code end as debtor_department_code,
-        approved_amount_eur as amount_eur
-    from invoice_lines_checked
-    {# Only lines that pay something (or are approved at zero, e.g. a 0 % late fee); a
-       line on an internal course is not part of the external pool. #}
+        case
+            when invoice_lines_netted.pricing_model = 'per_participant'
+                then invoice_lines_netted.enrolment_key
+        end as enrolment_key,
+        case
+            when invoice_lines_netted.pricing_model = 'per_participant'
+                then invoice_lines_netted.payer_department_code
+        end as debtor_department_code,
+        cast(
+            invoice_lines_netted.net_approved_amount_eur
+            + coalesce(document_adjustments_split.share_eur, 0)
+            as decimal(18, 2)
+        ) as amount_eur
+    from invoice_lines_netted
+    left join document_adjustments_split
+        on
+            invoice_lines_netted.document_key = document_adjustments_split.document_key
+            and invoice_lines_netted.line_id = document_adjustments_split.line_id
+    {# Only invoice lines that pay something (or are approved at zero, e.g. a 0 % late
+       fee); a line on an internal course is not part of the external pool; credit and
+       correction lines count through the line they are netted against. #}
     where
-        not is_unknown_reference
-        and not is_internal_course
-        and (approved_amount_eur <> 0 or verdict = 'approved')
+        invoice_lines_netted.document_type = 'invoice'
+        and not invoice_lines_netted.is_unknown_reference
+        and not invoice_lines_netted.is_internal_course
+        and (
+            invoice_lines_netted.net_approved_amount_eur <> 0
+            or invoice_lines_netted.net_verdict = 'approved'
+        )
 
 ),
 

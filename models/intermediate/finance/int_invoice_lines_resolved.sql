@@ -35,6 +35,29 @@ sessions_billed as (
 
 ),
 
+allowance_charges_assessed as (
+
+    select * from {{ ref('int_allowance_charges_assessed') }}
+
+),
+
+line_allowance_charges as (
+
+    {# Line-level allowances and charges as sent (they are inside the line amount,
+       Peppol R120), and the part of the charges the buyer has agreed to. #}
+    select
+        document_key,
+        line_id,
+        sum(case when is_charge then 0 else amount_eur end) as line_allowance_eur,
+        sum(case when is_charge then amount_eur else 0 end) as line_charge_eur,
+        sum(case when is_charge and is_accepted then amount_eur else 0 end) as line_agreed_charge_eur,
+        count(*) filter (where not is_accepted) as line_charges_not_agreed
+    from allowance_charges_assessed
+    where level = 'line'
+    group by document_key, line_id
+
+),
+
 supplier_per_kvk_number as (
 
     {# interpretation #9: the invoice's supplier is the one whose kvk_number equals the
@@ -51,21 +74,36 @@ supplier_per_kvk_number as (
 lines_with_header as (
 
     select
+        invoice_lines.document_key,
         invoice_lines.invoice_id,
+        invoice_lines.document_type,
+        invoices.corrected_invoice_id,
         invoice_lines.line_id,
         invoices.issue_date,
         supplier_per_kvk_number.supplier_id as invoice_supplier_id,
         invoice_lines.order_line_ref,
         invoice_lines.course_id as invoiced_course_id,
         invoice_lines.invoiced_quantity,
-        invoice_lines.line_extension_amount_eur as invoiced_amount_eur,
+        invoice_lines.line_extension_amount_eur as sent_amount_eur,
+        {# What the line counts for: negative on a credit note (interpretation #26). #}
+        invoice_lines.signed_amount_eur as invoiced_amount_eur,
         invoice_lines.price_amount_eur,
-        invoice_lines.vat_percent
+        invoice_lines.base_quantity,
+        invoice_lines.vat_category_id,
+        invoice_lines.vat_percent,
+        coalesce(line_allowance_charges.line_allowance_eur, 0) as line_allowance_eur,
+        coalesce(line_allowance_charges.line_charge_eur, 0) as line_charge_eur,
+        coalesce(line_allowance_charges.line_agreed_charge_eur, 0) as line_agreed_charge_eur,
+        coalesce(line_allowance_charges.line_charges_not_agreed, 0) as line_charges_not_agreed
     from invoice_lines
     inner join invoices
-        on invoice_lines.invoice_id = invoices.invoice_id
+        on invoice_lines.document_key = invoices.document_key
     left join supplier_per_kvk_number
         on invoices.supplier_kvk_number = supplier_per_kvk_number.kvk_number
+    left join line_allowance_charges
+        on
+            invoice_lines.document_key = line_allowance_charges.document_key
+            and invoice_lines.line_id = line_allowance_charges.line_id
 
 ),
 

@@ -1,12 +1,32 @@
-{# The three-way match per invoice line, as published: supplier references, amounts,
-   verdict and reason codes. No person data: no enrolment pseudonym, never the item
-   name. #}
+{# The three-way match per document line, as published: supplier references, amounts,
+   verdict and reason codes, and the net assessment of the order line after credit notes
+   and corrections (interpretations #26-#29). No person data: no enrolment pseudonym,
+   never the item name. #}
 
 with
 
-invoice_lines_checked as (
+invoice_lines_netted as (
 
-    select * from {{ ref('int_invoice_lines_checked') }}
+    select * from {{ ref('int_invoice_lines_netted') }}
+
+),
+
+document_adjustments_split as (
+
+    select * from {{ ref('int_document_adjustments_split') }}
+
+),
+
+lines_with_shares as (
+
+    select
+        invoice_lines_netted.*,
+        cast(coalesce(document_adjustments_split.share_eur, 0) as decimal(18, 2)) as document_share_eur
+    from invoice_lines_netted
+    left join document_adjustments_split
+        on
+            invoice_lines_netted.document_key = document_adjustments_split.document_key
+            and invoice_lines_netted.line_id = document_adjustments_split.line_id
 
 ),
 
@@ -34,8 +54,27 @@ final as (
         on_hold_amount_eur,
         tolerated_excess_eur,
         verdict,
-        reason_codes
-    from invoice_lines_checked
+        reason_codes,
+        document_key,
+        document_type,
+        corrected_invoice_id,
+        split_part(target_document_key, '|', 2) as netted_against_invoice_id,
+        target_line_id as netted_against_line_id,
+        vat_category_id,
+        line_allowance_eur,
+        line_charge_eur,
+        netted_amount_eur,
+        adjusted_by_invoice_ids,
+        credited_amount_eur,
+        net_amount_eur as net_invoiced_amount_eur,
+        net_approved_amount_eur,
+        net_disputed_amount_eur,
+        net_on_hold_amount_eur,
+        net_tolerated_excess_eur,
+        net_verdict,
+        net_reason_codes,
+        document_share_eur
+    from lines_with_shares
 
 )
 

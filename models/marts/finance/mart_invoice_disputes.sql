@@ -1,7 +1,10 @@
 {# What a finance clerk sends back to a supplier: every disputed invoice line, and every
    invoice with an invoice-level code, in the supplier's own references (invoice id,
    line id, order line reference, course id and title), with the amounts and each
-   reason in plain Dutch. No person data: no pseudonym, never the item name. #}
+   reason in plain Dutch, and the document chain (interpretations #26-#29): the document
+   type, the invoice a credit note corrects, the credit notes netted against a line and
+   what is still disputed on the net amount (net_verdict settled = resolved by the
+   supplier's credit). No person data: no pseudonym, never the item name. #}
 
 with
 
@@ -51,6 +54,8 @@ disputed_lines as (
 
     select
         invoice_id,
+        document_type,
+        corrected_invoice_id,
         supplier_id,
         issue_date,
         'line' as dispute_level,
@@ -61,7 +66,11 @@ disputed_lines as (
         expected_amount_eur,
         approved_amount_eur,
         disputed_amount_eur,
-        reason_codes
+        reason_codes,
+        adjusted_by_invoice_ids,
+        credited_amount_eur,
+        net_disputed_amount_eur,
+        net_verdict
     from invoice_line_checks
     where verdict = 'disputed'
 
@@ -73,6 +82,8 @@ disputed_invoices as (
        should add up to. #}
     select
         invoice_id,
+        document_type,
+        corrected_invoice_id,
         supplier_id,
         issue_date,
         'invoice' as dispute_level,
@@ -83,7 +94,11 @@ disputed_invoices as (
         invoiced_total_eur as expected_amount_eur,
         approved_total_eur as approved_amount_eur,
         disputed_total_eur as disputed_amount_eur,
-        reason_codes
+        reason_codes,
+        cast(null as varchar) as adjusted_by_invoice_ids,
+        credited_total_eur as credited_amount_eur,
+        net_disputed_total_eur as net_disputed_amount_eur,
+        cast(null as varchar) as net_verdict
     from invoice_checks
     where reason_codes <> ''
 
@@ -101,6 +116,7 @@ reasons_explained as (
 
     select
         disputes.invoice_id,
+        disputes.document_type,
         disputes.dispute_level,
         disputes.line_id,
         string_agg(
@@ -112,14 +128,17 @@ reasons_explained as (
     cross join unnest(string_split(disputes.reason_codes, ',')) as codes (reason_code)
     left join reason_code_labels
         on codes.reason_code = reason_code_labels.reason_code
-    group by disputes.invoice_id, disputes.dispute_level, disputes.line_id
+    group by disputes.invoice_id, disputes.document_type, disputes.dispute_level, disputes.line_id
 
 ),
 
 final as (
 
     select
-        disputes.invoice_id || '|' || coalesce(disputes.line_id, '') as dispute_key,
+        {# An invoice keeps its key; another document type is prefixed, so a credit note
+           numbered like an invoice stays apart (interpretation #26). #}
+        case when disputes.document_type = 'invoice' then '' else disputes.document_type || ':' end
+        || disputes.invoice_id || '|' || coalesce(disputes.line_id, '') as dispute_key,
         disputes.supplier_id,
         suppliers.supplier_name,
         disputes.invoice_id,
@@ -134,11 +153,18 @@ final as (
         cast(disputes.approved_amount_eur as decimal(18, 2)) as approved_amount_eur,
         cast(disputes.disputed_amount_eur as decimal(18, 2)) as disputed_amount_eur,
         disputes.reason_codes,
-        reasons_explained.reasons_nl
+        reasons_explained.reasons_nl,
+        disputes.document_type,
+        disputes.corrected_invoice_id,
+        disputes.adjusted_by_invoice_ids,
+        cast(disputes.credited_amount_eur as decimal(18, 2)) as credited_amount_eur,
+        cast(disputes.net_disputed_amount_eur as decimal(18, 2)) as net_disputed_amount_eur,
+        disputes.net_verdict
     from disputes
     left join reasons_explained
         on
             disputes.invoice_id = reasons_explained.invoice_id
+            and disputes.document_type = reasons_explained.document_type
             and disputes.dispute_level = reasons_explained.dispute_level
             and coalesce(disputes.line_id, '') = coalesce(reasons_explained.line_id, '')
     left join suppliers

@@ -1,13 +1,7 @@
-{# One row per invoice line. The item name is free text that may name a participant: it
+{# One row per document line. The item name is free text that may name a participant: it
    stays in the raw table. #}
 
 with
-
-raw_invoices as (
-
-    {{ rows_of_latest_batch(source('invoices', 'raw_invoices'), source('steward', 'load_manifest')) }}
-
-),
 
 raw_invoice_lines as (
 
@@ -15,37 +9,37 @@ raw_invoice_lines as (
 
 ),
 
-newest_file_per_invoice as (
+invoices as (
 
-    {# The same choice as stg_invoices__invoices: lines come from the file that won. #}
-    select
-        invoice_id,
-        _file_name,
-        _batch_id
-    from raw_invoices
-    qualify row_number() over (
-        partition by invoice_id
-        order by _batch_id desc, _line_number desc
-    ) = 1
+    select * from {{ ref('stg_invoices__invoices') }}
 
 ),
 
 lines_of_winning_files as (
 
-    select raw_invoice_lines.*
+    {# The same choice as stg_invoices__invoices: lines come from the file that won. #}
+    select
+        raw_invoice_lines.*,
+        invoices.document_key,
+        invoices.document_type,
+        invoices.amount_sign
     from raw_invoice_lines
-    inner join newest_file_per_invoice
+    inner join invoices
         on
-            raw_invoice_lines.invoice_id = newest_file_per_invoice.invoice_id
-            and raw_invoice_lines._file_name = newest_file_per_invoice._file_name
-            and raw_invoice_lines._batch_id = newest_file_per_invoice._batch_id
+            raw_invoice_lines.invoice_id = invoices.invoice_id
+            and raw_invoice_lines._file_name = invoices.file_name
 
 ),
 
 final as (
 
     select
+        document_key,
         invoice_id,
+        document_type,
+        cast(amount_sign * line_extension_amount as decimal(18, 2)) as signed_amount_eur,
+        vat_category_id,
+        cast(base_quantity as decimal(18, 4)) as base_quantity,
         line_id,
         cast(invoiced_quantity as decimal(18, 4)) as invoiced_quantity,
         cast(line_extension_amount as decimal(18, 2)) as line_extension_amount_eur,

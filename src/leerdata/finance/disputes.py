@@ -27,6 +27,13 @@ DISPUTE_COLUMNS: tuple[str, ...] = (
     "disputed_amount_eur",
     "reason_codes",
     "reasons_nl",
+    # the document chain (issue 16): which document, what it corrects, what was credited
+    "document_type",
+    "corrected_invoice_id",
+    "adjusted_by_invoice_ids",
+    "credited_amount_eur",
+    "net_disputed_amount_eur",
+    "net_verdict",
 )
 
 

@@ -19,7 +19,7 @@ from leerdata.generate.hr import People
 from leerdata.generate.scales import Calendar
 
 FAULT_SHARE = 0.03
-LINE_CODES = (
+FAULT_CODES = (
     "UNKNOWN_REFERENCE",
     "SUPPLIER_MISMATCH",
     "NOT_ENROLLED",
@@ -32,6 +32,7 @@ LINE_CODES = (
     "VAT_MISMATCH",
     "NOT_YET_DELIVERED",
 )
+LINE_CODES = (*FAULT_CODES, "CREDIT_WITHOUT_REFERENCE")  # credit notes: generate.adjustments
 MODIFIERS = (
     "PRICE_MISMATCH",
     "QUANTITY_MISMATCH",
@@ -252,7 +253,7 @@ class FaultInjector:
         self.invoices = invoices
         self.enr = enr
         self.rng = rng
-        self.per_code = max(1, round(FAULT_SHARE * lines.height / len(LINE_CODES)))
+        self.per_code = max(1, round(FAULT_SHARE * lines.height / len(FAULT_CODES)))
         self.order = rng.permutation(lines.height)  # clean lines, each used for at most one fault
         self.cursor = 0
         self.added: list[pl.DataFrame] = []
@@ -533,6 +534,8 @@ class FaultInjector:
         for code in ("NOT_ENROLLED", "CANCELLED_IN_TIME", "SESSION_CANCELLED"):
             self.add_unbillable(code)
         self.combine()
+        # The amount each line should have had, for credit notes that correct it later.
+        self.lines = self.lines.with_columns(pl.col("amount_cents").alias("clean_cents"))
         self.apply_modifiers()
         self.total_mismatch()
 

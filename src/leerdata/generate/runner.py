@@ -24,7 +24,8 @@ from leerdata.contract import (
     SUPPLIERS,
 )
 from leerdata.errors import LeerdataError
-from leerdata.generate.billing import LINE_CODES, build_billing
+from leerdata.generate.adjustments import add_adjustments
+from leerdata.generate.billing import LINE_CODES, Billing, build_billing
 from leerdata.generate.catalogue import build_catalogue
 from leerdata.generate.frames import cents_to_text
 from leerdata.generate.hr import hr_snapshots, simulate_people
@@ -33,7 +34,7 @@ from leerdata.generate.org import build_organisation
 from leerdata.generate.pools import build_pools
 from leerdata.generate.scales import Calendar, scale_spec
 from leerdata.generate.truth import expected_line_checks, resolve_landing
-from leerdata.generate.ubl import render_invoices
+from leerdata.generate.ubl import render_invoices, tax_subtotals
 from leerdata.generate.writer import export_file_name, split_by_file, write_csv
 
 CSV_OUTPUTS = (
@@ -96,6 +97,37 @@ def _check_truth(lines: pl.DataFrame, truth: pl.DataFrame) -> None:
         raise TruthError(f"reason codes never raised: {sorted(absent)}")
 
 
+def _subtotals_as_sent(billing: Billing, invoices: pl.DataFrame) -> pl.DataFrame:
+    """The VAT breakdown as the UBL files carry it (a VAT fault on the first subtotal)."""
+    sent = tax_subtotals(billing.lines, billing.invoices).join(
+        invoices.select("invoice_idx", "invoice_id", "tax_delta_cents"),
+        on="invoice_idx",
+        maintain_order="left",
+    )
+    first = pl.int_range(pl.len()).over("invoice_idx") == 0
+    return sent.select(
+        "invoice_id",
+        "vat_percent",
+        "taxable",
+        (pl.col("tax") + pl.when(first).then(pl.col("tax_delta_cents")).otherwise(0)).alias("tax"),
+    )
+
+
+def _check_invoice_truth(invoices: pl.DataFrame, truth: pl.DataFrame) -> None:
+    """Every document-level finding that was meant shows in truth, and each code occurs."""
+    joined = invoices.select("invoice_id", "intended_invoice").join(
+        truth, on="invoice_id", how="left"
+    )
+    codes = pl.col("expected_reason_codes").str.split(",")
+    missing = joined.filter(pl.col("intended_invoice").list.set_difference(codes).list.len() > 0)
+    if missing.height:
+        raise TruthError(f"truth disagrees with document-level faults: {missing.head(5)}")
+    present = set(truth["expected_reason_codes"].str.split(",").explode().to_list())
+    absent = {"TOTAL_MISMATCH", "CHARGE_NOT_AGREED", "VAT_TOTAL_MISMATCH"} - present
+    if absent:
+        raise TruthError(f"invoice reason codes never raised: {sorted(absent)}")
+
+
 def run_generate(
     scale: str, seed: int, paths: DataPaths, show_progress: bool = True
 ) -> GenerateSummary:
@@ -125,7 +157,9 @@ def run_generate(
         progress.advance(step)
         lms = build_lms(cat, people, cal, rng_lms)
         progress.advance(step)
-        billing = build_billing(cat, lms.enrolments, people, cal, rng_bill)
+        billing = add_adjustments(
+            build_billing(cat, lms.enrolments, people, cal, rng_bill), cal, rng_bill
+        )
         progress.advance(step)
 
         n_hr = len(people.snapshot_months) * len(org.codes)
@@ -178,6 +212,11 @@ def run_generate(
                 "issue_date",
                 pl.col("kvk_number").alias("supplier_company_id"),
                 (pl.col("line_sum") + pl.col("total_delta_cents")).alias("header_total_cents"),
+                "document_type",
+                "corrected_invoice_id",
+                "allowance_cents",
+                "charge_cents",
+                "charge_code",
             ),
             lines.select(
                 "invoice_id",
@@ -188,10 +227,10 @@ def run_generate(
                 "price_cents",
                 "vat_percent",
             ),
+            _subtotals_as_sent(billing, invoices),
         )
         _check_truth(lines, line_truth)
-        if not (invoice_truth["expected_reason_codes"] == "TOTAL_MISMATCH").any():
-            raise TruthError("no invoice has TOTAL_MISMATCH")
+        _check_invoice_truth(invoices, invoice_truth)
         truth_dir.mkdir(parents=True, exist_ok=True)
         line_truth.select(
             "invoice_id",
@@ -225,8 +264,27 @@ def run_generate(
                 if code
             },
             "invoices_with_total_mismatch": int(
-                (invoice_truth["expected_reason_codes"] == "TOTAL_MISMATCH").sum()
+                invoice_truth["expected_reason_codes"].str.contains("TOTAL_MISMATCH").sum()
             ),
+            "documents_by_type": dict(
+                sorted(
+                    zip(
+                        *invoices["document_type"].value_counts().to_dict(as_series=False).values(),
+                        strict=True,
+                    )
+                )
+            ),
+            "invoice_reason_code_counts": {
+                code: n
+                for code, n in sorted(
+                    invoice_truth["expected_reason_codes"]
+                    .str.split(",")
+                    .explode()
+                    .value_counts()
+                    .iter_rows()
+                )
+                if code
+            },
         }
         (truth_dir / "manifest.json").write_text(
             json.dumps(manifest, indent=2) + "\n", encoding="utf-8"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from leerdata.config import REPO_ROOT
+
 BILLABLE_STATUSES = ("completed", "no_show")
 NOT_ENROLLED_STATUSES = ("requested", "approved", "rejected", "waitlisted")
 
@@ -91,11 +93,39 @@ def session_billing(landing: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return sessions, enrolments
 
 
+def agreed_charge_codes() -> set[str]:
+    """The framework contract's agreed surcharges (interpretation #30)."""
+    seed = pl.read_csv(REPO_ROOT / "seeds" / "agreed_charge_reasons.csv", infer_schema=False)
+    return set(seed["reason_code"].to_list())
+
+
 def expected_line_checks(
-    landing: dict[str, pl.DataFrame], invoices: pl.DataFrame, lines: pl.DataFrame
+    landing: dict[str, pl.DataFrame],
+    invoices: pl.DataFrame,
+    lines: pl.DataFrame,
+    subtotals: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """invoices: invoice_id, issue_date, supplier_company_id, header_total_cents.
-    lines: invoice_id, line_id, order_line_ref, quantity, amount_cents, price_cents, vat_percent."""
+    """invoices: invoice_id, issue_date, supplier_company_id, header_total_cents, and
+    optionally document_type, corrected_invoice_id, allowance_cents, charge_cents,
+    charge_code. lines: invoice_id, line_id, order_line_ref, quantity, amount_cents,
+    price_cents, vat_percent (as sent). subtotals (optional): invoice_id, vat_percent,
+    taxable, tax as sent in the VAT breakdown."""
+    defaults = {
+        "document_type": pl.lit("invoice"),
+        "corrected_invoice_id": pl.lit(None, dtype=pl.String),
+        "allowance_cents": pl.lit(0, dtype=pl.Int64),
+        "charge_cents": pl.lit(0, dtype=pl.Int64),
+        "charge_code": pl.lit(None, dtype=pl.String),
+    }
+    invoices = invoices.with_columns(
+        [e.alias(n) for n, e in defaults.items() if n not in invoices.columns]
+    )
+    lines = lines.join(
+        invoices.select("invoice_id", "document_type", "corrected_invoice_id"),
+        on="invoice_id",
+        how="left",
+        maintain_order="left",
+    )
     sessions, enrolments = session_billing(landing)
     suppliers = (
         landing["suppliers"]
@@ -171,9 +201,11 @@ def expected_line_checks(
     checked = checked.with_columns(
         billable.fill_null(False).alias("billable"), expected.alias("expected_cents")
     )
-    # Duplicates: order by (issue date, invoice id, line id) as strings.
+    # Duplicates: order by (issue date, invoice id, line id) as strings, among invoices
+    # (credit notes and corrections reference an invoiced order line by design).
+    adjustment = pl.col("document_type") != "invoice"
     checked = checked.with_columns(
-        pl.when(pl.col("order_line_ref").is_not_null())
+        pl.when(pl.col("order_line_ref").is_not_null() & ~adjustment)
         .then(
             pl.struct("issue_date", "invoice_id", "line_id").rank("ordinal").over("order_line_ref")
         )
@@ -197,12 +229,52 @@ def expected_line_checks(
         "PRICE_MISMATCH": pl.col("billable")
         & (pl.col("amount_cents") > pl.col("expected_cents") + 1),
         "VAT_MISMATCH": k & pl.col("vat_percent").ne_missing(pl.col("vat_rate").cast(pl.Int64)),
+        # A session the supplier cancelled will not be delivered (interpretation #34).
         "NOT_YET_DELIVERED": k
+        & (pl.col("session_status") != "cancelled_by_supplier")
         & (
             (pl.col("issue_date") < pl.col("start_date"))
             | (per_participant & (pl.col("enrolment_status") == "enrolled"))
         ),
     }
+    # Credit notes and corrections are judged on their reference only (#28): usable when
+    # the named invoice, of the same supplier, has a line for the same order line.
+    originals = (
+        checked.filter(~adjustment)
+        .select(
+            pl.col("invoice_id").alias("corrected_invoice_id"),
+            "order_line_ref",
+            pl.col("invoice_supplier_id").alias("_original_supplier"),
+        )
+        .unique()
+    )
+    checked = (
+        checked.join(
+            originals,
+            on=["corrected_invoice_id", "order_line_ref"],
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(
+            (
+                pl.col("_original_supplier").is_not_null()
+                & (pl.col("_original_supplier") == pl.col("invoice_supplier_id"))
+            )
+            .fill_null(False)
+            .alias("_usable")
+        )
+        .unique("_row", keep="any", maintain_order=True)
+        .sort("_row")
+    )
+    codes = {code: cond & ~adjustment for code, cond in codes.items()}
+    codes["CREDIT_WITHOUT_REFERENCE"] = adjustment & ~pl.col("_usable")
+    checked = checked.with_columns(
+        pl.when(adjustment).then(0).otherwise(pl.col("expected_cents")).alias("expected_cents"),
+        pl.when(pl.col("document_type") == "credit_note")
+        .then(-pl.col("amount_cents"))
+        .otherwise(pl.col("amount_cents"))
+        .alias("signed_cents"),
+    )
     checked = checked.with_columns(
         pl.concat_list(
             [
@@ -221,15 +293,64 @@ def expected_line_checks(
         "order_line_ref",
         "expected_reason_codes",
         "expected_cents",
-        pl.col("amount_cents").alias("invoiced_cents"),
+        pl.col("signed_cents").alias("invoiced_cents"),
     )
     sums = lines.group_by("invoice_id").agg(pl.col("amount_cents").sum().alias("line_sum"))
-    invoice_truth = invoices.join(sums, on="invoice_id", how="left", maintain_order="left").select(
+    invoices = invoices.join(sums, on="invoice_id", how="left", maintain_order="left")
+    wrong_vat = _vat_breakdown_wrong(invoices, lines, subtotals)
+    agreed = agreed_charge_codes()
+    invoice_codes = {
+        "CHARGE_NOT_AGREED": (pl.col("charge_cents") > 0)
+        & ~pl.col("charge_code").is_in(list(agreed)).fill_null(False),
+        "TOTAL_MISMATCH": pl.col("header_total_cents") != pl.col("line_sum").fill_null(0),
+        "VAT_TOTAL_MISMATCH": pl.col("invoice_id").is_in(wrong_vat.implode()),
+    }
+    invoice_truth = invoices.select(
         "invoice_id",
         pl.col("invoice_supplier_id").alias("supplier_id"),
-        pl.when(pl.col("header_total_cents") != pl.col("line_sum").fill_null(0))
-        .then(pl.lit("TOTAL_MISMATCH"))
-        .otherwise(pl.lit(""))
+        pl.concat_list(
+            [
+                pl.when(c.fill_null(False)).then(pl.lit(code))
+                for code, c in sorted(invoice_codes.items())
+            ]
+        )
+        .list.drop_nulls()
+        .list.join(",")
         .alias("expected_reason_codes"),
     )
     return line_truth, invoice_truth.sort("invoice_id")
+
+
+def _vat_breakdown_wrong(
+    invoices: pl.DataFrame, lines: pl.DataFrame, subtotals: pl.DataFrame | None
+) -> pl.Series:
+    """Invoices whose sent VAT subtotals differ from their lines (+ charges - allowances in
+    the first taxed line's rate) taxed half-up per rate (interpretation #32)."""
+    if subtotals is None:
+        return pl.Series("invoice_id", [], dtype=pl.String)
+    taxed = lines.filter(pl.col("vat_percent").is_not_null()).with_row_index("_order")
+    first_rate = taxed.sort("_order").group_by("invoice_id", maintain_order=True).first()
+    adjustments = invoices.select(
+        "invoice_id", (pl.col("charge_cents") - pl.col("allowance_cents")).alias("amount_cents")
+    ).join(first_rate.select("invoice_id", "vat_percent"), on="invoice_id")
+    expected = (
+        pl.concat(
+            [
+                taxed.select("invoice_id", "vat_percent", "amount_cents"),
+                adjustments.select("invoice_id", "vat_percent", "amount_cents"),
+            ]
+        )
+        .group_by("invoice_id", "vat_percent")
+        .agg(pl.col("amount_cents").sum().alias("expected_taxable"))
+    )
+    compared = subtotals.join(expected, on=["invoice_id", "vat_percent"], how="full", coalesce=True)
+    half_up = (
+        (pl.col("taxable").abs() * pl.col("vat_percent") + 50) // 100 * pl.col("taxable").sign()
+    )
+    wrong = compared.filter(
+        pl.col("taxable").is_null()
+        | pl.col("expected_taxable").is_null()
+        | (pl.col("taxable") != pl.col("expected_taxable"))
+        | (pl.col("tax") != half_up)
+    )
+    return wrong["invoice_id"].unique()

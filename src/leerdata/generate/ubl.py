@@ -41,8 +41,19 @@ def _escape_text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _category(lines: pl.DataFrame) -> pl.Expr:
+    if "vat_category" in lines.columns:
+        return pl.col("vat_category")
+    return pl.when(pl.col("vat_percent") == 0).then(pl.lit("Z")).otherwise(pl.lit("S"))
+
+
 def line_xml(lines: pl.DataFrame) -> pl.DataFrame:
-    """Per invoice_idx the concatenated <cac:InvoiceLine> elements."""
+    """Per invoice_idx the concatenated <cac:InvoiceLine> (or CreditNoteLine) elements."""
+    credit = pl.col("is_credit_note") if "is_credit_note" in lines.columns else pl.lit(False)
+    line_tag = pl.when(credit).then(pl.lit("CreditNoteLine")).otherwise(pl.lit("InvoiceLine"))
+    quantity_tag = (
+        pl.when(credit).then(pl.lit("CreditedQuantity")).otherwise(pl.lit("InvoicedQuantity"))
+    )
     tax = (
         pl.when(pl.col("vat_percent").is_not_null())
         .then(
@@ -54,7 +65,7 @@ def line_xml(lines: pl.DataFrame) -> pl.DataFrame:
                 "          <cbc:ID>VAT</cbc:ID>\n"
                 "        </cac:TaxScheme>\n"
                 "      </cac:ClassifiedTaxCategory>\n",
-                pl.when(pl.col("vat_percent") == 0).then(pl.lit("Z")).otherwise(pl.lit("S")),
+                _category(lines),
                 pl.col("vat_percent").cast(pl.String),
             )
         )
@@ -74,10 +85,12 @@ def line_xml(lines: pl.DataFrame) -> pl.DataFrame:
     )
     xml = pl.concat_str(
         [
-            pl.format("  <cac:InvoiceLine>\n    <cbc:ID>{}</cbc:ID>\n", pl.col("line_id")),
+            pl.format("  <cac:{}>\n    <cbc:ID>{}</cbc:ID>\n", line_tag, pl.col("line_id")),
             pl.format(
-                '    <cbc:InvoicedQuantity unitCode="C62">{}</cbc:InvoicedQuantity>\n',
+                '    <cbc:{} unitCode="C62">{}</cbc:{}>\n',
+                quantity_tag,
                 pl.col("quantity").cast(pl.String),
+                quantity_tag,
             ),
             pl.format(
                 '    <cbc:LineExtensionAmount currencyID="EUR">{}</cbc:LineExtensionAmount>\n',
@@ -101,7 +114,7 @@ def line_xml(lines: pl.DataFrame) -> pl.DataFrame:
                 "    </cac:Price>\n",
                 cents_to_text(pl.col("price_cents")),
             ),
-            pl.lit("  </cac:InvoiceLine>\n"),
+            pl.format("  </cac:{}>\n", line_tag),
         ]
     )
     return (
@@ -111,11 +124,24 @@ def line_xml(lines: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def tax_subtotals(lines: pl.DataFrame) -> pl.DataFrame:
-    """Per invoice and tax category: taxable amount and tax (half-up to cents)."""
+def tax_subtotals(lines: pl.DataFrame, invoices: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per invoice and tax category: taxable amount and tax (half-up to cents). A document
+    allowance or charge is in the category of the invoice's first taxed line."""
+    taxed = lines.filter(pl.col("vat_percent").is_not_null()).with_columns(
+        _category(lines).alias("category")
+    )
+    parts = taxed.select("invoice_idx", "vat_percent", "category", "amount_cents")
+    if invoices is not None and "allowance_cents" in invoices.columns:
+        first = (
+            taxed.sort("invoice_idx", "seq").group_by("invoice_idx", maintain_order=True).first()
+        )
+        adjustments = invoices.select(
+            "invoice_idx",
+            (pl.col("charge_cents") - pl.col("allowance_cents")).alias("amount_cents"),
+        ).join(first.select("invoice_idx", "vat_percent", "category"), on="invoice_idx")
+        parts = pl.concat([parts, adjustments.select(parts.columns)])
     return (
-        lines.filter(pl.col("vat_percent").is_not_null())
-        .group_by("invoice_idx", "vat_percent")
+        parts.group_by("invoice_idx", "vat_percent", "category")
         .agg(pl.col("amount_cents").sum().alias("taxable"))
         .with_columns(
             # half-up on the absolute value, so negative amounts round symmetrically
@@ -124,7 +150,7 @@ def tax_subtotals(lines: pl.DataFrame) -> pl.DataFrame:
                 * ((pl.col("taxable").abs() * pl.col("vat_percent") + 50) // 100)
             ).alias("tax")
         )
-        .sort("invoice_idx", "vat_percent", descending=[False, True])
+        .sort("invoice_idx", "vat_percent", "category", descending=[False, True, False])
     )
 
 
@@ -152,10 +178,49 @@ def render_invoices(
         yield from _render_chunk(part, wanted, suppliers)
 
 
+def _document_extras(invoices: pl.DataFrame) -> pl.DataFrame:
+    """Invoices without the document columns of generate.adjustments render as before."""
+    defaults = {
+        "document_type": pl.lit("invoice"),
+        "corrected_invoice_id": pl.lit(None, dtype=pl.String),
+        "allowance_cents": pl.lit(0, dtype=pl.Int64),
+        "charge_cents": pl.lit(0, dtype=pl.Int64),
+        "charge_code": pl.lit(None, dtype=pl.String),
+        "charge_reason": pl.lit(None, dtype=pl.String),
+        "tax_delta_cents": pl.lit(0, dtype=pl.Int64),
+    }
+    return invoices.with_columns(
+        [expr.alias(name) for name, expr in defaults.items() if name not in invoices.columns]
+    )
+
+
+def _allowance_charge_xml(is_charge: bool, code: str, reason: str, cents: int, sub: tuple) -> str:
+    _, pct, category = sub
+    return f"""  <cac:AllowanceCharge>
+    <cbc:ChargeIndicator>{"true" if is_charge else "false"}</cbc:ChargeIndicator>
+    <cbc:AllowanceChargeReasonCode>{code}</cbc:AllowanceChargeReasonCode>
+    <cbc:AllowanceChargeReason>{reason}</cbc:AllowanceChargeReason>
+    <cbc:Amount currencyID="EUR">{_money(cents)}</cbc:Amount>
+    <cac:TaxCategory>
+      <cbc:ID>{category}</cbc:ID>
+      <cbc:Percent>{pct}</cbc:Percent>
+      <cac:TaxScheme>
+        <cbc:ID>VAT</cbc:ID>
+      </cac:TaxScheme>
+    </cac:TaxCategory>
+  </cac:AllowanceCharge>
+"""
+
+
 def _render_chunk(
     invoices: pl.DataFrame, lines: pl.DataFrame, suppliers: pl.DataFrame
 ) -> Iterator[tuple[str, str]]:
-    """(file name, XML text) per invoice."""
+    """(file name, XML text) per document: Invoice (380 / 384) or CreditNote (381)."""
+    invoices = _document_extras(invoices)
+    credit_notes = invoices.filter(pl.col("document_type") == "credit_note")["invoice_idx"]
+    lines = lines.with_columns(
+        pl.col("invoice_idx").is_in(credit_notes.implode()).alias("is_credit_note")
+    )
     bodies = dict(
         zip(
             *line_xml(lines).select("invoice_idx", "xml").to_dict(as_series=False).values(),
@@ -163,12 +228,22 @@ def _render_chunk(
         )
     )
     totals = lines.group_by("invoice_idx").agg(pl.col("amount_cents").sum().alias("sum"))
-    subtotals = tax_subtotals(lines)
-    sub_by_invoice: dict[int, list[tuple[int, int, int]]] = {}
-    for inv, pct, taxable, tax in subtotals.select(
-        "invoice_idx", "vat_percent", "taxable", "tax"
+    subtotals = tax_subtotals(lines, invoices)
+    sub_by_invoice: dict[int, list[tuple[int, int, str]]] = {}
+    first_sub: dict[int, tuple[int, int, str]] = {}
+    first = (
+        lines.filter(pl.col("vat_percent").is_not_null())
+        .with_columns(_category(lines).alias("category"))
+        .sort("invoice_idx", "seq")
+        .group_by("invoice_idx", maintain_order=True)
+        .first()
+    )
+    for inv, pct, category in first.select("invoice_idx", "vat_percent", "category").iter_rows():
+        first_sub[inv] = (0, pct, category)
+    for inv, pct, category, taxable, tax in subtotals.select(
+        "invoice_idx", "vat_percent", "category", "taxable", "tax"
     ).iter_rows():
-        sub_by_invoice.setdefault(inv, []).append((pct, taxable, tax))
+        sub_by_invoice.setdefault(inv, []).append((pct, category, taxable, tax))
     header = invoices.join(totals, on="invoice_idx", maintain_order="left").join(
         suppliers.select(
             "supplier_idx",
@@ -183,15 +258,20 @@ def _render_chunk(
     for row in header.iter_rows(named=True):
         inv = row["invoice_idx"]
         total = row["sum"] + row["total_delta_cents"]
-        subs = sub_by_invoice.get(inv, [])
-        tax_total = sum(t for _, _, t in subs)
+        subs = [list(s) for s in sub_by_invoice.get(inv, [])]
+        if subs and row["tax_delta_cents"]:
+            subs[0][3] += row["tax_delta_cents"]  # a wrong VAT subtotal (VAT_TOTAL_MISMATCH)
+        tax_total = sum(s[3] for s in subs)
+        allowance, charge = row["allowance_cents"], row["charge_cents"]
+        tax_exclusive = total - allowance + charge
+        payable = tax_exclusive + tax_total
         street, city, postal = _party_address(row["supplier_idx"])
         sub_xml = "".join(
             f"""    <cac:TaxSubtotal>
       <cbc:TaxableAmount currencyID="EUR">{_money(taxable)}</cbc:TaxableAmount>
       <cbc:TaxAmount currencyID="EUR">{_money(tax)}</cbc:TaxAmount>
       <cac:TaxCategory>
-        <cbc:ID>{"Z" if pct == 0 else "S"}</cbc:ID>
+        <cbc:ID>{category}</cbc:ID>
         <cbc:Percent>{pct}</cbc:Percent>
         <cac:TaxScheme>
           <cbc:ID>VAT</cbc:ID>
@@ -199,13 +279,46 @@ def _render_chunk(
       </cac:TaxCategory>
     </cac:TaxSubtotal>
 """
-            for pct, taxable, tax in subs
+            for pct, category, taxable, tax in subs
+        )
+        adjustments_xml = ""
+        if allowance:
+            adjustments_xml += _allowance_charge_xml(
+                False, "95", "Volumekorting", allowance, first_sub[inv]
+            )
+        if charge:
+            adjustments_xml += _allowance_charge_xml(
+                True, row["charge_code"], row["charge_reason"], charge, first_sub[inv]
+            )
+        totals_xml = ""
+        if allowance:
+            totals_xml += (
+                f'    <cbc:AllowanceTotalAmount currencyID="EUR">{_money(allowance)}'
+                "</cbc:AllowanceTotalAmount>\n"
+            )
+        if charge:
+            totals_xml += (
+                f'    <cbc:ChargeTotalAmount currencyID="EUR">{_money(charge)}'
+                "</cbc:ChargeTotalAmount>\n"
+            )
+        is_credit_note = row["document_type"] == "credit_note"
+        root = "CreditNote" if is_credit_note else "Invoice"
+        type_element = "CreditNoteTypeCode" if is_credit_note else "InvoiceTypeCode"
+        type_code = {"credit_note": "381", "corrective_invoice": "384"}.get(
+            row["document_type"], "380"
+        )
+        billing_reference = (
+            "  <cac:BillingReference>\n    <cac:InvoiceDocumentReference>\n"
+            f"      <cbc:ID>{row['corrected_invoice_id']}</cbc:ID>\n"
+            "    </cac:InvoiceDocumentReference>\n  </cac:BillingReference>\n"
+            if row["corrected_invoice_id"]
+            else ""
         )
         issue = row["issue_date"]
         due = issue.fromordinal(issue.toordinal() + 30)
         name = _escape_text(row["supplier_name"])
         xml = f"""<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+<{root} xmlns="urn:oasis:names:specification:ubl:schema:xsd:{root}-2"
          xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
          xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
   <cbc:CustomizationID>{CUSTOMIZATION_ID}</cbc:CustomizationID>
@@ -213,13 +326,13 @@ def _render_chunk(
   <cbc:ID>{row["invoice_id"]}</cbc:ID>
   <cbc:IssueDate>{issue.isoformat()}</cbc:IssueDate>
   <cbc:DueDate>{due.isoformat()}</cbc:DueDate>
-  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
+  <cbc:{type_element}>{type_code}</cbc:{type_element}>
   <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
   <cbc:BuyerReference>LOP-{issue.strftime("%Y%m")}</cbc:BuyerReference>
   <cac:OrderReference>
     <cbc:ID>LOP-{issue.strftime("%Y%m")}</cbc:ID>
   </cac:OrderReference>
-  <cac:AccountingSupplierParty>
+{billing_reference}  <cac:AccountingSupplierParty>
     <cac:Party>
       <cbc:EndpointID schemeID="0106">{row["kvk_number"]}</cbc:EndpointID>
       <cac:PartyName>
@@ -272,15 +385,15 @@ def _render_chunk(
       <cbc:ID>{row["iban"]}</cbc:ID>
     </cac:PayeeFinancialAccount>
   </cac:PaymentMeans>
-  <cac:TaxTotal>
+{adjustments_xml}  <cac:TaxTotal>
     <cbc:TaxAmount currencyID="EUR">{_money(tax_total)}</cbc:TaxAmount>
 {sub_xml}  </cac:TaxTotal>
   <cac:LegalMonetaryTotal>
     <cbc:LineExtensionAmount currencyID="EUR">{_money(total)}</cbc:LineExtensionAmount>
-    <cbc:TaxExclusiveAmount currencyID="EUR">{_money(total)}</cbc:TaxExclusiveAmount>
-    <cbc:TaxInclusiveAmount currencyID="EUR">{_money(total + tax_total)}</cbc:TaxInclusiveAmount>
-    <cbc:PayableAmount currencyID="EUR">{_money(total + tax_total)}</cbc:PayableAmount>
+    <cbc:TaxExclusiveAmount currencyID="EUR">{_money(tax_exclusive)}</cbc:TaxExclusiveAmount>
+    <cbc:TaxInclusiveAmount currencyID="EUR">{_money(payable)}</cbc:TaxInclusiveAmount>
+{totals_xml}    <cbc:PayableAmount currencyID="EUR">{_money(payable)}</cbc:PayableAmount>
   </cac:LegalMonetaryTotal>
-{bodies[inv]}</Invoice>
+{bodies[inv]}</{root}>
 """
         yield f"{row['invoice_id']}.xml", xml

@@ -10,14 +10,18 @@ from __future__ import annotations
 import duckdb
 
 from leerdata.contract import (
+    ALLOWANCE_CHARGE_COLUMNS,
     CSV_SOURCES,
     INVOICE_COLUMNS,
     INVOICE_LINE_COLUMNS,
     LINEAGE_COLUMNS,
     MANIFEST_TABLE,
     QUARANTINE_TABLE,
+    RAW_ALLOWANCE_CHARGES_TABLE,
     RAW_INVOICE_LINES_TABLE,
     RAW_INVOICES_TABLE,
+    RAW_TAX_SUBTOTALS_TABLE,
+    TAX_SUBTOTAL_COLUMNS,
 )
 
 MANIFEST_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -65,11 +69,16 @@ def raw_table_columns() -> dict[str, tuple[tuple[str, str], ...]]:
         )
     tables[RAW_INVOICES_TABLE] = INVOICE_COLUMNS + LINEAGE_COLUMNS
     tables[RAW_INVOICE_LINES_TABLE] = INVOICE_LINE_COLUMNS + LINEAGE_COLUMNS
+    tables[RAW_ALLOWANCE_CHARGES_TABLE] = ALLOWANCE_CHARGE_COLUMNS + LINEAGE_COLUMNS
+    tables[RAW_TAX_SUBTOTALS_TABLE] = TAX_SUBTOTAL_COLUMNS + LINEAGE_COLUMNS
     return tables
 
 
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table, columns in raw_table_columns().items():
         con.execute(_ddl(table, columns))
+        # A warehouse created before a column was added gets it (NULL in older rows).
+        for name, sql_type in columns:
+            con.execute(f'alter table {table} add column if not exists "{name}" {sql_type}')
     con.execute(_ddl(QUARANTINE_TABLE, QUARANTINE_COLUMNS))
     con.execute(_ddl(MANIFEST_TABLE, MANIFEST_COLUMNS))

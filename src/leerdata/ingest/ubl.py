@@ -20,45 +20,128 @@ from leerdata.contract import UBL_NAMESPACES
 
 NS = UBL_NAMESPACES
 INVOICE_TAG = f"{{{NS['inv']}}}Invoice"
-ACCEPTED_TYPE_CODES = ("380",)  # CONTRACT.md: commercial invoice
+CREDIT_NOTE_TAG = f"{{{NS['cn']}}}CreditNote"
+# Interpretation #6b/#26: commercial (380) and corrective (384) invoices; credit notes (381).
+ACCEPTED_TYPE_CODES = {INVOICE_TAG: ("380", "384"), CREDIT_NOTE_TAG: ("381",)}
 ACCEPTED_CURRENCIES = ("EUR",)  # money is EUR everywhere; another currency cannot be mixed in
+
+
+@dataclass(frozen=True)
+class _DocumentKind:
+    """What differs between an Invoice and a CreditNote: element names, nothing else."""
+
+    type_code: str
+    line: str
+    quantity: str
+
+
+_KINDS = {
+    INVOICE_TAG: _DocumentKind("cbc:InvoiceTypeCode", "cac:InvoiceLine", "cbc:InvoicedQuantity"),
+    CREDIT_NOTE_TAG: _DocumentKind(
+        "cbc:CreditNoteTypeCode", "cac:CreditNoteLine", "cbc:CreditedQuantity"
+    ),
+}
 
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
-# (output column, path below the Invoice, required)
+_TOTAL = "cac:LegalMonetaryTotal/cbc:"
+
+
+def _header_fields(type_code: str) -> tuple[tuple[str, str, bool], ...]:
+    """(output column, path below the document root, required)."""
+    return (
+        ("invoice_id", "cbc:ID", True),
+        ("issue_date", "cbc:IssueDate", True),
+        ("invoice_type_code", type_code, True),
+        ("currency_code", "cbc:DocumentCurrencyCode", True),
+        *HEADER_FIELDS,
+    )
+
+
+# (output column, path below the Invoice or CreditNote, required), after the four above.
 HEADER_FIELDS: tuple[tuple[str, str, bool], ...] = (
-    ("invoice_id", "cbc:ID", True),
-    ("issue_date", "cbc:IssueDate", True),
-    ("invoice_type_code", "cbc:InvoiceTypeCode", True),
-    ("currency_code", "cbc:DocumentCurrencyCode", True),
     ("buyer_reference", "cbc:BuyerReference", False),
     (
         "supplier_company_id",
         "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID",
         False,
     ),
-    ("line_extension_total", "cac:LegalMonetaryTotal/cbc:LineExtensionAmount", False),
+    ("line_extension_total", _TOTAL + "LineExtensionAmount", False),
+    ("corrected_invoice_id", "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", False),
+    ("order_reference", "cac:OrderReference/cbc:ID", False),
+    ("allowance_total", _TOTAL + "AllowanceTotalAmount", False),
+    ("charge_total", _TOTAL + "ChargeTotalAmount", False),
+    ("tax_exclusive_total", _TOTAL + "TaxExclusiveAmount", False),
+    ("tax_inclusive_total", _TOTAL + "TaxInclusiveAmount", False),
+    ("prepaid_total", _TOTAL + "PrepaidAmount", False),
+    ("payable_rounding", _TOTAL + "PayableRoundingAmount", False),
+    ("payable_total", _TOTAL + "PayableAmount", False),
+    ("tax_total", "cac:TaxTotal/cbc:TaxAmount", False),
 )
-# (output column, path below cac:InvoiceLine, required)
+
+
+def _line_fields(quantity: str) -> tuple[tuple[str, str, bool], ...]:
+    """(output column, path below cac:InvoiceLine or cac:CreditNoteLine, required)."""
+    return (
+        ("line_id", "cbc:ID", True),
+        ("invoiced_quantity", quantity, True),
+        ("line_extension_amount", "cbc:LineExtensionAmount", True),
+        *LINE_FIELDS,
+    )
+
+
+# (output column, path below the line, required), after the three above.
 LINE_FIELDS: tuple[tuple[str, str, bool], ...] = (
-    ("line_id", "cbc:ID", True),
-    ("invoiced_quantity", "cbc:InvoicedQuantity", True),
-    ("line_extension_amount", "cbc:LineExtensionAmount", True),
     ("order_line_ref", "cac:OrderLineReference/cbc:LineID", False),
     ("item_name", "cac:Item/cbc:Name", False),
     ("course_id", "cac:Item/cac:SellersItemIdentification/cbc:ID", False),
     ("vat_percent", "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent", False),
     ("price_amount", "cac:Price/cbc:PriceAmount", False),
+    ("vat_category_id", "cac:Item/cac:ClassifiedTaxCategory/cbc:ID", False),
+    ("base_quantity", "cac:Price/cbc:BaseQuantity", False),
 )
+# (output column, path below cac:AllowanceCharge, required)
+ALLOWANCE_CHARGE_FIELDS: tuple[tuple[str, str, bool], ...] = (
+    ("charge_indicator", "cbc:ChargeIndicator", True),
+    ("amount", "cbc:Amount", True),
+    ("base_amount", "cbc:BaseAmount", False),
+    ("reason_code", "cbc:AllowanceChargeReasonCode", False),
+    ("reason", "cbc:AllowanceChargeReason", False),
+    ("tax_category_id", "cac:TaxCategory/cbc:ID", False),
+    ("tax_percent", "cac:TaxCategory/cbc:Percent", False),
+)
+# (output column, path below cac:TaxSubtotal, required)
+TAX_SUBTOTAL_FIELDS: tuple[tuple[str, str, bool], ...] = (
+    ("taxable_amount", "cbc:TaxableAmount", True),
+    ("tax_amount", "cbc:TaxAmount", True),
+    ("tax_category_id", "cac:TaxCategory/cbc:ID", False),
+    ("tax_percent", "cac:TaxCategory/cbc:Percent", False),
+)
+_MONEY = (2, 16)
 # Numeric columns: (max decimals, max integer digits) of their DuckDB DECIMAL type.
 NUMERIC_LIMITS: dict[str, tuple[int, int]] = {
-    "line_extension_total": (2, 16),
-    "line_extension_amount": (2, 16),
+    "line_extension_total": _MONEY,
+    "line_extension_amount": _MONEY,
     "invoiced_quantity": (4, 14),
     "price_amount": (4, 14),
     "vat_percent": (2, 7),
+    "base_quantity": (4, 14),
+    "allowance_total": _MONEY,
+    "charge_total": _MONEY,
+    "tax_exclusive_total": _MONEY,
+    "tax_inclusive_total": _MONEY,
+    "prepaid_total": _MONEY,
+    "payable_rounding": _MONEY,
+    "payable_total": _MONEY,
+    "tax_total": _MONEY,
+    "amount": _MONEY,
+    "base_amount": _MONEY,
+    "tax_percent": (2, 7),
+    "taxable_amount": _MONEY,
+    "tax_amount": _MONEY,
 }
+_BOOLEANS = ("true", "false")
 
 
 @dataclass(frozen=True)
@@ -74,7 +157,9 @@ class ParsedInvoice:
     encoding: str | None = None
     header: dict[str, str | None] = field(default_factory=dict)
     lines: list[dict[str, str | None]] = field(default_factory=list)
-    line_count: int = 0  # cac:InvoiceLine elements = rows read
+    line_count: int = 0  # cac:InvoiceLine / cac:CreditNoteLine elements = rows read
+    allowance_charges: list[dict[str, str | None]] = field(default_factory=list)
+    tax_subtotals: list[dict[str, str | None]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -166,6 +251,8 @@ def _is_valid_value(column: str, value: str) -> bool:
         return _check_number(column, value)
     if column == "issue_date":
         return _check_date(value)
+    if column == "charge_indicator":
+        return value.lower() in _BOOLEANS
     return True
 
 
@@ -184,18 +271,44 @@ def _read_fields(
     return values, problems
 
 
-def _check_header_codes(header: dict[str, str | None]) -> list[Problem]:
+def _check_header_codes(header: dict[str, str | None], root_tag: str) -> list[Problem]:
     problems = []
     type_code, currency = header.get("invoice_type_code"), header.get("currency_code")
-    if type_code is not None and type_code not in ACCEPTED_TYPE_CODES:
-        problems.append(Problem(0, "cbc:InvoiceTypeCode", type_code, "UNKNOWN_VALUE"))
+    if type_code is not None and type_code not in ACCEPTED_TYPE_CODES[root_tag]:
+        problems.append(Problem(0, _KINDS[root_tag].type_code, type_code, "UNKNOWN_VALUE"))
     if currency is not None and currency not in ACCEPTED_CURRENCIES:
         problems.append(Problem(0, "cbc:DocumentCurrencyCode", currency, "UNKNOWN_VALUE"))
     return problems
 
 
-_HEADER_PATHS = _FieldPaths(HEADER_FIELDS)
-_LINE_PATHS = _FieldPaths(LINE_FIELDS)
+def document_type(root_tag: str, header: dict[str, str | None]) -> str:
+    """Interpretation #26: credit note, corrective invoice (384 or a BillingReference)."""
+    if root_tag == CREDIT_NOTE_TAG:
+        return "credit_note"
+    if header.get("invoice_type_code") == "384" or header.get("corrected_invoice_id"):
+        return "corrective_invoice"
+    return "invoice"
+
+
+_HEADER_PATHS = {tag: _FieldPaths(_header_fields(k.type_code)) for tag, k in _KINDS.items()}
+_LINE_PATHS = {tag: _FieldPaths(_line_fields(k.quantity)) for tag, k in _KINDS.items()}
+_ALLOWANCE_CHARGE_PATHS = _FieldPaths(ALLOWANCE_CHARGE_FIELDS)
+_TAX_SUBTOTAL_PATHS = _FieldPaths(TAX_SUBTOTAL_FIELDS)
+_ALLOWANCE_CHARGE = "cac:AllowanceCharge"
+
+
+def _allowance_charges(
+    element: etree._Element, line: int, line_id: str | None
+) -> tuple[list[dict[str, str | None]], list[Problem]]:
+    """The AllowanceCharge children of a document (line 0) or of one line."""
+    rows, problems = [], []
+    for sequence, found in enumerate(element.findall(_ALLOWANCE_CHARGE, NS), start=1):
+        values, own = _read_fields(found, _ALLOWANCE_CHARGE_PATHS, line)
+        values.update(level="line" if line else "document", line_id=line_id, sequence=str(sequence))
+        values["charge_indicator"] = (values["charge_indicator"] or "").lower() or None
+        rows.append(values)
+        problems += own
+    return rows, problems
 
 
 def parse_invoice(data: bytes) -> ParsedInvoice:
@@ -206,22 +319,52 @@ def parse_invoice(data: bytes) -> ParsedInvoice:
     if root is None:
         return ParsedInvoice(problems=[Problem(0, None, "no root element", "XML_MALFORMED")])
     encoding = (root.getroottree().docinfo.encoding or "utf-8").lower()
-    if root.tag != INVOICE_TAG:
+    kind = _KINDS.get(root.tag)
+    if kind is None:
         return ParsedInvoice(
             encoding, problems=[Problem(0, None, str(root.tag)[:300], "NOT_AN_INVOICE")]
         )
 
-    header, problems = _read_fields(root, _HEADER_PATHS, 0)
-    problems += _check_header_codes(header)
-    line_elements = root.findall("cac:InvoiceLine", NS)
+    header, problems = _read_fields(root, _HEADER_PATHS[root.tag], 0)
+    problems += _check_header_codes(header, root.tag)
+    header["document_type"] = document_type(root.tag, header)
+    allowance_charges, found = _allowance_charges(root, 0, None)
+    problems += found
+    line_elements = root.findall(kind.line, NS)
     if not line_elements:
-        problems.append(Problem(0, "cac:InvoiceLine", None, "UBL_MISSING_ELEMENT"))
+        problems.append(Problem(0, kind.line, None, "UBL_MISSING_ELEMENT"))
     lines = []
     for index, element in enumerate(line_elements, start=1):
-        values, line_problems = _read_fields(element, _LINE_PATHS, index)
+        values, line_problems = _read_fields(element, _LINE_PATHS[root.tag], index)
         lines.append(values)
         problems += line_problems
-    return ParsedInvoice(encoding, header, lines, len(line_elements), problems)
+        on_line, found = _allowance_charges(element, index, values["line_id"])
+        allowance_charges += on_line
+        problems += found
+    _order_reference_of_single_line(header, lines)
+    tax_subtotals = []
+    for sequence, element in enumerate(root.findall("cac:TaxTotal/cac:TaxSubtotal", NS), 1):
+        values, found = _read_fields(element, _TAX_SUBTOTAL_PATHS, 0)
+        values["sequence"] = str(sequence)
+        tax_subtotals.append(values)
+        problems += found
+    return ParsedInvoice(
+        encoding,
+        header,
+        lines,
+        len(line_elements),
+        problems=problems,
+        allowance_charges=allowance_charges,
+        tax_subtotals=tax_subtotals,
+    )
+
+
+def _order_reference_of_single_line(
+    header: dict[str, str | None], lines: list[dict[str, str | None]]
+) -> None:
+    """Interpretation #27: a one-line document may name its order only at document level."""
+    if len(lines) == 1 and lines[0]["order_line_ref"] is None:
+        lines[0]["order_line_ref"] = header.get("order_reference")
 
 
 def parse_invoice_file(path: Path) -> ParsedInvoice | None:

@@ -6,10 +6,14 @@ import duckdb
 import polars as pl
 
 from leerdata.contract import (
+    ALLOWANCE_CHARGE_COLUMNS,
     INVOICE_COLUMNS,
     INVOICE_LINE_COLUMNS,
+    RAW_ALLOWANCE_CHARGES_TABLE,
     RAW_INVOICE_LINES_TABLE,
     RAW_INVOICES_TABLE,
+    RAW_TAX_SUBTOTALS_TABLE,
+    TAX_SUBTOTAL_COLUMNS,
 )
 from leerdata.ingest.csv_loader import LoadOutcome
 from leerdata.ingest.store import FileContext, QuarantineRow, insert_quarantine
@@ -24,34 +28,46 @@ _LINEAGE = (
 )
 
 
+_COLUMNS = {
+    RAW_INVOICES_TABLE: INVOICE_COLUMNS,
+    RAW_INVOICE_LINES_TABLE: INVOICE_LINE_COLUMNS,
+    RAW_ALLOWANCE_CHARGES_TABLE: ALLOWANCE_CHARGE_COLUMNS,
+    RAW_TAX_SUBTOTALS_TABLE: TAX_SUBTOTAL_COLUMNS,
+}
+
+
 class InvoiceRows:
     """Rows of valid invoices, written with one insert per table (a group shares one)."""
 
     def __init__(self) -> None:
-        self.tables: dict[str, list[list[object]]] = {
-            RAW_INVOICES_TABLE: [],
-            RAW_INVOICE_LINES_TABLE: [],
-        }
+        self.tables: dict[str, list[list[object]]] = {table: [] for table in _COLUMNS}
 
     def add(self, ctx: FileContext, parsed: ParsedInvoice) -> None:
         lineage = [ctx.batch_id, ctx.file_name, ctx.file_date]
-        header = [parsed.header.get(name) for name, _ in INVOICE_COLUMNS[:-1]]
+        header = {**parsed.header, "line_count": str(parsed.line_count)}
         self.tables[RAW_INVOICES_TABLE].append(
-            [*header, str(parsed.line_count), *lineage, HEADER_LINE_NUMBER]
+            [header.get(name) for name, _ in INVOICE_COLUMNS] + [*lineage, HEADER_LINE_NUMBER]
         )
-        invoice_id = parsed.header["invoice_id"]
-        for index, line in enumerate(parsed.lines, start=1):
-            values = [line.get(name) for name, _ in INVOICE_LINE_COLUMNS[1:]]
-            self.tables[RAW_INVOICE_LINES_TABLE].append([invoice_id, *values, *lineage, index])
+        document = {
+            "invoice_id": parsed.header["invoice_id"],
+            "document_type": parsed.header["document_type"],
+        }
+        children = (
+            (RAW_INVOICE_LINES_TABLE, parsed.lines),
+            (RAW_ALLOWANCE_CHARGES_TABLE, parsed.allowance_charges),
+            (RAW_TAX_SUBTOTALS_TABLE, parsed.tax_subtotals),
+        )
+        for table, records in children:
+            for index, record in enumerate(records, start=1):
+                row = {**record, **document}
+                self.tables[table].append(
+                    [row.get(name) for name, _ in _COLUMNS[table]] + [*lineage, index]
+                )
 
     def flush(self, con: duckdb.DuckDBPyConnection) -> None:
-        columns = {
-            RAW_INVOICES_TABLE: INVOICE_COLUMNS,
-            RAW_INVOICE_LINES_TABLE: INVOICE_LINE_COLUMNS,
-        }
         for table, rows in self.tables.items():
             if rows:
-                _insert(con, table, columns[table] + _LINEAGE, rows)
+                _insert(con, table, _COLUMNS[table] + _LINEAGE, rows)
             rows.clear()
 
 
