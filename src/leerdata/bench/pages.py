@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -47,6 +48,7 @@ def time_pages(repeats: int = 3) -> dict[str, Any]:
     from dashboards.roles import ALL_PAGES, load_roles
 
     roles = load_roles().roles
+    os.environ["LEERDATA_DEMO"] = "1"  # the committed config has demo mode off
     data.close_connections()
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_SECONDS)
     at.secrets["leerdata_test"] = "demo"  # own secrets: local demo mode, any role
