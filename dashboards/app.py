@@ -19,7 +19,7 @@ import streamlit as st  # noqa: E402
 
 from dashboards import access_log, auth, ui  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
-from dashboards.roles import load_roles  # noqa: E402
+from dashboards.roles import RoleConfigError, load_roles  # noqa: E402
 
 PAGE_ICONS: dict[str, str] = {
     "overzicht": ":material/dashboard:",
@@ -33,7 +33,12 @@ PAGE_ICONS: dict[str, str] = {
 st.set_page_config(page_title="leerdata", page_icon=":material/school:", layout="wide")
 
 lang = ui.language_picker()
-role = auth.current_access(load_roles(), lang).role
+try:
+    role_config = load_roles()
+except RoleConfigError as error:  # a broken roles file opens nothing
+    st.error(f"config/roles.toml: {error}")
+    st.stop()
+role = auth.current_access(role_config, lang).role
 pages = [
     st.Page(
         f"app_pages/{name}.py",

@@ -557,3 +557,17 @@ def test_with_a_provider_the_departments_come_from_the_login(
             assert set(frame["department_code"]) <= {"OCW"}
     with pytest.raises(ValueError, match="navigation page"):
         at.switch_page("app_pages/deelname.py")
+
+
+def test_a_broken_roles_file_opens_nothing(
+    warehouse: DataPaths, frames: Captured, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    broken = tmp_path / "roles.toml"
+    broken.write_text('[roles.x]\npages = ["overzicht"]\n[users]\n"a@b.nl" = "x"\n')
+    monkeypatch.setenv("LEERDATA_ROLES_FILE", str(broken))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["leerdata_test"] = "demo"
+    at.run()
+    assert not at.exception
+    assert "departments" in at.error[0].value
+    assert not at.metric and not at.dataframe and frames == []
