@@ -76,7 +76,10 @@ def _oidc_access(config: RoleConfig, lang: str) -> Access:
     email = str(st.user.get("email") or "")
     st.sidebar.caption(t("auth.logged_in_as", email=email))
     st.sidebar.button(t("auth.logout"), on_click=st.logout)
-    access = config.access_for(email, _claim_groups(config.groups_claim))
+    # An address the provider says it has not verified grants nothing by itself (anyone
+    # could have typed it); the groups it vouches for still count.
+    trusted_email = email if st.user.get("email_verified", True) is not False else None
+    access = config.access_for(trusted_email, _claim_groups(config.groups_claim))
     if access is None:
         access_log.record(email, None, Scope.nothing(), "refused")
         st.error(say("no_access", email=email))

@@ -571,3 +571,12 @@ def test_a_broken_roles_file_opens_nothing(
     assert not at.exception
     assert "departments" in at.error[0].value
     assert not at.metric and not at.dataframe and frames == []
+
+
+def test_an_unverified_address_grants_nothing(warehouse: DataPaths, frames: Captured) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["auth"] = OIDC
+    at.user = {"is_logged_in": True, "email": "f.devries@example.nl", "email_verified": False}
+    at.run()
+    assert [e.value for e in at.error] == [say("no_access", "nl", email="f.devries@example.nl")]
+    assert not at.metric and not at.dataframe and frames == []
