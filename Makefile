@@ -11,7 +11,7 @@ DATA_DIR ?= data
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: install demo demo-no-dashboard test test-fast lint format bench system-deps clean
+.PHONY: install demo demo-no-dashboard test test-fast lint format bench system-deps oidc-deps clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -24,10 +24,12 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 install: $(VENV)/.synced
 
 # Debian packages the tests and benchmarks need: chromium for the real-browser dashboard
-# test (no browser download at run time), GNU time for per-step peak RSS.
+# test (no browser download at run time), GNU time for per-step peak RSS, Node.js and npm
+# for the login test's OpenID Connect provider.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	[ -x /usr/bin/time ] || missing="$$missing time"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -36,13 +38,20 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+# The login test's OpenID Connect provider (npm `oidc-provider`), from the committed lock
+# file into git-ignored tests/oidc/node_modules (the test also runs this when it is missing).
+oidc-deps: tests/oidc/node_modules/.package-lock.json
+
+tests/oidc/node_modules/.package-lock.json: tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+
 demo: install
 	$(BIN)/leerdata demo --scale small --data-dir $(DATA_DIR)
 
 demo-no-dashboard: install
 	$(BIN)/leerdata demo --scale small --data-dir $(DATA_DIR) --no-dashboard
 
-test: install system-deps lint
+test: install system-deps oidc-deps lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: install

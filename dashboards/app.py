@@ -1,7 +1,8 @@
 """leerdata dashboards: `streamlit run dashboards/app.py` (or `leerdata demo`).
 
-The frame: language, who is looking (role), and the pages that role may open. Every
-page lives in app_pages/ and reads data only through dashboards/data.py.
+The frame: language, who is looking (role and departments, from the login; see
+auth.py), and the pages that role may open. Every page lives in app_pages/ and reads
+data only through dashboards/data.py, which limits it to the viewer's departments.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ if str(_REPO_ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboards import auth, ui  # noqa: E402
+from dashboards import access_log, auth, ui  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
-from dashboards.roles import load_roles  # noqa: E402
+from dashboards.roles import RoleConfigError, load_roles  # noqa: E402
 
 PAGE_ICONS: dict[str, str] = {
     "overzicht": ":material/dashboard:",
@@ -32,7 +33,12 @@ PAGE_ICONS: dict[str, str] = {
 st.set_page_config(page_title="leerdata", page_icon=":material/school:", layout="wide")
 
 lang = ui.language_picker()
-role = auth.current_role(load_roles(), lang)
+try:
+    role_config = load_roles()
+except RoleConfigError as error:  # a broken roles file opens nothing
+    st.error(f"config/roles.toml: {error}")
+    st.stop()
+role = auth.current_access(role_config, lang).role
 pages = [
     st.Page(
         f"app_pages/{name}.py",
@@ -44,6 +50,7 @@ pages = [
     for index, name in enumerate(role.pages)
 ]
 navigation = st.navigation(pages)
+access_log.page_opened(navigation.url_path or role.pages[0])
 navigation.run()
 # Last, so it also tells a reader (and the browser test) that the page has finished.
 ui.build_caption()

@@ -28,7 +28,9 @@ from typing import Any
 import duckdb
 import polars as pl
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from dashboards.roles import Scope
 from leerdata.config import DataPaths, load_settings
 
 DATA_DIR_ENV = "LEERDATA_DATA_DIR"
@@ -119,6 +121,7 @@ def _connect(path: str, mtime_ns: int, inode: int) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute(f"attach ? as {READING_CATALOG} (read_only)", [path])
     con.execute(f"use {READING_CATALOG}")
+    _create_scoped_views(con)
     # Only the marts in this file from here on: no read_csv('/…'), no further ATTACH.
     con.execute("set enable_external_access = false")
     _opened.add(con)
@@ -229,10 +232,12 @@ def _check_frame(frame: pl.DataFrame) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached_query(sql: str, params: tuple[Any, ...], stamp: int) -> pl.DataFrame:
+def _cached_query(
+    sql: str, params: tuple[Any, ...], stamp: int, scope: tuple[str, ...] | None
+) -> pl.DataFrame:
     del stamp  # part of the cache key only: a new build invalidates every result
     check_query(sql)
-    query_cursor = cursor()
+    query_cursor = scoped_cursor(Scope(None if scope is None else frozenset(scope)))
     try:
         return query_cursor.sql(sql, params=list(params) or None).pl()
     finally:
@@ -240,8 +245,15 @@ def _cached_query(sql: str, params: tuple[Any, ...], stamp: int) -> pl.DataFrame
 
 
 def query(sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
-    """Run one read-only query on the published marts and return a polars frame."""
-    frame = _cached_query(sql, tuple(params), build_stamp())
+    """Run one read-only query on the published marts, limited to the viewer's
+    departments (see `current_scope`), and return a polars frame."""
+    return scoped_query(sql, params, current_scope())
+
+
+def scoped_query(sql: str, params: Sequence[Any], scope: Scope) -> pl.DataFrame:
+    """`query` for an explicit department scope."""
+    scope_key = None if scope.is_everything else tuple(scope.codes())
+    frame = _cached_query(sql, tuple(params), build_stamp(), scope_key)
     _check_frame(frame)
     with _observers_lock:
         observers = list(_observers)
@@ -290,3 +302,109 @@ def close_connections() -> None:
     st.cache_resource.clear()
     for con in list(_opened):
         con.close()
+
+
+# --- department scoping (row-level) ----------------------------------------------------
+#
+# A finance officer of OCW sees the settlements where OCW is creditor or debtor, OCW's
+# statements and the invoice checks of courses OCW owns; a manager sees their own
+# departments' participation. That is enforced here, below every page: each query runs
+# in the in-memory catalog, where every published mart is a view over the attached
+# file, and the department-bound marts are views filtered by two session variables
+# (`leerdata_every_department`, `leerdata_departments`) that `scoped_cursor` binds as
+# parameters. A cursor that never set them sees no department-bound row (fail closed).
+# check_query admits no catalog-qualified name, so a query cannot reach the file around
+# the views.
+
+SCOPE_STATE_KEY = "_leerdata_department_scope"
+QUERY_CATALOG = "memory"
+
+_EVERY = "coalesce(getvariable('leerdata_every_department'), false)"
+
+
+def _in_scope(column: str) -> str:
+    return f"coalesce(list_contains(getvariable('leerdata_departments'), {column}), false)"
+
+
+def _course_in_scope(column: str) -> str:
+    return (
+        f"{column} in (select owned.course_id from {READING_CATALOG}.main.dim_courses as owned "
+        f"where {_in_scope('owned.owner_department_code')})"
+    )
+
+
+def _invoice_has_owned_line(alias: str, match_line: bool = False) -> str:
+    """An invoice (or, with match_line, its line) with a line of a course in scope."""
+    line = (
+        f" and ({alias}.line_id is null or lines.line_id = {alias}.line_id)" if match_line else ""
+    )
+    return (
+        f"exists (select 1 from {READING_CATALOG}.main.fct_invoice_line_checks as lines "
+        f"where lines.invoice_id = {alias}.invoice_id "
+        f"and lines.supplier_id is not distinct from {alias}.supplier_id{line} "
+        f"and ({_course_in_scope('lines.course_id')} "
+        f"or {_course_in_scope('lines.matched_course_id')}))"
+    )
+
+
+# Department-bound marts and the rows of a department: the view's where clause over
+# the mart as `rows`. Every other published mart is department-free (dimensions, course
+# quality, data-quality counts) and passes through unfiltered.
+SCOPED_MARTS: dict[str, str] = {
+    "mart_settlement_matrix": (
+        f"{_in_scope('rows.creditor_department_code')} "
+        f"or {_in_scope('rows.debtor_department_code')}"
+    ),
+    "mart_department_statements": _in_scope("rows.department_code"),
+    "mart_participation": _in_scope("rows.department_code"),
+    "mart_participation_yearly": _in_scope("rows.department_code"),
+    "fct_invoice_line_checks": (
+        f"{_course_in_scope('rows.course_id')} or {_course_in_scope('rows.matched_course_id')}"
+    ),
+    "fct_invoice_checks": _invoice_has_owned_line("rows"),
+    "mart_invoice_disputes": _invoice_has_owned_line("rows", match_line=True),
+}
+
+
+def _create_scoped_views(con: duckdb.DuckDBPyConnection) -> None:
+    """A view per published mart of the attached file, in the in-memory catalog."""
+    present = {
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = ? and table_schema = 'main'",
+            [READING_CATALOG],
+        ).fetchall()
+    }
+    for name in sorted(PUBLISHED_MARTS & present):
+        source = f"{READING_CATALOG}.main.{name}"
+        where = f" where {_EVERY} or ({SCOPED_MARTS[name]})" if name in SCOPED_MARTS else ""
+        con.execute(
+            f"create or replace view {QUERY_CATALOG}.main.{name} as "
+            f"select rows.* from {source} as rows{where}"
+        )
+
+
+def scoped_cursor(scope: Scope) -> duckdb.DuckDBPyConnection:
+    """A cursor that sees the published marts through the department views, with the
+    scope bound as parameters (never spliced into SQL)."""
+    new_cursor = connection().cursor()
+    new_cursor.execute(f"use {QUERY_CATALOG}")
+    new_cursor.execute("set variable leerdata_every_department = ?", [scope.is_everything])
+    new_cursor.execute("set variable leerdata_departments = ?::varchar[]", [scope.codes()])
+    return new_cursor
+
+
+def set_scope(scope: Scope) -> None:
+    """The signed-in viewer's departments, for every query of this session."""
+    st.session_state[SCOPE_STATE_KEY] = scope
+
+
+def current_scope() -> Scope:
+    """The viewer's departments. In a Streamlit session without a scope set (nobody
+    signed in): none. Outside a session (CLI, tests, benchmarks) there is no viewer,
+    and the steward's tools see every department."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return Scope.everything()
+    scope = st.session_state.get(SCOPE_STATE_KEY)
+    return scope if isinstance(scope, Scope) else Scope.nothing()

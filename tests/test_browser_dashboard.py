@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from leerdata.config import DataPaths
 from leerdata.dashboard_launcher import dashboard_url, free_port, start_dashboard, stop_dashboard
@@ -58,20 +58,21 @@ def url_path(page: str) -> str:
 def server(tiny_warehouse: DataPaths, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    process = start_dashboard(tiny_warehouse, port, log_file=log)
+    # Demo mode for this server only, as `leerdata demo` runs it (off in config/roles.toml).
+    process = start_dashboard(tiny_warehouse, port, log_file=log, demo=True)
     try:
         yield dashboard_url(port)
     finally:
         stop_dashboard(process)
 
 
-def wait_until_rendered(page: Page, timeout: float = 30.0) -> None:
+def wait_until_rendered(page: Page, timeout: float = 30.0, language: str = "nl") -> None:
     """Until the script run is over and every plotly chart has drawn.
 
     app.py writes the build caption after the page has run, so its presence marks the
     end of the run.
     """
-    finished = page.get_by_text(t("app.build", "nl", built_at="").strip())
+    finished = page.get_by_text(t("app.build", language, built_at="").strip())
     deadline = time.monotonic() + timeout
     quiet_since: float | None = None
     while time.monotonic() < deadline:
@@ -113,3 +114,48 @@ def test_every_page_renders_in_chromium(server: str) -> None:
         finally:
             browser.close()
     assert sorted(p.stem for p in SCREENSHOTS.glob("*.png")) >= sorted(ALL_PAGES)
+
+
+def launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )
+
+
+def sidebar_links(page: Page) -> list[str]:
+    """The page titles in the sidebar menu (each link's text ends with its title)."""
+    return [
+        link.inner_text().strip().splitlines()[-1]
+        for link in page.locator('[data-testid="stSidebarNav"] a').all()
+        if link.inner_text().strip()
+    ]
+
+
+@pytest.mark.parametrize("by_link", [False, True], ids=["picked", "role-link"])
+def test_the_demo_role_survives_english_and_a_page_change(server: str, by_link: bool) -> None:
+    """Financiën picked (or ?role=finance), English picked, 'Invoice checks' clicked: the
+    page opens for finance, and the role box reads 'Finance'."""
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1200})
+            page.goto(f"{server}/?role=finance" if by_link else server)
+            wait_until_rendered(page)
+            role_box = page.get_by_role("combobox", name=t("auth.demo_role", "nl"))
+            if not by_link:
+                role_box.click()
+                page.get_by_role("option", name="Financiën").click()
+                wait_until_rendered(page)
+            assert role_box.input_value() == "Financiën"
+            page.get_by_text("English", exact=True).click()
+            page.wait_for_selector(f"h1:has-text('{t('overzicht.title', 'en')}')")
+            wait_until_rendered(page, language="en")
+            page.get_by_role("link", name=t("page.factuurcontrole", "en")).click()
+            page.wait_for_timeout(500)
+            wait_until_rendered(page, language="en")
+            assert page.locator("h1").first.inner_text() == t("factuur.title", "en")
+            english_box = page.get_by_role("combobox", name=t("auth.demo_role", "en"))
+            assert english_box.input_value() == "Finance"
+            assert t("page.verrekening", "en") in sidebar_links(page)
+        finally:
+            browser.close()

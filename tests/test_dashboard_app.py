@@ -25,6 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from dashboards import data, formatting  # noqa: E402
+from dashboards.auth_texts import say  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
 from dashboards.roles import ALL_PAGES, load_roles  # noqa: E402
 
@@ -68,6 +69,7 @@ def warehouse(
     tiny_warehouse: DataPaths, monkeypatch: pytest.MonkeyPatch, frames: Captured
 ) -> Iterator[DataPaths]:
     monkeypatch.setenv(data.DATA_DIR_ENV, str(tiny_warehouse.root))
+    monkeypatch.setenv("LEERDATA_DEMO", "1")  # as `leerdata demo` does; off in config
     data.close_connections()
     with data.observe(lambda sql, frame: frames.append((sql, frame))):
         yield tiny_warehouse
@@ -472,7 +474,7 @@ def test_with_a_provider_an_unknown_user_sees_nothing(warehouse: DataPaths) -> N
     at.secrets["auth"] = OIDC
     at.user = {"is_logged_in": True, "email": "stranger@example.org"}
     at.run()
-    assert [e.value for e in at.error] == [t("auth.no_role", "nl", email="stranger@example.org")]
+    assert [e.value for e in at.error] == [say("no_access", "nl", email="stranger@example.org")]
     assert not at.metric and not at.dataframe
 
     at = AppTest.from_file(str(APP), default_timeout=60)
@@ -523,3 +525,100 @@ def test_factuurcontrole_shows_the_net_position_and_the_document_chain(
     assert lines[t("col.net_verdict", "nl")][row] == t(
         f"verdict.{credited['net_verdict'][0]}", "nl"
     )
+
+
+# --- the demo role survives a language switch and a page change ---------------------------
+
+
+@pytest.mark.parametrize("by_link", [False, True])
+def test_the_demo_role_survives_english_and_a_page_change(
+    warehouse: DataPaths, by_link: bool
+) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["leerdata_test"] = "demo"
+    if by_link:
+        at.query_params["role"] = "finance"
+        at.run()
+    else:
+        at.run()
+        at.sidebar.selectbox(key="demo_role").set_value("finance").run()
+    at.sidebar.radio(key="lang").set_value("en").run()
+    role_box = at.sidebar.selectbox(key="demo_role")
+    assert role_box.value == "finance"
+    assert role_box.format_func(role_box.value) == "Finance"
+    at.switch_page("app_pages/factuurcontrole.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.title[0].value == t("factuur.title", "en")
+    assert at.sidebar.selectbox(key="demo_role").value == "finance"
+
+
+# --- fail closed, and the login decides the departments -----------------------------------
+
+
+@pytest.mark.parametrize("link", ["", "finance"])
+def test_without_provider_and_demo_no_page_shows_data(
+    warehouse: DataPaths, frames: Captured, monkeypatch: pytest.MonkeyPatch, link: str
+) -> None:
+    monkeypatch.delenv("LEERDATA_DEMO")
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["leerdata_test"] = "no provider"
+    if link:
+        at.query_params["role"] = link
+    at.run()
+    assert not at.exception, at.exception
+    assert [title.value for title in at.title] == [say("closed.title", "nl")]
+    assert "make demo" in at.warning[0].value
+    assert not at.metric and not at.dataframe and not charts(at)
+    for page in ALL_PAGES:  # a page's address opens the same explanation
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert [title.value for title in at.title] == [say("closed.title", "nl")], page
+        assert not at.metric and not at.dataframe and not charts(at)
+    assert frames == []  # not one query ran
+
+
+def test_with_a_provider_the_departments_come_from_the_login(
+    warehouse: DataPaths, frames: Captured
+) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["auth"] = OIDC
+    # f.devries@example.nl is finance for OCW in config/roles.toml; the link asks for more.
+    at.user = {"is_logged_in": True, "email": "f.devries@example.nl", "groups": ["nope"]}
+    at.query_params["role"] = "management"
+    at.run()
+    open_page(at, "verrekening")
+    settlement = [f for sql, f in frames if "mart_settlement_matrix" in sql and f.height]
+    assert settlement
+    for frame in settlement:
+        for column in ("debtor_department_code", "creditor_department_code"):
+            if column in frame.columns:
+                assert "OCW" in set(frame[column]) or frame.height == 0
+    statements = [f for sql, f in frames if "mart_department_statements" in sql]
+    assert statements
+    for frame in statements:
+        if "department_code" in frame.columns:
+            assert set(frame["department_code"]) <= {"OCW"}
+    with pytest.raises(ValueError, match="navigation page"):
+        at.switch_page("app_pages/deelname.py")
+
+
+def test_a_broken_roles_file_opens_nothing(
+    warehouse: DataPaths, frames: Captured, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    broken = tmp_path / "roles.toml"
+    broken.write_text('[roles.x]\npages = ["overzicht"]\n[users]\n"a@b.nl" = "x"\n')
+    monkeypatch.setenv("LEERDATA_ROLES_FILE", str(broken))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["leerdata_test"] = "demo"
+    at.run()
+    assert not at.exception
+    assert "departments" in at.error[0].value
+    assert not at.metric and not at.dataframe and frames == []
+
+
+def test_an_unverified_address_grants_nothing(warehouse: DataPaths, frames: Captured) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["auth"] = OIDC
+    at.user = {"is_logged_in": True, "email": "f.devries@example.nl", "email_verified": False}
+    at.run()
+    assert [e.value for e in at.error] == [say("no_access", "nl", email="f.devries@example.nl")]
+    assert not at.metric and not at.dataframe and frames == []

@@ -17,7 +17,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from dashboards import exports, formatting  # noqa: E402
 from dashboards.i18n import LANGUAGES, TRANSLATIONS, t  # noqa: E402
-from dashboards.roles import ALL_PAGES, RoleConfigError, load_roles  # noqa: E402
+from dashboards.roles import ALL_PAGES, RoleConfigError, Scope, load_roles  # noqa: E402
 
 # Code that looks labels up (i18n.py itself only defines them).
 DASHBOARD_SOURCES = sorted(
@@ -143,23 +143,44 @@ def test_roles_file_maps_each_role_to_existing_pages() -> None:
     assert every_page == set(ALL_PAGES)
 
 
-def test_users_get_roles_by_address_then_domain(tmp_path: Path) -> None:
+def test_users_get_roles_by_address_then_groups_then_domain(tmp_path: Path) -> None:
     path = tmp_path / "roles.toml"
     path.write_text(
         '[roles.finance]\npages = ["verrekening", "overzicht"]\n'
         '[roles.management]\npages = ["overzicht"]\n'
-        '[users]\n"A.Boss@Example.nl" = "management"\n'
-        '[domains]\n"example.nl" = "finance"\n'
+        '[oidc]\ngroups_claim = "roles"\n'
+        '[users]\n"A.Boss@Example.nl" = { role = "management", departments = ["vws"] }\n'
+        "[groups]\n"
+        '"Fin-OCW" = { role = "finance", departments = ["OCW"] }\n'
+        '"fin-szw" = { role = "finance", departments = ["SZW"] }\n'
+        '"mgt-all" = { role = "management", departments = ["*"] }\n'
+        '[domains]\n"example.nl" = { role = "finance", departments = "SZW" }\n'
         "[demo]\nenabled = false\n",
         encoding="utf-8",
     )
     config = load_roles(path)
-    assert config.role_for_email("a.boss@example.nl").name == "management"
-    assert config.role_for_email("someone@EXAMPLE.nl").name == "finance"
-    assert config.role_for_email("someone@elsewhere.nl") is None
-    assert config.role_for_email(None) is None
+    boss = config.access_for("a.boss@example.nl", ["mgt-all"])
+    assert (boss.role.name, boss.scope) == ("management", Scope.of(["VWS"]))  # address first
+    both = config.access_for("x@elsewhere.nl", ["fin-ocw", "FIN-SZW", "unrelated"])
+    assert (both.role.name, both.scope.codes()) == ("finance", ["OCW", "SZW"])
+    assert config.access_for("x@elsewhere.nl", ["mgt-all"]).scope.is_everything
+    assert config.access_for("x@elsewhere.nl", "fin-ocw").scope.codes() == ["OCW"]
+    # Groups naming two roles: refused, not guessed.
+    assert config.access_for("x@elsewhere.nl", ["fin-ocw", "mgt-all"]) is None
+    by_domain = config.access_for("someone@EXAMPLE.nl")
+    assert (by_domain.role.name, by_domain.scope.codes()) == ("finance", ["SZW"])
+    assert config.access_for("someone@elsewhere.nl") is None
+    assert config.access_for(None) is None
+    assert config.groups_claim == "roles"
     assert config.roles["finance"].pages == ("overzicht", "verrekening")  # menu order
     assert config.demo_enabled is False
+
+
+def test_the_committed_roles_file_has_demo_mode_off() -> None:
+    config = load_roles()
+    assert config.demo_enabled is False
+    for grant in (*config.users.values(), *config.groups.values()):
+        assert grant.scope.is_everything or grant.scope.departments
 
 
 def test_roles_file_with_unknown_page_or_role_is_refused(tmp_path: Path) -> None:
@@ -168,9 +189,25 @@ def test_roles_file_with_unknown_page_or_role_is_refused(tmp_path: Path) -> None
     with pytest.raises(RoleConfigError):
         load_roles(bad_page)
     bad_role = tmp_path / "role.toml"
-    bad_role.write_text('[roles.x]\npages = []\n[users]\n"a@b.nl" = "y"\n', encoding="utf-8")
-    with pytest.raises(RoleConfigError):
+    bad_role.write_text(
+        '[roles.x]\npages = []\n[users]\n"a@b.nl" = { role = "y", departments = ["*"] }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(RoleConfigError, match="unknown role"):
         load_roles(bad_role)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    ['"finance"', '{ role = "x" }', '{ role = "x", departments = [] }'],
+    ids=["role-only", "no-departments", "empty-departments"],
+)
+def test_a_grant_without_departments_is_refused(tmp_path: Path, entry: str) -> None:
+    """Every user, group and domain names its departments: nothing is open by default."""
+    path = tmp_path / "roles.toml"
+    path.write_text(f'[roles.x]\npages = []\n[groups]\n"g" = {entry}\n', encoding="utf-8")
+    with pytest.raises(RoleConfigError, match="departments"):
+        load_roles(path)
 
 
 # --- exports ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, exports, formatting, ui
+from dashboards import access_log, charts, data, exports, formatting, ui
 from dashboards.i18n import current_language, t
 from dashboards.ui import Column
 
@@ -298,6 +298,8 @@ else:
             t("factuur.download_disputes_csv", supplier=supplier_names.get(supplier, supplier)),
             exports.to_csv_bytes(disputes),
             file_name=f"{file_stem}.csv",
+            on_click=access_log.export_downloaded,
+            args=(f"{file_stem}.csv",),
             mime="text/csv",
             key="disputes_csv",
         )
@@ -305,6 +307,8 @@ else:
             t("factuur.download_disputes_xlsx", supplier=supplier_names.get(supplier, supplier)),
             exports.to_xlsx_bytes(disputes, sheet=f"geschillen {supplier}"),
             file_name=f"{file_stem}.xlsx",
+            on_click=access_log.export_downloaded,
+            args=(f"{file_stem}.xlsx",),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key="disputes_xlsx",
         )

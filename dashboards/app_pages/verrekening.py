@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, exports, formatting, ui
+from dashboards import access_log, charts, data, exports, formatting, ui
 from dashboards.i18n import t
 from dashboards.ui import Column
 
@@ -135,6 +135,8 @@ csv_column.download_button(
     t("verrekening.download_csv"),
     exports.to_csv_bytes(statement),
     file_name=f"{file_stem}.csv",
+    on_click=access_log.export_downloaded,
+    args=(f"{file_stem}.csv",),
     mime="text/csv",
     key="statement_csv",
 )
@@ -142,6 +144,8 @@ xlsx_column.download_button(
     t("verrekening.download_xlsx"),
     exports.to_xlsx_bytes(statement, sheet=f"{department} {quarter}"),
     file_name=f"{file_stem}.xlsx",
+    on_click=access_log.export_downloaded,
+    args=(f"{file_stem}.xlsx",),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="statement_xlsx",
 )

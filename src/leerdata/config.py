@@ -92,10 +92,17 @@ class ResearchSettings:
 
 
 @dataclass(frozen=True)
+class AccessLogSettings:
+    # The dashboards' access log (who opened which page or export) is kept this long.
+    retention_days: int = 365
+
+
+@dataclass(frozen=True)
 class Settings:
     retention: RetentionSettings
     disclosure: DisclosureSettings
     research: ResearchSettings
+    access_log: AccessLogSettings = AccessLogSettings()
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -127,6 +134,7 @@ def load_settings(data_dir: Path | str | None = None) -> Settings:
         retention=RetentionSettings(**raw.get("retention", {})),
         disclosure=DisclosureSettings(**raw.get("disclosure", {})),
         research=ResearchSettings(**raw.get("research", {})),
+        access_log=AccessLogSettings(**raw.get("access_log", {})),
     )
 
 

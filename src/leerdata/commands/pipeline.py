@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         port: Annotated[int, typer.Option("--port", help="Dashboard port.")] = 8501,
     ) -> None:
-        """generate → ingest → build → start the dashboard."""
+        """generate → ingest → build → start the dashboard in demo mode (this run only)."""
         paths = DataPaths.of(data_dir)
         if paths.landing.exists() and any(paths.landing.iterdir()):
             console.print(f"landing data already in {paths.landing}; not generating again")
@@ -96,4 +96,4 @@ def register(app: typer.Typer) -> None:
             return
         from leerdata.dashboard_launcher import serve_dashboard
 
-        serve_dashboard(paths, port=port)
+        serve_dashboard(paths, port=port, demo=True)

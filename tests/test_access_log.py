@@ -1,0 +1,107 @@
+"""The dashboards' access log: who opened which page or export when, nothing else, and
+nothing older than the retention period."""
+
+from __future__ import annotations
+
+import json
+import stat
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from leerdata.config import DataPaths, load_settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from dashboards import access_log, data  # noqa: E402
+from dashboards.roles import Scope  # noqa: E402
+
+APP = REPO_ROOT / "dashboards" / "app.py"
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def entries(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_retention_period_is_a_setting() -> None:
+    assert load_settings().access_log.retention_days == 365
+
+
+def test_old_lines_are_pruned_and_the_file_is_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
+    (tmp_path / "leerdata.toml").write_text("[access_log]\nretention_days = 30\n")
+    monkeypatch.setattr(access_log, "_pruned_on", [])
+    path = access_log.log_file(DataPaths.of(tmp_path))
+    access_log.record(
+        "a@x.nl",
+        "finance",
+        Scope.of(["OCW"]),
+        "page",
+        page="verrekening",
+        now=NOW - timedelta(days=31),
+    )
+    monkeypatch.setattr(access_log, "_pruned_on", [])  # a new day in a new process
+    access_log.record(
+        "b@x.nl",
+        "management",
+        Scope.everything(),
+        "export",
+        export="afrekening_OCW_2026-Q2.csv",
+        now=NOW,
+    )
+    kept = entries(path)
+    assert [e["user"] for e in kept] == ["b@x.nl"]
+    assert kept[0] == {
+        "at": NOW.isoformat(timespec="seconds"),
+        "user": "b@x.nl",
+        "role": "management",
+        "departments": "*",
+        "event": "export",
+        "page": None,
+        "export": "afrekening_OCW_2026-Q2.csv",
+    }
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_opening_pages_is_logged_once_per_page_without_results(
+    tiny_warehouse: DataPaths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The log goes to the data dir's logs/: use a copy-free data dir whose warehouse is
+    # the tiny one, so the shared fixture stays untouched.
+    root = tmp_path / "data"
+    (root / "warehouse").mkdir(parents=True)
+    (root / "warehouse" / "reporting.duckdb").symlink_to(tiny_warehouse.reporting_db)
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(root))
+    monkeypatch.setenv("LEERDATA_DEMO", "1")
+    data.close_connections()
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["leerdata_test"] = "demo"
+    at.run()
+    at.sidebar.selectbox(key="demo_role").set_value("finance").run()
+    at.switch_page("app_pages/verrekening.py").run()
+    at.run()  # a rerun of the same page is not a new opening
+    assert not at.exception
+    data.close_connections()
+    logged = entries(root / "logs" / "access.log")
+    pages = [(e["user"], e["role"], e["page"]) for e in logged if e["event"] == "page"]
+    assert pages == [
+        ("demo", "management", "overzicht"),
+        ("demo", "finance", "overzicht"),
+        ("demo", "finance", "verrekening"),
+    ]
+    assert set().union(*(e.keys() for e in logged)) == {
+        "at",
+        "user",
+        "role",
+        "departments",
+        "event",
+        "page",
+        "export",
+    }
