@@ -70,6 +70,30 @@ STATEMENT_NOTE = (
 )
 SUFFIXES = (".csv", ".xlsx")
 
+# The allocation rows behind a statement, without pseudonyms: per course, session and
+# cost type, in both directions; the department's own use is left out as in the
+# statement. (The dashboards run the same SQL through dashboards.data.)
+DETAIL_SQL = """
+select direction, counterparty_department_code, course_id, session_id, cost_type,
+       count(*) as allocations, sum(amount_eur) as amount_eur
+from (
+    select 'payable' as direction,
+           creditor_department_code as counterparty_department_code,
+           course_id, session_id, cost_type, amount_eur
+    from fct_cost_allocation
+    where debtor_department_code = $dept and creditor_department_code <> $dept
+      and quarter = $quarter
+    union all
+    select 'receivable', debtor_department_code,
+           course_id, session_id, cost_type, amount_eur
+    from fct_cost_allocation
+    where creditor_department_code = $dept and debtor_department_code <> $dept
+      and quarter = $quarter
+)
+group by all
+order by direction, counterparty_department_code, course_id, session_id, cost_type
+"""
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -148,32 +172,7 @@ def read_statement(paths: DataPaths, department_code: str, quarter: str) -> Stat
             "where department_code = ? and quarter = ? order by counterparty_department_code",
             [department_code, quarter],
         ).fetchall()
-        # The allocation rows behind the statement, without pseudonyms: per course,
-        # session and cost type, in both directions; the department's own use is left out
-        # as in the statement.
-        details = con.execute(
-            """
-            select direction, counterparty_department_code, course_id, session_id, cost_type,
-                   count(*) as allocations, sum(amount_eur) as amount_eur
-            from (
-                select 'payable' as direction,
-                       creditor_department_code as counterparty_department_code,
-                       course_id, session_id, cost_type, amount_eur
-                from fct_cost_allocation
-                where debtor_department_code = $dept and creditor_department_code <> $dept
-                  and quarter = $quarter
-                union all
-                select 'receivable', debtor_department_code,
-                       course_id, session_id, cost_type, amount_eur
-                from fct_cost_allocation
-                where creditor_department_code = $dept and debtor_department_code <> $dept
-                  and quarter = $quarter
-            )
-            group by all
-            order by direction, counterparty_department_code, course_id, session_id, cost_type
-            """,
-            {"dept": department_code, "quarter": quarter},
-        ).fetchall()
+        details = con.execute(DETAIL_SQL, {"dept": department_code, "quarter": quarter}).fetchall()
         built = con.execute("select max(built_at) from mart_quality_build").fetchone()
     payable = sum((row[4] for row in lines), Decimal("0.00"))
     receivable = sum((row[5] for row in lines), Decimal("0.00"))
