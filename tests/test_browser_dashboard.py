@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+CHROMIUM_MISSING = "Debian chromium is missing: run `make system-deps`"
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 TITLE_KEYS = {
     "overzicht": "overzicht.title",
@@ -65,7 +66,8 @@ def server(tiny_warehouse: DataPaths, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def wait_until_rendered(page: Page, timeout: float = 30.0) -> None:
-    """Until the script run is over and every plotly chart has drawn.
+    """Until the script run is over, every plotly chart has drawn and no table is still
+    loading (a skeleton in its place).
 
     app.py writes the build caption after the page has run, so its presence marks the
     end of the run.
@@ -79,7 +81,9 @@ def wait_until_rendered(page: Page, timeout: float = 30.0) -> None:
         )
         charts = page.locator('[data-testid="stPlotlyChart"]').count()
         drawn = page.locator('[data-testid="stPlotlyChart"] .main-svg').count()
-        if not running and drawn >= charts:
+        # Tables load their grid lazily: a skeleton stands in until it is drawn.
+        loading = page.locator('[data-testid="stSkeleton"]').count()
+        if not running and drawn >= charts and not loading:
             quiet_since = quiet_since or time.monotonic()
             if time.monotonic() - quiet_since > 1.0:
                 return
@@ -90,7 +94,7 @@ def wait_until_rendered(page: Page, timeout: float = 30.0) -> None:
 
 
 def test_every_page_renders_in_chromium(server: str) -> None:
-    assert CHROMIUM.exists(), "Debian chromium is missing: run `make browser-deps`"
+    assert CHROMIUM.exists(), CHROMIUM_MISSING
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
