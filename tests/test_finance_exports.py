@@ -305,3 +305,25 @@ def test_statement_says_what_is_wrong_with_a_quarter(
     message = _error(result)
     assert "is not of the form" not in message
     assert "1 to 4" in message
+
+
+def test_disputes_take_a_supplier_code_in_any_case_and_list_the_valid_ones(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    with _reporting(tiny_warehouse) as con:
+        supplier = con.execute(
+            "select supplier_id from mart_invoice_disputes order by 1 limit 1"
+        ).fetchone()[0]
+    out = tmp_path / "d.csv"
+    lower = runner.invoke(
+        app,
+        ["disputes", "--supplier", supplier.lower(), "--data-dir", str(tiny_warehouse.root),
+         "--out", str(out)],
+    )  # fmt: skip
+    assert lower.exit_code == 0, lower.output
+    unknown = runner.invoke(
+        app,
+        ["disputes", "--supplier", "nope", "--data-dir", str(tiny_warehouse.root),
+         "--out", str(tmp_path / "e.csv")],
+    )  # fmt: skip
+    assert supplier in _error(unknown)
