@@ -465,8 +465,8 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     },
     "factuur.by_reason": {"nl": "Betwist bedrag per reden", "en": "Disputed amount per reason"},
     "factuur.dispute_trend": {
-        "nl": "Betwist bedrag per leverancier en maand",
-        "en": "Disputed amount per supplier and month",
+        "nl": "Betwist bedrag per leverancier en kwartaal",
+        "en": "Disputed amount per supplier and quarter",
     },
     "col.supplier_name": {"nl": "Naam leverancier", "en": "Supplier name"},
     "col.course_title": {"nl": "Cursus", "en": "Course"},

@@ -146,9 +146,10 @@ by_reason = data.query(
     params,
 )
 trend = data.query(
-    "select strftime(issue_date, '%Y-%m') as month, supplier_id, "
+    # per quarter: per month the line jumps too much to see a trend
+    "select year(issue_date) || '-Q' || quarter(issue_date) as quarter, supplier_id, "
     "sum(disputed_total_eur) as disputed_eur from fct_invoice_checks "
-    f"where {invoice_filter} group by all order by month, supplier_id",
+    f"where {invoice_filter} group by all order by quarter, supplier_id",
     params,
 )
 reason_column, trend_column = st.columns(2)
@@ -180,14 +181,14 @@ with trend_column:
     if shown_trend.height:
         st.plotly_chart(
             charts.line(
-                shown_trend,
-                "month",
+                ui.label_periods(shown_trend, "quarter"),
+                "quarter",
                 "disputed_eur",
                 color="supplier",
                 euro=True,
                 title=t("factuur.dispute_trend"),
                 labels={
-                    "month": t("col.month"),
+                    "quarter": t("col.quarter"),
                     "disputed_eur": t("col.disputed"),
                     "supplier": t("col.supplier"),
                 },
