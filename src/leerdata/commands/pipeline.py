@@ -69,7 +69,9 @@ def announce_new_key() -> None:
     if not path.exists():
         console.print(
             f"creating the pseudonymisation key at {path} (mode 0600). Back it up "
-            "separately: with another key, new builds' pseudonyms no longer match earlier ones."
+            "separately: with another key, new builds' pseudonyms no longer match earlier ones.",
+            soft_wrap=True,  # the whole path, never folded or cut with an ellipsis
+            highlight=False,
         )
 
 
