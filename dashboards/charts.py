@@ -11,6 +11,10 @@ import polars as pl
 
 from dashboards import formatting
 
+# Axes whose categories are periods: always in time order (plotly otherwise orders
+# categories by first appearance over the traces, so a quarter missing from the first
+# series ends up at the end).
+PERIOD_COLUMNS = frozenset({"quarter", "month", "year", "period"})
 PALETTE = ["#154273", "#39870c", "#e17000", "#a90061", "#007bc7", "#ffb612", "#673327", "#42145f"]
 STATUS_COLOURS = {
     "approved": "#39870c",
@@ -36,6 +40,21 @@ def _style(fig: go.Figure, title: str | None, *, euro_axis: str | None = None) -
     return fig
 
 
+def _period_order(frame: pl.DataFrame, x: str) -> dict[str, list[Any]]:
+    if x not in PERIOD_COLUMNS or x not in frame.columns:
+        return {}
+    return {x: sorted(frame[x].unique().drop_nulls().to_list(), key=str)}
+
+
+def _colours(frame: pl.DataFrame, color: str | None) -> list[str]:
+    """The house palette, or a longer one when there are more series than it has colours
+    (two directorates must never share a colour)."""
+    if color is None or frame[color].n_unique() <= len(PALETTE):
+        return PALETTE
+    long = PALETTE + px.colors.qualitative.Dark24 + px.colors.qualitative.Light24
+    return list(dict.fromkeys(long))
+
+
 def _numeric(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     """Plotly draws floats; money stays Decimal everywhere except in the picture."""
     return frame.with_columns(
@@ -54,11 +73,13 @@ def bar(
     horizontal: bool = False,
     euro: bool = False,
     percent: bool = False,
+    zoom: bool = False,
     barmode: str = "stack",
     color_map: dict[str, str] | None = None,
     category_orders: dict[str, list[Any]] | None = None,
 ) -> go.Figure:
     plotted = _numeric(frame, [y])
+    category_orders = {**_period_order(plotted, x), **(category_orders or {})}
     fig = px.bar(
         plotted,
         x=y if horizontal else x,
@@ -68,12 +89,21 @@ def bar(
         labels=labels,
         barmode=barmode,
         color_discrete_map=color_map,
+        color_discrete_sequence=_colours(plotted, color),
         category_orders=category_orders,
     )
     value_axis = "x" if horizontal else "y"
     _style(fig, title, euro_axis=value_axis if euro else None)
     if percent:
         fig.update_layout({f"{value_axis}axis": {"tickformat": ".0%"}})
+    if zoom and plotted.height:
+        # Start the value axis just below the smallest bar: on a 0-100% axis, bars at
+        # 90-100% all look the same length.
+        values = plotted[y].drop_nulls()
+        low, high = float(values.min()), float(values.max())
+        span = max(high - low, 0.05 * max(abs(high), 1e-9))
+        start = max(0.0, low - 0.25 * span) if low >= 0 else low - 0.25 * span
+        fig.update_layout({f"{value_axis}axis": {"range": [start, high + 0.05 * span]}})
     return fig
 
 
@@ -88,7 +118,16 @@ def line(
     euro: bool = False,
 ) -> go.Figure:
     plotted = _numeric(frame, [y])
-    fig = px.line(plotted, x=x, y=y, color=color, labels=labels, markers=True)
+    fig = px.line(
+        plotted,
+        x=x,
+        y=y,
+        color=color,
+        labels=labels,
+        markers=True,
+        category_orders=_period_order(plotted, x),
+        color_discrete_sequence=_colours(plotted, color),
+    )
     return _style(fig, title, euro_axis="y" if euro else None)
 
 

@@ -32,6 +32,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboards.roles import Scope
 from leerdata.config import DataPaths, load_settings
+from leerdata.finance.statement import DETAIL_SQL
 
 DATA_DIR_ENV = "LEERDATA_DATA_DIR"
 
@@ -408,3 +409,66 @@ def current_scope() -> Scope:
         return Scope.everything()
     scope = st.session_state.get(SCOPE_STATE_KEY)
     return scope if isinstance(scope, Scope) else Scope.nothing()
+
+
+# --- Named queries on fct_cost_allocation --------------------------------------------------
+# The allocation fact carries enrolment_key and is not on the allow-list. These fixed,
+# parameterised queries aggregate the key away (count only), so a page can ask for a
+# settlement's courses and cost types and for nothing else.
+
+ALLOCATION_DRILLDOWN_SQL = """
+select allocations.course_id, any_value(courses.course_title) as course_title,
+       allocations.cost_type, count(*) as allocations, sum(allocations.amount_eur) as amount_eur
+from fct_cost_allocation as allocations
+left join dim_courses as courses on allocations.course_id = courses.course_id
+where allocations.quarter = $quarter and allocations.debtor_department_code = $debtor
+  and allocations.creditor_department_code = $creditor
+group by allocations.course_id, allocations.cost_type
+order by amount_eur desc, allocations.course_id, allocations.cost_type
+"""
+
+
+NAMED_QUERIES: frozenset[str] = frozenset({ALLOCATION_DRILLDOWN_SQL, DETAIL_SQL})
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cached_named(sql: str, params: tuple[tuple[str, Any], ...], stamp: int) -> pl.DataFrame:
+    del stamp  # part of the cache key only
+    named_cursor = cursor()
+    try:
+        return named_cursor.sql(sql, params=dict(params)).pl()
+    finally:
+        named_cursor.close()
+
+
+def _named(sql: str, **params: Any) -> pl.DataFrame:
+    frame = _cached_named(sql, tuple(sorted(params.items())), build_stamp())
+    _check_frame(frame)
+    with _observers_lock:
+        observers = list(_observers)
+    for observer in observers:
+        observer(sql, frame)
+    return frame
+
+
+def _in_viewer_scope(*departments: str) -> bool:
+    """The named queries bypass the scoped views: they check the viewer's departments
+    themselves (a settlement is visible to its creditor and its debtor)."""
+    scope = current_scope()
+    return scope.is_everything or bool(set(departments) & set(scope.codes()))
+
+
+def allocation_drilldown(quarter: str, debtor: str, creditor: str) -> pl.DataFrame:
+    """What one settlement-matrix cell is made of: amount and allocations per course and
+    cost type (no enrolment, no person). Empty outside the viewer's departments."""
+    if not _in_viewer_scope(debtor, creditor):
+        return pl.DataFrame()
+    return _named(ALLOCATION_DRILLDOWN_SQL, quarter=quarter, debtor=debtor, creditor=creditor)
+
+
+def statement_details(quarter: str, department: str) -> pl.DataFrame:
+    """The specification of a department's statement, as `leerdata statement` writes it.
+    Empty outside the viewer's departments."""
+    if not _in_viewer_scope(department):
+        return pl.DataFrame()
+    return _named(DETAIL_SQL, quarter=quarter, dept=department)

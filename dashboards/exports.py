@@ -1,32 +1,148 @@
-"""Downloads: a frame as CSV (UTF-8 with BOM, `;`, decimal point) or as an .xlsx sheet.
-
-Amounts stay exact in the CSV (Decimal → "1234.56"); in Excel they become numeric cells
+"""Downloads that open cleanly in Dutch Excel, built by leerdata.spreadsheet (the same
+writer as `leerdata statement`): a header block with the period, the build time and a
+note; translated headers and values; decimal comma and `;` in the CSV; CRLF line ends.
+Amounts stay exact in the CSV (Decimal → "1234,56"); in Excel they are numeric cells
 with a euro format, so totals can be summed there.
 """
 
 from __future__ import annotations
 
-import io
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
 
 import polars as pl
+import streamlit as st
 
-CSV_SEPARATOR = ";"
-EURO_FORMAT = "€ #,##0.00"
+from dashboards import access_log, data
+from dashboards.i18n import t
+from dashboards.ui import Column, translate_value
+from leerdata.finance.statement import Statement, statement_csv, statement_xlsx
+from leerdata.spreadsheet import Header, Table, to_csv_bytes, to_xlsx_bytes
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def to_csv_bytes(frame: pl.DataFrame) -> bytes:
-    # The BOM makes Excel read UTF-8 (ë, é in department names) correctly.
-    return b"\xef\xbb\xbf" + frame.write_csv(separator=CSV_SEPARATOR).encode("utf-8")
+def built_at() -> datetime | None:
+    if not data.table_exists("mart_quality_build"):
+        return None
+    frame = data.query("select built_at from mart_quality_build")
+    return frame["built_at"][0] if frame.height else None
 
 
-def to_xlsx_bytes(frame: pl.DataFrame, sheet: str) -> bytes:
-    decimal_columns = [name for name, dtype in frame.schema.items() if dtype.is_decimal()]
-    numeric = frame.with_columns(pl.col(c).cast(pl.Float64) for c in decimal_columns)
-    buffer = io.BytesIO()
-    numeric.write_excel(
-        buffer,
-        worksheet=sheet[:31],  # Excel's limit on sheet names
-        column_formats=dict.fromkeys(decimal_columns, EURO_FORMAT),
-        autofit=True,
+def header(title: str, period: str, note: str) -> Header:
+    return Header(
+        title=title,
+        period=period,
+        built_at=built_at(),
+        note=note,
+        labels={
+            "title": t("export.title"),
+            "period": t("export.period"),
+            "built_at": t("export.built_at"),
+            "note": t("export.note"),
+        },
     )
-    return buffer.getvalue()
+
+
+def table(frame: pl.DataFrame, columns: Sequence[Column]) -> Table:
+    """The frame's columns under their translated labels; coded values translated.
+    A suppressed measure is an empty cell (never 0), as in the marts."""
+    values = [
+        [
+            translate_value(column.translate, str(value))
+            if column.translate and value is not None
+            else value
+            for value in frame[column.name].to_list()
+        ]
+        for column in columns
+    ]
+    rows = list(zip(*values, strict=True)) if values else []
+    return Table(
+        [t(column.label) for column in columns],
+        rows,
+        money=frozenset(i for i, c in enumerate(columns) if c.kind == "euro"),
+        rates=frozenset(i for i, c in enumerate(columns) if c.kind == "pct"),
+    )
+
+
+def download_buttons(
+    frame: pl.DataFrame,
+    columns: Sequence[Column],
+    *,
+    title: str,
+    period: str,
+    note: str,
+    file_stem: str,
+    key: str,
+) -> None:
+    """A CSV and an Excel button side by side for one table."""
+    block = header(title, period, note)
+    shown = table(frame, columns)
+    csv_column, xlsx_column = st.columns(2)
+    csv_column.download_button(
+        t("export.download_csv"),
+        to_csv_bytes(block, shown),
+        file_name=f"{file_stem}.csv",
+        on_click=access_log.export_downloaded,
+        args=(f"{file_stem}.csv",),
+        mime="text/csv",
+        key=f"{key}_csv",
+    )
+    xlsx_column.download_button(
+        t("export.download_xlsx"),
+        to_xlsx_bytes(block, [(title, shown)]),
+        file_name=f"{file_stem}.xlsx",
+        on_click=access_log.export_downloaded,
+        args=(f"{file_stem}.xlsx",),
+        mime=XLSX_MIME,
+        key=f"{key}_xlsx",
+    )
+
+
+def statement(quarter: str, department: str) -> Statement:
+    """A department's statement as `leerdata statement` reads it, from the published
+    marts (summary) and the named allocation query (specification)."""
+    lines = data.query(
+        "select quarter, department_code, counterparty_department_code, counterparty_name_nl, "
+        "payable_eur, receivable_eur, net_eur from mart_department_statements "
+        "where quarter = ? and department_code = ? order by counterparty_department_code",
+        [quarter, department],
+    )
+    details = data.statement_details(quarter, department)
+    payable = sum(lines["payable_eur"].to_list(), Decimal("0.00"))
+    receivable = sum(lines["receivable_eur"].to_list(), Decimal("0.00"))
+    return Statement(
+        department,
+        quarter,
+        lines.rows(),
+        details.rows(),
+        payable,
+        receivable,
+        built_at(),
+    )
+
+
+def statement_buttons(quarter: str, department: str, key: str) -> None:
+    """The statement as CSV and Excel: byte for byte what `leerdata statement` writes."""
+    chosen = statement(quarter, department)
+    file_stem = f"afrekening_{department}_{quarter}"
+    csv_column, xlsx_column = st.columns(2)
+    csv_column.download_button(
+        t("verrekening.download_csv"),
+        statement_csv(chosen),
+        file_name=f"{file_stem}.csv",
+        on_click=access_log.export_downloaded,
+        args=(f"{file_stem}.csv",),
+        mime="text/csv",
+        key=f"{key}_csv",
+    )
+    xlsx_column.download_button(
+        t("verrekening.download_xlsx"),
+        statement_xlsx(chosen),
+        file_name=f"{file_stem}.xlsx",
+        on_click=access_log.export_downloaded,
+        args=(f"{file_stem}.xlsx",),
+        mime=XLSX_MIME,
+        key=f"{key}_xlsx",
+    )

@@ -419,13 +419,122 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "en": "No retention runs have been recorded yet.",
     },
     "kwaliteit.build_info": {
-        "nl": "Build {build_id} · dbt {dbt_version} · minimale celgrootte {k}",
-        "en": "Build {build_id} · dbt {dbt_version} · minimum cell size {k}",
+        "nl": "Build {build_id} om {time} · dbt {dbt_version} · minimale celgrootte {k}",
+        "en": "Build {build_id} at {time} · dbt {dbt_version} · minimum cell size {k}",
     },
     "kwaliteit.no_quarantine": {
         "nl": "Geen rijen in quarantaine.",
         "en": "No rows in quarantine.",
     },
+    # issue 14: exports, periods, summaries, translated codes
+    "export.title": {"nl": "Bestand", "en": "File"},
+    "export.period": {"nl": "Periode", "en": "Period"},
+    "export.built_at": {"nl": "Gegevens van build", "en": "Data of build"},
+    "export.note": {"nl": "Toelichting", "en": "Note"},
+    "export.download_csv": {"nl": "Download CSV", "en": "Download CSV"},
+    "export.download_xlsx": {"nl": "Download Excel", "en": "Download Excel"},
+    "export.note_finance": {
+        "nl": "Financiële gegevens per leverancier en factuur, exact tot op de cent; "
+        "geen persoonsgegevens.",
+        "en": "Financial data per supplier and invoice, exact to the cent; no personal data.",
+    },
+    "export.note_protected": {
+        "nl": "Beschermde aggregaten: een lege cel is onderdrukt (minder dan {k} personen), "
+        "niet 0. Aantallen kunnen beschermd zijn, zodat totalen niet altijd optellen.",
+        "en": "Protected aggregates: an empty cell is suppressed (fewer than {k} persons), "
+        "not 0. Counts may be protected, so totals do not always add up.",
+    },
+    "period.running": {"nl": "{period} (lopend)", "en": "{period} (running)"},
+    "period.running_note": {
+        "nl": "{period} loopt nog (build van {built}): de cijfers zijn onvolledig en "
+        "groeien nog; vergelijk ze niet met afgesloten perioden.",
+        "en": "{period} is still running (build of {built}): its figures are incomplete "
+        "and still growing; do not compare them with closed periods.",
+    },
+    "filter.all_departments": {"nl": "Alle departementen", "en": "All departments"},
+    "overzicht.disputes_all_departments": {
+        "nl": "Betwiste facturen gelden voor alle departementen (een factuur hoort bij een "
+        "leverancier, niet bij een departement).",
+        "en": "Disputed invoices are for all departments (an invoice belongs to a supplier, "
+        "not to a department).",
+    },
+    "deelname.totals_table": {
+        "nl": "Totalen per departement en kwartaal",
+        "en": "Totals per department and quarter",
+    },
+    "value.gender.F": {"nl": "Vrouw", "en": "Woman"},
+    "value.gender.M": {"nl": "Man", "en": "Man"},
+    "value.gender.X": {"nl": "X (anders)", "en": "X (other)"},
+    "value.gender.unknown": {"nl": "Onbekend", "en": "Unknown"},
+    "value.age_band.unknown": {"nl": "Onbekend", "en": "Unknown"},
+    "evaluatie.suppressed_note_one": {
+        "nl": "1 cel onderdrukt (minder dan {k} deelnemers); die staat als 'onderdrukt' "
+        "onderaan de ranglijst.",
+        "en": "1 cell suppressed (fewer than {k} participants); it is listed as "
+        "'suppressed' at the bottom of the ranking.",
+    },
+    "verrekening.drilldown": {
+        "nl": "Waaruit bestaat het bedrag van {debtor} aan {creditor}? Per cursus en kostensoort",
+        "en": "What makes up what {debtor} owes {creditor}? Per course and cost type",
+    },
+    "col.allocations": {"nl": "Toerekeningen", "en": "Allocations"},
+    "cost_type.participation": {"nl": "deelname", "en": "participation"},
+    "cost_type.no_show": {"nl": "niet verschenen", "en": "no-show"},
+    "cost_type.late_cancellation": {"nl": "late annulering", "en": "late cancellation"},
+    "cost_type.session_share": {"nl": "aandeel in sessie", "en": "session share"},
+    "cost_type.internal": {"nl": "interne training", "en": "internal training"},
+    "factuur.dispute_file": {"nl": "Geschillen {supplier}", "en": "Disputes {supplier}"},
+    "factuur.dispute_summary": {
+        "nl": "Betwist bedrag per leverancier, met de belangrijkste reden",
+        "en": "Disputed amount per supplier, with the main reason",
+    },
+    "factuur.dispute_summary_help": {
+        "nl": "Belangrijkste reden: de reden met het hoogste betwiste bedrag op regels. Een "
+        "regel kan meer redenen hebben en telt dan bij elke reden mee.",
+        "en": "Main reason: the reason with the largest disputed amount on lines. A line "
+        "can have several reasons and then counts for each of them.",
+    },
+    "factuur.by_reason": {"nl": "Betwist bedrag per reden", "en": "Disputed amount per reason"},
+    "factuur.dispute_trend": {
+        "nl": "Betwist bedrag per leverancier en kwartaal",
+        "en": "Disputed amount per supplier and quarter",
+    },
+    "col.supplier_name": {"nl": "Naam leverancier", "en": "Supplier name"},
+    "col.course_title": {"nl": "Cursus", "en": "Course"},
+    "col.dispute_level": {"nl": "Niveau", "en": "Level"},
+    "dispute_level.line": {"nl": "regel", "en": "line"},
+    "dispute_level.invoice": {"nl": "factuur", "en": "invoice"},
+    "col.reason_codes": {"nl": "Redencodes", "en": "Reason codes"},
+    "col.disputed_lines": {"nl": "Betwiste regels", "en": "Disputed lines"},
+    "col.main_reason": {"nl": "Belangrijkste reden", "en": "Main reason"},
+    "col.main_reason_amount": {"nl": "Bedrag met die reden", "en": "Amount with that reason"},
+    "col.newest_data": {"nl": "Nieuwste gegevens", "en": "Newest data"},
+    "kwaliteit.freshness_help": {
+        "nl": "Nieuwste gegevens: de datum in de nieuwste bestandsnaam (facturen: de nieuwste "
+        "factuurdatum). Een bestand met dezelfde inhoud als een eerder geladen bestand wordt "
+        "overgeslagen, dus bij de stamgegevens is dit de laatste wijziging.",
+        "en": "Newest data: the date in the newest file name (invoices: the newest issue "
+        "date). A file with the same content as one loaded before is skipped, so for the "
+        "catalogue this is the last change.",
+    },
+    "source.hr": {"nl": "HR", "en": "HR"},
+    "source.courses": {"nl": "Cursussen", "en": "Courses"},
+    "source.suppliers": {"nl": "Leveranciers", "en": "Suppliers"},
+    "source.sessions": {"nl": "Sessies", "en": "Sessions"},
+    "source.enrolments": {"nl": "Inschrijvingen", "en": "Enrolments"},
+    "source.attendance": {"nl": "Aanwezigheid", "en": "Attendance"},
+    "source.exam_results": {"nl": "Examenresultaten", "en": "Exam results"},
+    "source.evaluations": {"nl": "Evaluaties", "en": "Evaluations"},
+    "source.invoices": {"nl": "Facturen", "en": "Invoices"},
+    "source.unknown": {"nl": "Onbekend", "en": "Unknown"},
+    "load_status.loaded": {"nl": "geladen", "en": "loaded"},
+    "load_status.partially_quarantined": {
+        "nl": "deels in quarantaine",
+        "en": "partly quarantined",
+    },
+    "load_status.quarantined": {"nl": "in quarantaine", "en": "quarantined"},
+    "load_status.empty": {"nl": "leeg", "en": "empty"},
+    "load_status.failed": {"nl": "mislukt", "en": "failed"},
 }
 
 

@@ -77,6 +77,58 @@ def quarter_end(quarter: str) -> date:
     return date(year, 12, 31) if q == 4 else date(year, 3 * q + 1, 1) - timedelta(days=1)
 
 
+def period_start(period: str) -> date:
+    text = str(period)
+    if "-Q" in text:
+        return date(int(text[:4]), 3 * int(text[-1]) - 2, 1)
+    if len(text) == 7:  # YYYY-MM
+        return date(int(text[:4]), int(text[5:]), 1)
+    return date(int(text[:4]), 1, 1)
+
+
+def period_end(period: str) -> date:
+    text = str(period)
+    if "-Q" in text:
+        return quarter_end(text)
+    if len(text) == 7:
+        year, month = int(text[:4]), int(text[5:])
+        return (date(year + (month == 12), month % 12 + 1, 1)) - timedelta(days=1)
+    return date(int(text[:4]), 12, 31)
+
+
+def is_running(period: str) -> bool:
+    """Started but not over on the build date: its figures are still growing."""
+    built = build_date()
+    return period_start(period) <= built <= period_end(period)
+
+
+def offered(periods: Sequence[str]) -> list[str]:
+    """The periods worth offering: those that have started by the build date (a future
+    quarter only holds requests for sessions to come, and reads as empty)."""
+    built = build_date()
+    started = [p for p in periods if period_start(p) <= built]
+    return started or list(periods)
+
+
+def period_label(period: object, lang: str | None = None) -> str:
+    """'2026-Q4' → '2026-Q4 (lopend)' while the quarter is still running."""
+    text = str(period)
+    return t("period.running", lang, period=text) if is_running(text) else text
+
+
+def label_periods(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """The period column as labels that mark a running period (for charts' axes)."""
+    labels = {p: period_label(p) for p in frame[column].unique().to_list()}
+    return frame.with_columns(pl.col(column).cast(pl.String).replace_strict(labels))
+
+
+def running_note(periods: Sequence[str]) -> None:
+    """Say so under a chart when it shows a period that is not over yet."""
+    running = [str(p) for p in periods if is_running(str(p))]
+    if running:
+        st.caption(t("period.running_note", period=running[-1], built=f"{build_date():%d-%m-%Y}"))
+
+
 def latest_closed(periods: Sequence[str]) -> str:
     """The latest quarter (or year) over by the build date: a quarter still running
     would look like a collapse. The latest period when none is over yet."""
@@ -88,18 +140,28 @@ def latest_closed(periods: Sequence[str]) -> str:
 
 
 def quarter_picker(quarters: Sequence[str], key: str) -> str:
-    options = sorted(quarters)
+    options = offered(sorted(quarters))
+    lang = current_language()  # bound into format_func, which may run outside a rerun
     return st.sidebar.selectbox(
-        t("filter.quarter"), options, index=options.index(latest_closed(options)), key=key
+        t("filter.quarter"),
+        options,
+        index=options.index(latest_closed(options)),
+        format_func=lambda p: period_label(p, lang),
+        key=key,
     )
 
 
 def quarter_range_picker(quarters: Sequence[str], key: str) -> tuple[str, str]:
-    options = sorted(quarters)
+    options = offered(sorted(quarters))
     if len(options) == 1:
         return options[0], options[0]
+    lang = current_language()
     first, last = st.sidebar.select_slider(
-        t("filter.quarters"), options=options, value=(options[0], options[-1]), key=key
+        t("filter.quarters"),
+        options=options,
+        value=(options[0], options[-1]),
+        format_func=lambda p: period_label(p, lang),
+        key=key,
     )
     return first, last
 

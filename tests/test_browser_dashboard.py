@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+CHROMIUM_MISSING = "Debian chromium is missing: run `make system-deps`"
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 TITLE_KEYS = {
     "overzicht": "overzicht.title",
@@ -67,7 +68,8 @@ def server(tiny_warehouse: DataPaths, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def wait_until_rendered(page: Page, timeout: float = 30.0, language: str = "nl") -> None:
-    """Until the script run is over and every plotly chart has drawn.
+    """Until the script run is over, every plotly chart has drawn and no table is still
+    loading (a skeleton in its place).
 
     app.py writes the build caption after the page has run, so its presence marks the
     end of the run.
@@ -81,7 +83,9 @@ def wait_until_rendered(page: Page, timeout: float = 30.0, language: str = "nl")
         )
         charts = page.locator('[data-testid="stPlotlyChart"]').count()
         drawn = page.locator('[data-testid="stPlotlyChart"] .main-svg').count()
-        if not running and drawn >= charts:
+        # Tables load their grid lazily: a skeleton stands in until it is drawn.
+        loading = page.locator('[data-testid="stSkeleton"]').count()
+        if not running and drawn >= charts and not loading:
             quiet_since = quiet_since or time.monotonic()
             if time.monotonic() - quiet_since > 1.0:
                 return
@@ -92,7 +96,7 @@ def wait_until_rendered(page: Page, timeout: float = 30.0, language: str = "nl")
 
 
 def test_every_page_renders_in_chromium(server: str) -> None:
-    assert CHROMIUM.exists(), "Debian chromium is missing: run `make browser-deps`"
+    assert CHROMIUM.exists(), CHROMIUM_MISSING
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

@@ -6,16 +6,19 @@ import csv
 import io
 import re
 import sys
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from leerdata.spreadsheet import Header, Table, header_line_count, to_csv_bytes, to_xlsx_bytes
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from dashboards import exports, formatting  # noqa: E402
+from dashboards import formatting  # noqa: E402
 from dashboards.i18n import LANGUAGES, TRANSLATIONS, t  # noqa: E402
 from dashboards.roles import ALL_PAGES, RoleConfigError, Scope, load_roles  # noqa: E402
 
@@ -213,30 +216,47 @@ def test_a_grant_without_departments_is_refused(tmp_path: Path, entry: str) -> N
 # --- exports ----------------------------------------------------------------------------
 
 
-def test_csv_export_keeps_cents_exact_and_opens_in_excel() -> None:
-    frame = pl.DataFrame(
-        {"department_code": ["VWS", "SZW"], "amount_eur": [Decimal("1234.56"), Decimal("0.10")]},
-        schema={"department_code": pl.String, "amount_eur": pl.Decimal(18, 2)},
+HEADER = Header(
+    "Afrekening VWS", "2025-Q3", datetime(2026, 11, 30, 17, 6), "Geen persoonsgegevens."
+)
+
+
+def test_csv_export_opens_in_dutch_excel_with_exact_cents() -> None:
+    table = Table(
+        ["Afdeling", "Bedrag (€)", "Aandeel"],
+        [("VWS", Decimal("1234.56"), 0.125), ("SZW", Decimal("-0.10"), None)],
+        money=frozenset({1}),
     )
-    payload = exports.to_csv_bytes(frame)
+    payload = to_csv_bytes(HEADER, table)
     assert payload.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(payload.decode("utf-8-sig")), delimiter=";"))
-    assert rows == [["department_code", "amount_eur"], ["VWS", "1234.56"], ["SZW", "0.10"]]
+    assert payload.count(b"\n") == payload.count(b"\r\n")
+    text = payload.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[:4] == [
+        ["Bestand", "Afrekening VWS"],
+        ["Periode", "2025-Q3"],
+        ["Gegevens van build", "30-11-2026 17:06"],
+        ["Toelichting", "Geen persoonsgegevens."],
+    ]
+    assert rows[5:] == [["Afdeling", "Bedrag (€)", "Aandeel"], ["VWS", "1234,56", "0,125"],
+                        ["SZW", "-0,10", ""]]  # fmt: skip
+    frame = pl.read_csv(
+        io.BytesIO(payload), separator=";", skip_rows=header_line_count(HEADER),
+        decimal_comma=True,
+    )  # fmt: skip
+    assert frame["Bedrag (€)"].to_list() == [1234.56, -0.10]
 
 
-def test_xlsx_export_is_a_workbook_with_the_rows() -> None:
+def test_xlsx_export_is_a_workbook_with_numeric_amounts() -> None:
     import zipfile
 
-    frame = pl.DataFrame(
-        {"department_code": ["VWS"], "amount_eur": [Decimal("1234.56")]},
-        schema={"department_code": pl.String, "amount_eur": pl.Decimal(18, 2)},
-    )
-    payload = exports.to_xlsx_bytes(frame, sheet="VWS 2025-Q3")
+    table = Table(["Afdeling", "Bedrag (€)"], [("VWS", Decimal("1234.56"))], money=frozenset({1}))
+    payload = to_xlsx_bytes(HEADER, [("VWS 2025-Q3", table)])
     with zipfile.ZipFile(io.BytesIO(payload)) as workbook:
         sheet = workbook.read("xl/worksheets/sheet1.xml").decode("utf-8")
         strings = workbook.read("xl/sharedStrings.xml").decode("utf-8")
     assert "1234.56" in sheet
-    assert "VWS" in strings and "amount_eur" in strings
+    assert "VWS" in strings and "Bedrag (€)" in strings and "2025-Q3" in strings
 
 
 # --- launcher ---------------------------------------------------------------------------

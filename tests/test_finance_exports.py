@@ -10,12 +10,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
 from leerdata.cli import app
 from leerdata.config import DataPaths
+from leerdata.errors import LeerdataError
 
 runner = CliRunner()
 
@@ -130,20 +132,20 @@ def test_statement_csv_adds_up_to_the_allocation(tiny_warehouse: DataPaths, tmp_
          "--data-dir", str(tiny_warehouse.root), "--out", str(out)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    rows = _read_csv(out)
+    _, rows = _dutch_csv(out)
     total = rows[-1]
     lines = rows[:-1]
-    assert total["counterparty_department_code"] == "TOTAAL"
-    assert lines and all(r["department_code"] == department for r in lines)
+    assert total["Tegenpartij"] == "TOTAAL"
+    assert lines and all(r["Afdeling"] == department for r in lines)
     payable, receivable = _allocated(tiny_warehouse, department, quarter)
-    assert Decimal(total["payable_eur"]) == payable
-    assert Decimal(total["receivable_eur"]) == receivable
-    assert Decimal(total["net_eur"]) == receivable - payable
+    assert _dutch_amount(total["Te betalen (€)"]) == payable
+    assert _dutch_amount(total["Te ontvangen (€)"]) == receivable
+    assert _dutch_amount(total["Saldo (€)"]) == receivable - payable
     for row in lines:
-        assert row["counterparty_department_code"] != department
-        assert Decimal(row["net_eur"]) == Decimal(row["receivable_eur"]) - Decimal(
-            row["payable_eur"]
-        )
+        assert row["Tegenpartij"] != department
+        assert _dutch_amount(row["Saldo (€)"]) == _dutch_amount(
+            row["Te ontvangen (€)"]
+        ) - _dutch_amount(row["Te betalen (€)"])
 
 
 def _sheet_numbers(path: Path, sheet: int) -> list[float]:
@@ -190,3 +192,138 @@ def test_statement_rejects_bad_arguments(
          "--data-dir", str(tiny_warehouse.root), "--out", str(tmp_path / "s.csv")],
     )  # fmt: skip
     assert result.exit_code != 0
+
+
+# --- the statement as Dutch Excel reads it (issue 14) --------------------------------------
+
+
+def _statement(paths: DataPaths, out: Path, department: str, quarter: str):
+    return runner.invoke(
+        app,
+        ["statement", "--department", department, "--quarter", quarter,
+         "--data-dir", str(paths.root), "--out", str(out)],
+    )  # fmt: skip
+
+
+def _error(result) -> str:
+    """The one-line message `leerdata` prints on stderr (main() prints the exception)."""
+    assert result.exit_code != 0
+    assert isinstance(result.exception, LeerdataError), result.exception
+    return str(result.exception)
+
+
+def _dutch_csv(path: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The header block (label → value) and the table, read as Dutch Excel would."""
+    text = path.read_bytes().decode("utf-8-sig")
+    block, _, table = text.partition("\r\n\r\n")
+    header = dict(line.split(";", 1) for line in block.split("\r\n"))
+    return header, list(csv.DictReader(table.splitlines(), delimiter=";"))
+
+
+def _dutch_amount(text: str) -> Decimal:
+    assert re.fullmatch(r"-?\d+,\d{2}", text), text
+    return Decimal(text.replace(",", "."))
+
+
+def test_statement_csv_opens_in_dutch_excel(tiny_warehouse: DataPaths, tmp_path: Path) -> None:
+    department, quarter = _busiest_statement(tiny_warehouse)
+    out = tmp_path / "statement.csv"
+    result = _statement(tiny_warehouse, out, department, quarter)
+    assert result.exit_code == 0, result.output
+    raw = out.read_bytes()
+    assert raw.count(b"\n") == raw.count(b"\r\n") > 0, "CRLF line ends only"
+    header, rows = _dutch_csv(out)
+    assert header["Periode"] == quarter
+    assert re.fullmatch(r"\d{2}-\d{2}-\d{4} \d{2}:\d{2}", header["Gegevens van build"])
+    assert header["Toelichting"]
+    assert list(rows[0]) == [
+        "Kwartaal", "Afdeling", "Tegenpartij", "Naam tegenpartij",
+        "Te betalen (€)", "Te ontvangen (€)", "Saldo (€)",
+    ]  # fmt: skip
+    payable, receivable = _allocated(tiny_warehouse, department, quarter)
+    total = rows[-1]
+    assert total["Tegenpartij"] == "TOTAAL"
+    assert _dutch_amount(total["Te betalen (€)"]) == payable
+    assert _dutch_amount(total["Te ontvangen (€)"]) == receivable
+    # Read back the way a Dutch-locale reader does: `;` and a decimal comma.
+    frame = pl.read_csv(out, separator=";", skip_rows=5, decimal_comma=True, encoding="utf8-lossy")
+    assert Decimal(str(frame["Saldo (€)"][-1])).quantize(Decimal("0.01")) == receivable - payable
+
+
+def test_statement_specification_sheet_is_in_dutch(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    department, quarter = _busiest_statement(tiny_warehouse)
+    out = tmp_path / "statement.xlsx"
+    assert _statement(tiny_warehouse, out, department, quarter).exit_code == 0
+    with zipfile.ZipFile(out) as workbook:
+        strings = workbook.read("xl/sharedStrings.xml").decode()
+    assert "Te betalen" in strings or "Te ontvangen" in strings
+    for english in ("payable", "receivable", "participation", "no_show", "late_cancellation"):
+        assert f">{english}<" not in strings, english
+
+
+def test_statement_for_a_quarter_without_settlements_is_an_error(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    out = tmp_path / "s.csv"
+    result = _statement(tiny_warehouse, out, "VWS", "2030-Q1")
+    with _reporting(tiny_warehouse) as con:
+        first, last = con.execute(
+            "select min(quarter), max(quarter) from mart_settlement_matrix"
+        ).fetchone()
+    message = _error(result)
+    assert "2030-Q1" in message and first in message and last in message  # names what exists
+    assert not out.exists()
+
+
+def test_statement_refuses_a_file_type_it_does_not_write(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    department, quarter = _busiest_statement(tiny_warehouse)
+    out = tmp_path / "x.pdf"
+    result = _statement(tiny_warehouse, out, department, quarter)
+    message = _error(result)
+    assert ".csv" in message and ".xlsx" in message
+    assert not out.exists()
+
+
+def test_statement_takes_codes_in_any_case_and_lists_the_valid_ones(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    department, quarter = _busiest_statement(tiny_warehouse)
+    lower = _statement(tiny_warehouse, tmp_path / "a.csv", department.lower(), quarter.lower())
+    assert lower.exit_code == 0, lower.output
+    unknown = _statement(tiny_warehouse, tmp_path / "b.csv", "nope", quarter)
+    assert department in _error(unknown)  # the valid codes are listed
+
+
+def test_statement_says_what_is_wrong_with_a_quarter(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    result = _statement(tiny_warehouse, tmp_path / "s.csv", "VWS", "2025-Q5")
+    message = _error(result)
+    assert "is not of the form" not in message
+    assert "1 to 4" in message
+
+
+def test_disputes_take_a_supplier_code_in_any_case_and_list_the_valid_ones(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    with _reporting(tiny_warehouse) as con:
+        supplier = con.execute(
+            "select supplier_id from mart_invoice_disputes order by 1 limit 1"
+        ).fetchone()[0]
+    out = tmp_path / "d.csv"
+    lower = runner.invoke(
+        app,
+        ["disputes", "--supplier", supplier.lower(), "--data-dir", str(tiny_warehouse.root),
+         "--out", str(out)],
+    )  # fmt: skip
+    assert lower.exit_code == 0, lower.output
+    unknown = runner.invoke(
+        app,
+        ["disputes", "--supplier", "nope", "--data-dir", str(tiny_warehouse.root),
+         "--out", str(tmp_path / "e.csv")],
+    )  # fmt: skip
+    assert supplier in _error(unknown)

@@ -27,14 +27,16 @@ latest_files = data.query(
     "select count(*) as files from mart_quality_loads where is_latest_batch_of_file"
 )["files"][0]
 
-left, middle, right, last = st.columns(4)
+left, middle, right, last = st.columns([1, 1, 1, 1.3])
 left.metric(t("kwaliteit.files"), formatting.number(latest_files))
 middle.metric(t("kwaliteit.rows_loaded"), formatting.number(build["rows_loaded"]))
 right.metric(t("kwaliteit.rows_quarantined"), formatting.number(build["rows_quarantined"]))
-last.metric(t("kwaliteit.last_build"), f"{build['built_at']:%d-%m-%Y %H:%M}")
+# The date as the figure (a date and a time did not fit the column and were cut off).
+last.metric(t("kwaliteit.last_build"), f"{build['built_at']:%d-%m-%Y}")
 st.caption(
     t(
         "kwaliteit.build_info",
+        time=f"{build['built_at']:%H:%M}",
         build_id=build["build_id"][:8],
         dbt_version=build["dbt_version"],
         k=build["min_cell_size"],
@@ -46,23 +48,37 @@ else:
     st.error(t("kwaliteit.not_conserved"), icon=":material/error:")
 
 st.subheader(t("kwaliteit.freshness"))
+# UBL invoice files carry no date in their name: their newest data is the newest issue
+# date. Age is counted to the build date, like the mart's.
 freshness = data.query(
-    "select source_name, files_loaded, rows_loaded, rows_quarantined, newest_file_date, "
-    "last_loaded_at, newest_file_age_days from mart_quality_freshness order by source_name"
+    "with invoices as (select max(issue_date) as newest from fct_invoice_checks) "
+    "select freshness.source_name, freshness.files_loaded, freshness.rows_loaded, "
+    "freshness.rows_quarantined, "
+    "coalesce(freshness.newest_file_date, case when freshness.source_name = 'invoices' "
+    "then invoices.newest end) as newest_date, "
+    "freshness.last_loaded_at from mart_quality_freshness as freshness, invoices "
+    "order by freshness.source_name"
+)
+built_on = build["built_at"].date()
+freshness = freshness.with_columns(
+    pl.col("newest_date")
+    .map_elements(lambda d: (built_on - d).days, return_dtype=pl.Int64)
+    .alias("age_days")
 )
 ui.show_table(
     freshness,
     [
-        Column("source_name", "col.source"),
+        Column("source_name", "col.source", translate="source."),
         Column("files_loaded", "col.files", "int"),
         Column("rows_loaded", "col.rows_loaded", "int"),
         Column("rows_quarantined", "col.rows_quarantined", "int"),
-        Column("newest_file_date", "col.newest_file_date", "date"),
-        Column("newest_file_age_days", "col.age_days", "int"),
+        Column("newest_date", "col.newest_data", "date"),
+        Column("age_days", "col.age_days", "int"),
         Column("last_loaded_at", "col.loaded_at", "datetime"),
     ],
     key="freshness",
 )
+st.caption(t("kwaliteit.freshness_help"))
 
 st.subheader(t("kwaliteit.quarantine_by_reason"))
 label = "reason_label_en" if lang == "en" else "reason_label_nl"
@@ -94,7 +110,7 @@ else:
     ui.show_table(
         by_file,
         [
-            Column("source_name", "col.source"),
+            Column("source_name", "col.source", translate="source."),
             Column("file_name", "col.file"),
             Column("reason_code", "col.reason"),
             Column("reason", "col.value"),
@@ -111,13 +127,13 @@ loads = data.query(
 ui.show_table(
     loads,
     [
-        Column("source_name", "col.source"),
+        Column("source_name", "col.source", translate="source."),
         Column("file_name", "col.file"),
         Column("rows_read", "col.rows_read", "int"),
         Column("rows_loaded", "col.rows_loaded", "int"),
         Column("rows_quarantined", "col.rows_quarantined", "int"),
         Column("is_conserved", "col.conserved", "bool"),
-        Column("load_status", "col.load_status"),
+        Column("load_status", "col.load_status", translate="load_status."),
         Column("loaded_at", "col.loaded_at", "datetime"),
     ],
     key="loads",

@@ -6,11 +6,29 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, ui
+from dashboards import charts, data, exports, ui
 from dashboards.i18n import current_language, t
 from dashboards.ui import Column
 
 BREAKDOWNS = ("directorate", "scale_band", "age_band", "gender", "delivery_mode")
+# Bands in their natural order (alphabetically "<25" would come last, "schaal 10-11"
+# before "schaal 7-9").
+VALUE_ORDER = {
+    "age_band": ["<25", "25-34", "35-44", "45-54", "55+", "unknown"],
+    "scale_band": ["schaal 1-6", "schaal 7-9", "schaal 10-11", "schaal 12-13", "schaal 14+"],
+    "gender": ["F", "M", "X", "unknown"],
+}
+
+
+def value_label(breakdown: str, value: str) -> str:
+    """Coded breakdown values in the reader's language (F → Vrouw / Woman)."""
+    return ui.translate_value(f"value.{breakdown}.", value)
+
+
+def value_rank(breakdown: str, value: str) -> tuple[int, str]:
+    order = VALUE_ORDER.get(breakdown, [])
+    return (order.index(value) if value in order else len(order), value)
+
 
 ui.require_marts("mart_participation")
 st.title(t("deelname.title"))
@@ -55,7 +73,7 @@ totals = data.query(
     f"where breakdown = 'total' and {selection} order by quarter, department_code",
     params,
 )
-published = totals.filter(~pl.col("suppressed"))
+published = ui.label_periods(totals.filter(~pl.col("suppressed")), "quarter")
 labels = {
     "quarter": t("col.quarter"),
     "department_code": t("col.department"),
@@ -104,6 +122,14 @@ by_value = (
     .agg(pl.col("participants").sum())
     .sort("quarter", "breakdown_value")
 )
+values_in_order = sorted(
+    by_value["breakdown_value"].unique().to_list(), key=lambda v: value_rank(breakdown, v)
+)
+by_value = ui.label_periods(by_value, "quarter").with_columns(
+    pl.col("breakdown_value").replace_strict(
+        {v: value_label(breakdown, v) for v in values_in_order}
+    )
+)
 dimension = t(f"dim.{breakdown}")
 st.plotly_chart(
     charts.bar(
@@ -113,8 +139,33 @@ st.plotly_chart(
         color="breakdown_value",
         title=t("deelname.by_dimension", dimension=dimension.lower()),
         labels={**labels, "breakdown_value": dimension},
+        category_orders={"breakdown_value": [value_label(breakdown, v) for v in values_in_order]},
     ),
     key="participants_by_breakdown",
+)
+
+ui.running_note(totals["quarter"].unique().to_list())
+
+# --- Department totals per quarter: the table management downloads.
+st.subheader(t("deelname.totals_table"))
+TOTAL_COLUMNS = [
+    Column("quarter", "col.quarter"),
+    Column("department_code", "col.department"),
+    Column("participants", "col.participants", "int"),
+    Column("enrolments", "col.enrolments", "int"),
+    Column("completion_rate", "col.completion_rate", "pct"),
+    Column("training_hours", "col.training_hours", "decimal"),
+    Column("spend_eur", "col.spend", "euro"),
+]
+ui.show_table(totals, TOTAL_COLUMNS, key="department_totals")
+exports.download_buttons(
+    totals,
+    TOTAL_COLUMNS,
+    title=t("deelname.totals_table"),
+    period=f"{first} – {last}" if first != last else first,
+    note=t("export.note_protected", k=data.min_cell_size()),
+    file_stem=f"deelname_afdelingen_{first}_{last}",
+    key="department_totals",
 )
 
 st.subheader(t("deelname.table"))
@@ -123,7 +174,7 @@ ui.show_table(
     [
         Column("quarter", "col.quarter"),
         Column("department_code", "col.department"),
-        Column("breakdown_value", f"dim.{breakdown}"),
+        Column("breakdown_value", f"dim.{breakdown}", translate=f"value.{breakdown}."),
         Column("participants", "col.participants", "int"),
         Column("enrolments", "col.enrolments", "int"),
         Column("completion_rate", "col.completion_rate", "pct"),

@@ -66,7 +66,11 @@ METRICS = (
     Metric("nps", "col.nps", "score", True, 0),
     Metric("cost_per_completion_eur", "col.cost_per_completion", "euro", False),
     Metric("attendance_rate", "col.attendance_rate", "pct", True),
+    Metric("no_show_rate", "col.no_show_rate", "pct", False),
 )
+# Always in the table (the ranked metric is added when it is not one of these); fewer
+# columns than metrics, so the table fits without sideways scrolling.
+TABLE_METRICS = ("completion_rate", "attendance_rate", "no_show_rate", "mean_overall")
 
 ui.require_marts(*(f"{level.mart}{suffix}" for level in LEVELS for suffix in ("", "_yearly")))
 ui.require_marts("dim_courses", "dim_suppliers")
@@ -85,19 +89,22 @@ periods_published = data.query(
     f"select {period_column} as period, bool_or(not suppressed) as has_published "
     f"from mart_course_evaluation{suffix} group by all order by period"
 )
-periods = periods_published["period"].to_list()
+periods = ui.offered([str(p) for p in periods_published["period"].to_list()])
+periods_published = periods_published.filter(pl.col("period").cast(pl.String).is_in(periods))
 if not periods:
     st.info(t("app.no_data"))
     st.stop()
 # Start on the latest period that is over and has something to rank.
 with_scores = periods_published.filter(pl.col("has_published"))["period"].to_list() or periods
 default_period = ui.latest_closed([str(p) for p in with_scores])
-period = st.sidebar.selectbox(
+period_text = st.sidebar.selectbox(
     t("evaluatie.period"),
     periods,
-    index=[str(p) for p in periods].index(default_period),
+    index=periods.index(default_period),
+    format_func=lambda p: ui.period_label(p, lang),
     key=f"evaluatie_{granularity}",
 )
+period = int(period_text) if granularity == "year" else period_text
 metric = st.sidebar.selectbox(
     t("filter.metric"),
     METRICS,
@@ -128,7 +135,7 @@ for level, tab in zip(LEVELS, st.tabs([t(level.tab) for level in LEVELS]), stric
     with tab:
         cells = data.query(
             f"select cells.{level.key} as entity_id, {level.name_sql} as entity_name, "
-            "cells.participants, cells.completion_rate, cells.attendance_rate, "
+            "cells.participants, cells.completion_rate, cells.attendance_rate, cells.no_show_rate, "
             "cells.pass_rate, cells.mean_overall, cells.nps, cells.responses, "
             "cells.cost_per_completion_eur, cells.suppressed "
             f"from {level.mart}{suffix} as cells {level.join_sql} "
@@ -141,6 +148,10 @@ for level, tab in zip(LEVELS, st.tabs([t(level.tab) for level in LEVELS]), stric
         ranking = ranked(cells)
         scored = ranking.filter(pl.col("rank").is_not_null())
         entity_label = t(f"col.{level.key.removesuffix('_id').removesuffix('_code')}")
+        if ui.is_running(period_text):
+            st.warning(
+                t("period.running_note", period=period_text, built=f"{ui.build_date():%d-%m-%Y}")
+            )
         if scored.height:
             shown = scored.head(15).with_columns(
                 pl.coalesce("entity_name", "entity_id").alias("label")
@@ -151,9 +162,10 @@ for level, tab in zip(LEVELS, st.tabs([t(level.tab) for level in LEVELS]), stric
                     "label",
                     metric.column,
                     horizontal=True,
-                    title=t("evaluatie.chart", metric=t(metric.label), level=entity_label),
+                    title=t("evaluatie.chart", metric=t(metric.label), level=entity_label.lower()),
                     labels={"label": entity_label, metric.column: t(metric.label)},
                     percent=metric.kind == "pct",
+                    zoom=True,
                     euro=metric.kind == "euro",
                     category_orders={"label": shown["label"].to_list()},
                 ),
@@ -161,20 +173,26 @@ for level, tab in zip(LEVELS, st.tabs([t(level.tab) for level in LEVELS]), stric
             )
         suppressed_count = int(cells["suppressed"].sum())
         if suppressed_count:
-            st.caption(t("evaluatie.suppressed_note", n=suppressed_count, k=min_cell))
+            note = (
+                "evaluatie.suppressed_note_one"
+                if suppressed_count == 1
+                else "evaluatie.suppressed_note"
+            )
+            st.caption(t(note, n=suppressed_count, k=min_cell))
         st.subheader(t("evaluatie.ranking", metric=t(metric.label)))
+        shown_metrics = [m for m in METRICS if m.column in TABLE_METRICS or m == metric]
         ui.show_table(
-            ranking,
+            ranking.with_columns(
+                pl.when(pl.col("entity_name").is_null())
+                .then(pl.col("entity_id"))
+                .otherwise(pl.col("entity_id") + " — " + pl.col("entity_name"))
+                .alias("entity")
+            ),
             [
                 Column("rank", "col.rank", "int"),
-                Column("entity_id", f"col.{level.key.removesuffix('_id').removesuffix('_code')}"),
-                Column("entity_name", "col.name"),
+                Column("entity", f"col.{level.key.removesuffix('_id').removesuffix('_code')}"),
                 Column("participants", "col.participants", "int"),
-                Column("completion_rate", "col.completion_rate", "pct"),
-                Column("pass_rate", "col.pass_rate", "pct"),
-                Column("mean_overall", "col.satisfaction", "score"),
-                Column("nps", "col.nps", "score", 0),
-                Column("cost_per_completion_eur", "col.cost_per_completion", "euro"),
+                *(Column(m.column, m.label, m.kind, m.places) for m in shown_metrics),
             ],
             key=f"evaluatie_ranking_{level.key}",
         )

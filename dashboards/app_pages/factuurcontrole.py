@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import access_log, charts, data, exports, formatting, ui
+from dashboards import charts, data, exports, formatting, ui
 from dashboards.i18n import current_language, t
 from dashboards.ui import Column
 
@@ -107,6 +107,100 @@ approved_column.metric(t("factuur.approved_total"), formatting.euro(totals["appr
 disputed_column.metric(t("factuur.disputed_total"), formatting.euro(totals["disputed"]))
 on_hold_column.metric(t("factuur.on_hold_total"), formatting.euro(totals["on_hold"]))
 
+# --- Which supplier has the most disputed money, and why (all suppliers at once).
+st.subheader(t("factuur.dispute_summary"))
+st.caption(t("factuur.dispute_summary_help"))
+summary = data.query(
+    "with lines as (select supplier_id, disputed_amount_eur, "
+    "unnest(string_split(reason_codes, ',')) as reason_code from fct_invoice_line_checks "
+    f"where verdict = 'disputed' and {invoice_filter}), "
+    "per_reason as (select supplier_id, reason_code, sum(disputed_amount_eur) as amount "
+    "from lines group by all), "
+    "ranked as (select *, row_number() over (partition by supplier_id "
+    "order by amount desc, reason_code) as reason_rank from per_reason), "
+    "totals as (select supplier_id, sum(disputed_total_eur) as disputed_eur, "
+    "sum(disputed_line_count) as disputed_lines from fct_invoice_checks "
+    f"where {invoice_filter} group by all having sum(disputed_total_eur) > 0) "
+    "select totals.supplier_id, totals.disputed_eur, totals.disputed_lines, "
+    "ranked.reason_code as main_reason, ranked.amount as main_reason_eur "
+    "from totals left join ranked on totals.supplier_id = ranked.supplier_id "
+    "and ranked.reason_rank = 1 "
+    "order by totals.disputed_eur desc, totals.supplier_id",
+    params + params,
+)
+ui.show_table(
+    summary,
+    [
+        Column("supplier", "col.supplier"),
+        Column("disputed_eur", "col.disputed", "euro"),
+        Column("disputed_lines", "col.disputed_lines", "int"),
+        Column("main_reason", "col.main_reason", translate="reason."),
+        Column("main_reason_eur", "col.main_reason_amount", "euro"),
+    ],
+    key="dispute_summary",
+    prepare=lambda shown: shown.with_columns(
+        pl.col("supplier_id").map_elements(supplier_label, return_dtype=pl.String).alias("supplier")
+    ),
+)
+by_reason = data.query(
+    "with lines as (select disputed_amount_eur, "
+    "unnest(string_split(reason_codes, ',')) as reason_code from fct_invoice_line_checks "
+    f"where verdict = 'disputed' and {invoice_filter}) "
+    "select reason_code, count(*) as disputed_lines, sum(disputed_amount_eur) as amount_eur "
+    "from lines group by all order by amount_eur desc, reason_code",
+    params,
+)
+trend = data.query(
+    # per quarter: per month the line jumps too much to see a trend
+    "select year(issue_date) || '-Q' || quarter(issue_date) as quarter, supplier_id, "
+    "sum(disputed_total_eur) as disputed_eur from fct_invoice_checks "
+    f"where {invoice_filter} group by all order by quarter, supplier_id",
+    params,
+)
+reason_column, trend_column = st.columns(2)
+with reason_column:
+    if by_reason.height:
+        st.plotly_chart(
+            charts.bar(
+                by_reason.with_columns(
+                    pl.col("reason_code")
+                    .map_elements(
+                        lambda c: ui.translate_value("reason.", c), return_dtype=pl.String
+                    )
+                    .alias("reason")
+                ),
+                "reason",
+                "amount_eur",
+                horizontal=True,
+                euro=True,
+                title=t("factuur.by_reason"),
+                labels={"reason": t("col.reason"), "amount_eur": t("col.disputed")},
+            ),
+            key="disputes_by_reason",
+        )
+with trend_column:
+    top = summary["supplier_id"].head(len(charts.PALETTE)).to_list()
+    shown_trend = trend.filter(pl.col("supplier_id").is_in(top)).with_columns(
+        pl.col("supplier_id").map_elements(supplier_label, return_dtype=pl.String).alias("supplier")
+    )
+    if shown_trend.height:
+        st.plotly_chart(
+            charts.line(
+                ui.label_periods(shown_trend, "quarter"),
+                "quarter",
+                "disputed_eur",
+                color="supplier",
+                euro=True,
+                title=t("factuur.dispute_trend"),
+                labels={
+                    "quarter": t("col.quarter"),
+                    "disputed_eur": t("col.disputed"),
+                    "supplier": t("col.supplier"),
+                },
+            ),
+            key="dispute_trend",
+        )
+
 # --- Invoices by status per supplier and per month.
 by_supplier = data.query(
     "select coalesce(suppliers.supplier_name, invoices.supplier_id, '?') as supplier, "
@@ -184,12 +278,23 @@ ui.show_table(
 
 # --- The invoices themselves (with credit notes and corrections: the document chain).
 st.subheader(t("factuur.invoices"))
+# The reasons of an invoice: its own (invoice-level) codes and those of its lines, so a
+# partially disputed invoice says why.
 invoices = data.query(
-    "select invoice_id, supplier_id, issue_date, invoiced_total_eur, approved_total_eur, "
-    "disputed_total_eur, on_hold_total_eur, status, reason_codes, document_type, "
-    "corrected_invoice_id "
-    f"from fct_invoice_checks where {invoice_filter} and status in ({status_list}) "
-    "order by issue_date desc, invoice_id",
+    "with line_codes as (select invoice_id, unnest(string_split(reason_codes, ',')) as code "
+    "from fct_invoice_line_checks where reason_codes <> ''), "
+    "invoice_codes as (select invoice_id, unnest(string_split(reason_codes, ',')) as code "
+    "from fct_invoice_checks where reason_codes <> ''), "
+    "codes as (select invoice_id, string_agg(distinct code, ',' order by code) as all_codes "
+    "from (select * from line_codes union select * from invoice_codes) group by invoice_id) "
+    "select invoices.invoice_id, invoices.supplier_id, invoices.issue_date, "
+    "invoices.invoiced_total_eur, invoices.approved_total_eur, invoices.disputed_total_eur, "
+    "invoices.on_hold_total_eur, invoices.status, invoices.reason_codes, "
+    "invoices.document_type, invoices.corrected_invoice_id, "
+    "coalesce(codes.all_codes, '') as all_reason_codes "
+    "from fct_invoice_checks as invoices left join codes using (invoice_id) "
+    f"where {invoice_where('invoices')} and invoices.status in ({status_list}) "
+    "order by invoices.issue_date desc, invoices.invoice_id",
     params,
 )
 ui.show_table(
@@ -205,12 +310,14 @@ ui.show_table(
         Column("disputed_total_eur", "col.disputed", "euro"),
         Column("on_hold_total_eur", "col.on_hold", "euro"),
         Column("status", "col.status", translate="status."),
-        Column("reason_codes", "col.reasons"),
+        Column("reasons", "col.reasons"),
     ],
     key="invoices_table",
     prepare=lambda shown: shown.with_columns(
         pl.col("supplier_id").map_elements(supplier_label, return_dtype=pl.String),
-        pl.col("reason_codes").map_elements(reason_labels, return_dtype=pl.String),
+        pl.col("all_reason_codes")
+        .map_elements(reason_labels, return_dtype=pl.String)
+        .alias("reasons"),
     ),
 )
 
@@ -255,6 +362,24 @@ if invoices.height:
         ),
     )
 
+DISPUTE_EXPORT_COLUMNS = [
+    Column("supplier_id", "col.supplier"),
+    Column("supplier_name", "col.supplier_name"),
+    Column("invoice_id", "col.invoice"),
+    Column("issue_date", "col.issue_date", "date"),
+    Column("dispute_level", "col.dispute_level", translate="dispute_level."),
+    Column("line_id", "col.line"),
+    Column("order_line_ref", "col.order_ref"),
+    Column("course_id", "col.course_id"),
+    Column("course_title", "col.course_title"),
+    Column("invoiced_amount_eur", "col.invoiced", "euro"),
+    Column("expected_amount_eur", "col.expected", "euro"),
+    Column("approved_amount_eur", "col.approved", "euro"),
+    Column("disputed_amount_eur", "col.disputed", "euro"),
+    Column("reason_codes", "col.reason_codes"),
+    Column("reasons_nl", "col.reasons_nl"),
+]
+
 # --- The dispute file for one supplier: what finance sends back.
 st.subheader(t("factuur.disputes"))
 disputes = data.query(
@@ -264,7 +389,8 @@ disputes = data.query(
     "corrected_invoice_id, adjusted_by_invoice_ids, credited_amount_eur, "
     "net_disputed_amount_eur, net_verdict "
     f"from mart_invoice_disputes where {invoice_filter} "
-    "order by issue_date, invoice_id, try_cast(line_id as bigint) nulls first, line_id",
+    # newest first: what arrived last is what finance is working on
+    "order by issue_date desc, invoice_id desc, try_cast(line_id as bigint) nulls first, line_id",
     params,
 )
 if disputes.is_empty():
@@ -292,23 +418,12 @@ else:
     if supplier == ALL:
         st.caption(t("factuur.pick_supplier_for_file"))
     else:
-        file_stem = f"geschillen_{supplier}_{first_month}_{last_month}"
-        csv_column, xlsx_column = st.columns(2)
-        csv_column.download_button(
-            t("factuur.download_disputes_csv", supplier=supplier_names.get(supplier, supplier)),
-            exports.to_csv_bytes(disputes),
-            file_name=f"{file_stem}.csv",
-            on_click=access_log.export_downloaded,
-            args=(f"{file_stem}.csv",),
-            mime="text/csv",
-            key="disputes_csv",
-        )
-        xlsx_column.download_button(
-            t("factuur.download_disputes_xlsx", supplier=supplier_names.get(supplier, supplier)),
-            exports.to_xlsx_bytes(disputes, sheet=f"geschillen {supplier}"),
-            file_name=f"{file_stem}.xlsx",
-            on_click=access_log.export_downloaded,
-            args=(f"{file_stem}.xlsx",),
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key="disputes_xlsx",
+        exports.download_buttons(
+            disputes,
+            DISPUTE_EXPORT_COLUMNS,
+            title=t("factuur.dispute_file", supplier=supplier_names.get(supplier, supplier)),
+            period=f"{first_month} – {last_month}",
+            note=t("export.note_finance"),
+            file_stem=f"geschillen_{supplier}_{first_month}_{last_month}",
+            key="disputes",
         )

@@ -11,11 +11,28 @@ from dashboards.i18n import t
 ui.require_marts("mart_participation", "mart_settlement_matrix", "fct_invoice_checks")
 st.title(t("overzicht.title"))
 
+# A department filter: everything below is for the chosen departments (all by default).
+names = ui.department_names()
+all_departments = data.query(
+    "select distinct department_code from mart_participation order by department_code"
+)["department_code"].to_list()
+chosen = st.sidebar.multiselect(
+    t("filter.departments"),
+    all_departments,
+    format_func=lambda code: ui.department_label(code, names),
+    placeholder=t("filter.all_departments"),
+    key="overzicht_departments",
+)
+departments = chosen or all_departments
+placeholders = ", ".join("?" for _ in departments)
+
 # Participation per quarter from the published department totals; a suppressed total
 # stays out (never counted as 0) and is reported beside the figure.
 department_totals = data.query(
     "select quarter, department_code, participants, completions, enrolments, suppressed "
-    "from mart_participation where breakdown = 'total' order by quarter, department_code"
+    f"from mart_participation where breakdown = 'total' and department_code in ({placeholders}) "
+    "order by quarter, department_code",
+    departments,
 )
 participation = (
     department_totals.group_by("quarter")
@@ -34,9 +51,11 @@ participation = (
         for c in ("participants", "completions", "enrolments")
     )
 )
+# Spend of a department: what it is charged (it is the debtor).
 spend = data.query(
     "select quarter, sum(amount_eur) as spend_eur from mart_settlement_matrix "
-    "group by quarter order by quarter"
+    f"where debtor_department_code in ({placeholders}) group by quarter order by quarter",
+    departments,
 )
 disputes = data.query(
     "select year(issue_date) || '-Q' || quarter(issue_date) as quarter, "
@@ -51,7 +70,7 @@ def value_in(frame: pl.DataFrame, column: str, period: str) -> object | None:
     return row[column][0] if row.height else None
 
 
-quarters = sorted(set(participation["quarter"]) | set(spend["quarter"]))
+quarters = ui.offered(sorted(set(participation["quarter"]) | set(spend["quarter"])))
 if not quarters:
     st.info(t("app.no_data"))
     st.stop()
@@ -141,12 +160,20 @@ if suppressed:
         )
     )
 
+if ui.is_running(quarter):
+    st.warning(t("period.running_note", period=quarter, built=f"{ui.build_date():%d-%m-%Y}"))
+if chosen:
+    st.caption(t("overzicht.disputes_all_departments"))
+
 st.subheader(t("overzicht.trend"))
+in_offer = pl.col("quarter").is_in(quarters)
 left, right = st.columns(2)
 with left:
     st.plotly_chart(
         charts.bar(
-            participation.filter(pl.col("participants").is_not_null()),
+            ui.label_periods(
+                participation.filter(pl.col("participants").is_not_null() & in_offer), "quarter"
+            ),
             "quarter",
             "participants",
             title=t("overzicht.trend_participants"),
@@ -157,7 +184,7 @@ with left:
 with right:
     st.plotly_chart(
         charts.bar(
-            spend,
+            ui.label_periods(spend.filter(in_offer), "quarter"),
             "quarter",
             "spend_eur",
             title=t("overzicht.trend_spend"),
@@ -166,3 +193,4 @@ with right:
         ),
         key="trend_spend",
     )
+ui.running_note(quarters)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import access_log, charts, data, exports, formatting, ui
+from dashboards import charts, data, exports, formatting, ui
 from dashboards.i18n import t
 from dashboards.ui import Column
 
@@ -48,6 +48,20 @@ answer.metric(
     t("verrekening.owes", debtor=debtor, creditor=creditor, quarter=quarter),
     formatting.euro(owed or 0),
 )
+
+# --- Drill-down: what this cell is made of, per course and cost type.
+with st.expander(t("verrekening.drilldown", debtor=debtor, creditor=creditor), expanded=True):
+    ui.show_table(
+        data.allocation_drilldown(quarter, debtor, creditor),
+        [
+            Column("course_id", "col.course_id"),
+            Column("course_title", "col.name"),
+            Column("cost_type", "col.cost_type", translate="cost_type."),
+            Column("allocations", "col.allocations", "int"),
+            Column("amount_eur", "col.amount", "euro"),
+        ],
+        key="settlement_drilldown",
+    )
 
 # --- The matrix as a heatmap: debtor rows pay creditor columns.
 rows, columns = debtors, creditors
@@ -129,23 +143,4 @@ ui.show_table(
     ],
     key="statement_table",
 )
-file_stem = f"afrekening_{department}_{quarter}"
-csv_column, xlsx_column = st.columns(2)
-csv_column.download_button(
-    t("verrekening.download_csv"),
-    exports.to_csv_bytes(statement),
-    file_name=f"{file_stem}.csv",
-    on_click=access_log.export_downloaded,
-    args=(f"{file_stem}.csv",),
-    mime="text/csv",
-    key="statement_csv",
-)
-xlsx_column.download_button(
-    t("verrekening.download_xlsx"),
-    exports.to_xlsx_bytes(statement, sheet=f"{department} {quarter}"),
-    file_name=f"{file_stem}.xlsx",
-    on_click=access_log.export_downloaded,
-    args=(f"{file_stem}.xlsx",),
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    key="statement_xlsx",
-)
+exports.statement_buttons(quarter, department, key="statement")

@@ -266,6 +266,14 @@ class Run:
                 ],
             )
             self.record["pages"] = json.loads(out.read_text())
+            # What a user waits for: the same pages in headless chromium.
+            browser_out = self.data_dir / "bench" / "browser_pages.json"
+            self.step(
+                "browser_pages",
+                [py, "-m", "leerdata.bench.browser_pages", "--data-dir", d,
+                 "--out", str(browser_out), "--repeats", str(plan.page_repeats)],
+            )  # fmt: skip
+            self.record["browser_pages"] = json.loads(browser_out.read_text())
         if "day" in plan.steps:
             out = self.data_dir / "bench" / "extra_day.json"
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -382,6 +390,10 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "warm_median_ms": round(statistics.median(values["warm"]), 1),
         }
 
+    from leerdata.bench.browser_pages import summarise_runs
+
+    summary["browser_pages"] = summarise_runs([r.get("browser_pages") or {} for r in runs])
+
     per_node: dict[str, list[float]] = {}
     for r in runs:
         for uid, seconds in ((r.get("dbt_full") or {}).get("all_execution_seconds") or {}).items():
@@ -433,6 +445,10 @@ def print_report(result: dict[str, Any]) -> None:
                 f"{p['warm_median_ms']:.0f}",
             )
         console.print(pages)
+    if summary.get("browser_pages"):
+        from leerdata.bench.browser_pages import report_table
+
+        console.print(report_table(summary["browser_pages"]))
     if summary["dbt_slowest_nodes_full_build"]:
         slow = Table(title="dbt: ten slowest nodes of the full build (execution s, median)")
         slow.add_column("node")

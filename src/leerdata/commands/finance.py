@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
 
         result = export_statement(DataPaths.of(data_dir), department, quarter, out)
         console.print(
-            f"{department} {quarter}: payable EUR {result.payable_eur}, receivable EUR "
-            f"{result.receivable_eur}, net EUR {result.net_eur} "
+            f"{result.department_code} {result.quarter}: payable EUR {result.payable_eur}, "
+            f"receivable EUR {result.receivable_eur}, net EUR {result.net_eur} "
             f"({len(result.lines)} counterparties) → {out}"
         )

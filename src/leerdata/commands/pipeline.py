@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from leerdata.commands.options import DEFAULT_DATA_DIR_VALUE, DataDirOption
 from leerdata.config import DataPaths
+
+if TYPE_CHECKING:
+    from leerdata.ingest.runner import IngestSummary
 
 console = Console()
 
@@ -39,16 +42,43 @@ def do_ingest(paths: DataPaths) -> None:
     from leerdata.ingest import run_ingest
 
     summary = run_ingest(paths, show_progress=True)
-    console.print(
-        f"ingested {summary.files_loaded} new files ({summary.files_skipped} already loaded): "
+    console.print(ingest_message(summary, paths))
+
+
+def ingest_message(summary: IngestSummary, paths: DataPaths) -> str:
+    # A skipped file has the same bytes as one loaded before, in this run or an earlier
+    # one (a monthly catalogue export that did not change): "already loaded" read as a
+    # second run on a brand-new data dir.
+    skipped = (
+        f" ({summary.files_skipped} skipped: same content as a file loaded before)"
+        if summary.files_skipped
+        else ""
+    )
+    return (
+        f"ingested {summary.files_loaded} new files{skipped}: "
         f"{summary.rows_read:,} rows read = {summary.rows_loaded:,} loaded + "
         f"{summary.rows_quarantined:,} quarantined → {paths.restricted_db}"
     )
 
 
+def announce_new_key() -> None:
+    """Before a build creates the pseudonymisation key: say where, and that it matters."""
+    from leerdata.privacy.keys import key_file_path
+
+    path = key_file_path()
+    if not path.exists():
+        console.print(
+            f"creating the pseudonymisation key at {path} (mode 0600). Back it up "
+            "separately: with another key, new builds' pseudonyms no longer match earlier ones.",
+            soft_wrap=True,  # the whole path, never folded or cut with an ellipsis
+            highlight=False,
+        )
+
+
 def do_build(paths: DataPaths) -> None:
     from leerdata.build.warehouse import build_warehouse
 
+    announce_new_key()
     result = build_warehouse(paths)
     console.print(f"built and published {result.reporting_db}")
 

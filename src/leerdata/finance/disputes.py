@@ -53,11 +53,20 @@ def export_disputes(paths: DataPaths, supplier_id: str, out: Path) -> DisputeExp
     """Write the supplier's disputes (lines and invoice-level) to `out` as CSV (`;`)."""
     columns = ", ".join(DISPUTE_COLUMNS)
     with open_reporting(paths) as con:
-        known = con.execute(
-            "select count(*) from fct_invoice_checks where supplier_id = ?", [supplier_id]
-        ).fetchone()
-        if not known or known[0] == 0:
-            raise LeerdataError(f"no invoices from supplier {supplier_id!r} in the warehouse")
+        invoicing = [
+            row[0]
+            for row in con.execute(
+                "select distinct supplier_id from fct_invoice_checks "
+                "where supplier_id is not null order by 1"
+            ).fetchall()
+        ]
+        # Codes are upper case in the data; 'sup003' means SUP003.
+        supplier_id = supplier_id.strip().upper()
+        if supplier_id not in invoicing:
+            raise LeerdataError(
+                f"no invoices from supplier {supplier_id!r} in the warehouse; suppliers "
+                f"with invoices: {', '.join(invoicing)}"
+            )
         rows = con.execute(
             f"select {columns} from mart_invoice_disputes where supplier_id = ? "
             # invoice-level row first, then lines in numeric order as on the invoice
