@@ -34,8 +34,17 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "en": "No data for this selection.",
     },
     "app.aggregates_only": {
-        "nl": "Alleen beschermde aggregaten: cellen met minder dan {k} personen zijn onderdrukt.",
-        "en": "Protected aggregates only: cells with fewer than {k} persons are suppressed.",
+        "nl": "Beschermde aggregaten. Alle aantallen zijn licht verstoord (celsleutelmethode, "
+        "hooguit 2 erbij of eraf; een klein aantal verschijnt nooit als 1 of 2), steeds op "
+        "dezelfde manier voor dezelfde personen, zodat niemand uit deze tabellen kan afleiden "
+        "over wie het gaat. Percentages en gemiddelden staan er alleen bij minstens {k} "
+        "personen; een enkele cel die anders terug te rekenen is, is onderdrukt. Totalen "
+        "tellen daardoor niet altijd precies op.",
+        "en": "Protected aggregates. Every count is slightly perturbed (cell key method, at "
+        "most 2 up or down; a small count never shows as 1 or 2), always the same way for the "
+        "same persons, so nobody can learn from these tables who is in them. Rates and means "
+        "are shown only over at least {k} persons; the odd cell that could otherwise be "
+        "recomputed is suppressed. Totals therefore do not always add up exactly.",
     },
     # pages
     "page.overzicht": {"nl": "Overzicht", "en": "Overview"},
@@ -197,10 +206,12 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "en": "Sum of the department totals that are not suppressed.",
     },
     "overzicht.suppressed_departments": {
-        "nl": "{n} van {total} departementstotalen onderdrukt in {quarter} (minder dan {k} "
-        "personen); deelnemers en afronding tellen alleen de gepubliceerde totalen.",
-        "en": "{n} of {total} department totals suppressed in {quarter} (fewer than {k} "
-        "persons); participants and completion count the published totals only.",
+        "nl": "{n} van {total} departementstotalen onderdrukt in {quarter} (anders terug te "
+        "rekenen; drempel {k} personen); deelnemers en afronding tellen alleen de "
+        "gepubliceerde totalen.",
+        "en": "{n} of {total} department totals suppressed in {quarter} (could otherwise be "
+        "recomputed; threshold {k} persons); participants and completion count the published "
+        "totals only.",
     },
     "overzicht.spend_help": {
         "nl": "Verrekende kosten (goedgekeurde factuurregels en interne cursussen) van "
@@ -384,10 +395,10 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "evaluatie.ranking": {"nl": "Ranglijst op {metric}", "en": "Ranking by {metric}"},
     "evaluatie.chart": {"nl": "{metric} per {level}", "en": "{metric} per {level}"},
     "evaluatie.suppressed_note": {
-        "nl": "{n} cellen onderdrukt (minder dan {k} deelnemers); die staan als "
-        "'onderdrukt' onderaan de ranglijst.",
-        "en": "{n} cells suppressed (fewer than {k} participants); they are listed as "
-        "'suppressed' at the bottom of the ranking.",
+        "nl": "{n} cellen onderdrukt (anders terug te rekenen); die staan als "
+        "'onderdrukt' onderaan de ranglijst. Zonder score: minder dan {k} personen.",
+        "en": "{n} cells suppressed (could otherwise be recomputed); they are listed as "
+        "'suppressed' at the bottom of the ranking. No score: fewer than {k} persons.",
     },
     # Datakwaliteit
     "kwaliteit.title": {"nl": "Datakwaliteit", "en": "Data quality"},
@@ -439,10 +450,12 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "en": "Financial data per supplier and invoice, exact to the cent; no personal data.",
     },
     "export.note_protected": {
-        "nl": "Beschermde aggregaten: een lege cel is onderdrukt (minder dan {k} personen), "
-        "niet 0. Aantallen kunnen beschermd zijn, zodat totalen niet altijd optellen.",
-        "en": "Protected aggregates: an empty cell is suppressed (fewer than {k} persons), "
-        "not 0. Counts may be protected, so totals do not always add up.",
+        "nl": "Beschermde aggregaten: aantallen zijn licht verstoord (celsleutelmethode, "
+        "hooguit 2), dus totalen tellen niet altijd op; percentages en gemiddelden alleen "
+        "bij minstens {k} personen; een lege cel is onderdrukt, niet 0.",
+        "en": "Protected aggregates: counts are slightly perturbed (cell key method, at most "
+        "2), so totals do not always add up; rates and means only over at least {k} persons; "
+        "an empty cell is suppressed, not 0.",
     },
     "period.running": {"nl": "{period} (lopend)", "en": "{period} (running)"},
     "period.running_note": {
@@ -468,10 +481,10 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "value.gender.unknown": {"nl": "Onbekend", "en": "Unknown"},
     "value.age_band.unknown": {"nl": "Onbekend", "en": "Unknown"},
     "evaluatie.suppressed_note_one": {
-        "nl": "1 cel onderdrukt (minder dan {k} deelnemers); die staat als 'onderdrukt' "
-        "onderaan de ranglijst.",
-        "en": "1 cell suppressed (fewer than {k} participants); it is listed as "
-        "'suppressed' at the bottom of the ranking.",
+        "nl": "1 cel onderdrukt (anders terug te rekenen); die staat als 'onderdrukt' "
+        "onderaan de ranglijst. Zonder score: minder dan {k} personen.",
+        "en": "1 cell suppressed (could otherwise be recomputed); it is listed as "
+        "'suppressed' at the bottom of the ranking. No score: fewer than {k} persons.",
     },
     "verrekening.drilldown": {
         "nl": "Waaruit bestaat het bedrag van {debtor} aan {creditor}? Per cursus en kostensoort",

@@ -103,12 +103,14 @@ class Recovery:
     true_value: int
     low: float
     high: float
+    derived: bool  # worked out from other figures (not published as it is)
 
 
 @dataclass
 class AttackResult:
     candidates: int  # true counts of 1..9 attacked
     recovered: list[Recovery] = field(default_factory=list)
+    unresolved: int = 0  # counts left for single LPs after the bulk ones
 
     @property
     def exact_and_true(self) -> list[Recovery]:
@@ -444,7 +446,9 @@ class Attack:
                 ]
                 self.c.add(terms, 0.0, 0.0)
 
-    def solve(self, truth: np.ndarray, describe, progress: bool = False) -> AttackResult:
+    def solve(
+        self, truth: np.ndarray, describe, progress: bool = False, max_single_lps: int | None = None
+    ) -> AttackResult:
         """Min and max of every true count of 1..9; the pinned ones are recoveries.
 
         A count is safe once two feasible points differ in it by a whole person. The
@@ -500,13 +504,15 @@ class Attack:
             np.maximum(seen_high, x, out=seen_high)
             return float(h.getInfo().objective_function_value)
 
-        fixed = candidates[self.low[candidates] == self.high[candidates]]
-        for j in fixed:  # published as it is
+        tight_low, tight_high = _tighten(matrix, row_lo, row_hi, self.low, self.high)
+        fixed = candidates[tight_low[candidates] == tight_high[candidates]]
+        for j in fixed:  # published as it is, or pinned by the relations row by row
             table, cell, count = describe(int(j))
+            derived = bool(self.low[j] != self.high[j])
             result.recovered.append(
-                Recovery(table, cell, count, int(truth[j]), self.low[j], self.high[j])
+                Recovery(table, cell, count, int(truth[j]), tight_low[j], tight_high[j], derived)
             )
-        open_ = candidates[self.low[candidates] != self.high[candidates]]
+        open_ = candidates[tight_low[candidates] != tight_high[candidates]]
         rng = np.random.default_rng(0)
         before = len(open_)
         for _ in range(20):
@@ -523,6 +529,9 @@ class Attack:
                     f"  attacker: {before} counts unresolved before a pair of bulk LPs", flush=True
                 )
         open_ = open_[seen_high[open_] - seen_low[open_] < 1.0 - 1e-6]
+        result.unresolved = len(open_)
+        if max_single_lps is not None:
+            open_ = open_[:max_single_lps]  # a sample, for a quick negative control
         for n, j in enumerate(open_):
             if seen_high[j] - seen_low[j] >= 1.0 - 1e-6:
                 continue
@@ -543,7 +552,9 @@ class Attack:
                 and math.ceil(low - 1e-6) == math.floor(high + 1e-6)
             ):
                 table, cell, count = describe(int(j))
-                result.recovered.append(Recovery(table, cell, count, int(truth[j]), low, high))
+                result.recovered.append(
+                    Recovery(table, cell, count, int(truth[j]), low, high, derived=True)
+                )
         return result
 
     def describe(self, j: int) -> tuple[str, tuple, str]:
@@ -616,8 +627,12 @@ def attack(
     participation_truth: pl.DataFrame,
     method: Method,
     progress: bool = False,
+    max_single_lps: int | None = None,
 ) -> AttackResult:
     model = Attack(evaluation, participation, courses, method)
     return model.solve(
-        model.truth_vector(evaluation_truth, participation_truth), model.describe, progress
+        model.truth_vector(evaluation_truth, participation_truth),
+        model.describe,
+        progress,
+        max_single_lps,
     )

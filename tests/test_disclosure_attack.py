@@ -59,17 +59,25 @@ def test_attacker_finds_the_previous_designs_leaks() -> None:
     only, exact counts) leaks through the other counts and the rates."""
     evaluation, participation, courses = published_cells_from_parquet(PREVIOUS_DESIGN)
     evaluation_truth, participation_truth = true_cells_from_parquet(PREVIOUS_DESIGN)
+    # the counts the row-by-row bounds pin, plus exact LPs on a sample of the rest (all
+    # of them take minutes; the README's figures come from the full run)
     result = attack(
-        evaluation, participation, courses, evaluation_truth, participation_truth, EXACT
+        evaluation,
+        participation,
+        courses,
+        evaluation_truth,
+        participation_truth,
+        EXACT,
+        max_single_lps=150,
     )
     assert len(result.exact_and_true) == len(result.recovered), "a recovery must be the truth"
-    suppressed_cells = {
-        (r.table, r.cell) for r in result.recovered if r.low != r.high or r.count == "participants"
-    }
-    by_count = Counter(r.count for r in result.recovered)
+    derived_cells = {(r.table, r.cell) for r in result.recovered if r.derived}
+    by_count = Counter(r.count for r in result.recovered if r.derived)
     # the outside check recovered 540 of the 986 suppressed cells at this seed
-    assert len(suppressed_cells) > 400, by_count
-    assert by_count["participants"] > 100 and by_count["no_shows"] > 100, by_count
+    assert len(derived_cells) > 300, by_count
+    assert by_count["participants"] > 100, by_count
+    published_small = [r for r in result.recovered if not r.derived]
+    assert published_small, "exact small outcome counts were published next to large cells"
 
 
 def test_a_published_small_count_is_caught_even_under_noise(tiny_warehouse: DataPaths) -> None:

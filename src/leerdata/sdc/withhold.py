@@ -66,29 +66,42 @@ def _open_year_of(cells: pl.DataFrame, entity: list[str], open_from_year: int) -
     return np.where(is_open_quarter.to_numpy(), year_row, -1)
 
 
+def _year_rows(evaluation: pl.DataFrame, participation: pl.DataFrame, from_year: int) -> np.ndarray:
+    """Per cell (evaluation cells first): its year cell's number when it is a quarter of a
+    year from `from_year` on, else -1."""
+    evaluation_years = _open_year_of(evaluation, ["evaluation_level", "entity_id"], from_year)
+    participation_years = _open_year_of(
+        participation, ["department_code", "breakdown", "breakdown_value"], from_year
+    )
+    offset = np.where(participation_years >= 0, participation_years + evaluation.height, -1)
+    return np.concatenate([evaluation_years, offset])
+
+
+def _families(evaluation: pl.DataFrame, participation: pl.DataFrame) -> np.ndarray:
+    """Per cell: a number shared by the quarters and the year of one entity and year."""
+    evaluation_ids = evaluation.select(
+        pl.struct("evaluation_level", "entity_id", pl.col("year").cast(pl.Int64)).rank("dense")
+    ).to_series()
+    participation_ids = participation.select(
+        pl.struct(
+            "department_code", "breakdown", "breakdown_value", pl.col("year").cast(pl.Int64)
+        ).rank("dense")
+    ).to_series()
+    offset = int(evaluation_ids.max() or 0)
+    return np.concatenate(
+        [evaluation_ids.to_numpy(), participation_ids.to_numpy() + offset]
+    ).astype(np.int64)
+
+
 def withhold_pinned(
     evaluation: pl.DataFrame, participation: pl.DataFrame, min_cell_size: int, open_from_year: int
 ) -> WithholdResult:
     n_eval = evaluation.height
     withheld = np.zeros(n_eval + participation.height, dtype=bool)
     reasons = np.full(withheld.shape, None, dtype=object)
-    year_of = np.concatenate(
-        [
-            _open_year_of(evaluation, ["evaluation_level", "entity_id"], open_from_year),
-            np.where(
-                (
-                    year := _open_year_of(
-                        participation,
-                        ["department_code", "breakdown", "breakdown_value"],
-                        open_from_year,
-                    )
-                )
-                >= 0,
-                year + n_eval,
-                -1,
-            ),
-        ]
-    )
+    open_year_of = _year_rows(evaluation, participation, open_from_year)
+    any_year_of = _year_rows(evaluation, participation, 0)
+    family = _families(evaluation, participation)
     # the reader sees the perturbed counts under the published names
     evaluation = evaluation.select(
         [*EVALUATION_KEY_COLUMNS, *(pl.col(f"perturbed_{c}").alias(c) for c in EVALUATION_COUNTS)]
@@ -101,12 +114,29 @@ def withhold_pinned(
     )
     for round_number in range(1, MAX_ROUNDS + 1):
         pinned = pinned_small(reader_model(evaluation, participation, withheld), min_cell_size)
-        pinned = pinned[~withheld[pinned]] if len(pinned) else pinned
         if len(pinned) == 0:
             return WithholdResult(reasons[:n_eval], reasons[n_eval:], round_number)
-        for cell in pinned:
-            year = year_of[cell]
-            target = year if year >= 0 and not withheld[year] else cell
+        progress = False
+        handled: set[int] = set()
+        # quarters first; one cell per entity and year a round: withholding a quarter
+        # usually frees its year, which was pinned through it
+        for cell in sorted(pinned, key=lambda c: any_year_of[c] < 0):
+            if family[cell] in handled:
+                continue
+            handled.add(family[cell])
+            if not withheld[cell]:
+                year = open_year_of[cell]
+                target = year if year >= 0 and not withheld[year] else cell
+            elif any_year_of[cell] >= 0 and not withheld[any_year_of[cell]]:
+                target = any_year_of[cell]  # withheld, still pinned: its year goes too
+            else:
+                continue
             withheld[target] = True
             reasons[target] = "recomputable"
+            progress = True
+        if not progress:
+            raise RuntimeError(
+                f"disclosure audit: {len(pinned)} withheld cells stay recomputable; "
+                "nothing left to withhold by the year rule"
+            )
     raise RuntimeError(f"disclosure audit did not settle in {MAX_ROUNDS} rounds")

@@ -1,0 +1,73 @@
+"""The build's audit on hand-made cells: a count a reader could pin is withheld, in the
+open year where there is one, so a closed quarter keeps its figures."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from leerdata.sdc.reader_model import EVALUATION_COUNTS, PARTICIPATION_COUNTS
+from leerdata.sdc.withhold import withhold_pinned
+
+
+def _evaluation(cells: list[tuple[str, str, int, int]]) -> pl.DataFrame:
+    """(period_type, period, year, published enrolments) of one course; other counts 20."""
+    rows = []
+    for period_type, period, year, enrolments in cells:
+        row = {
+            "evaluation_level": "course",
+            "entity_id": "C1",
+            "category_code": "CAT",
+            "supplier_id": "S1",
+            "period_type": period_type,
+            "period": period,
+            "year": year,
+        }
+        for count in EVALUATION_COUNTS:
+            row[f"perturbed_{count}"] = 20
+        row["perturbed_enrolments"] = enrolments
+        row["perturbed_participants"] = min(20, enrolments)
+        for count in (
+            "completions",
+            "no_shows",
+            "examined",
+            "passed",
+            "passed_first_attempt",
+            "promoters",
+            "detractors",
+        ):
+            row[f"perturbed_{count}"] = 0
+        rows.append(row)
+    return pl.DataFrame(rows)
+
+
+def _participation() -> pl.DataFrame:
+    row = {
+        "department_code": "VWS",
+        "breakdown": "total",
+        "breakdown_value": "total",
+        "period_type": "quarter",
+        "period": "2020-Q1",
+        "year": 2020,
+    }
+    for count in PARTICIPATION_COUNTS:
+        row[f"perturbed_{count}"] = 50
+    return pl.DataFrame([row])
+
+
+def test_a_pinned_closed_quarter_is_withheld_itself() -> None:
+    # quarter published 7 (true 5..9), its year (one quarter) 11 (true 9..13): pinned at 9
+    evaluation = _evaluation([("quarter", "2023-Q2", 2023, 7), ("year", "2023", 2023, 11)])
+    result = withhold_pinned(evaluation, _participation(), 10, open_from_year=2026)
+    assert list(result.evaluation) == ["recomputable", None]
+
+
+def test_a_pinned_quarter_of_an_open_year_withholds_the_year() -> None:
+    evaluation = _evaluation([("quarter", "2026-Q2", 2026, 7), ("year", "2026", 2026, 11)])
+    result = withhold_pinned(evaluation, _participation(), 10, open_from_year=2026)
+    assert list(result.evaluation) == [None, "recomputable"]
+
+
+def test_nothing_is_withheld_where_nothing_is_pinned() -> None:
+    evaluation = _evaluation([("quarter", "2023-Q2", 2023, 7), ("year", "2023", 2023, 8)])
+    result = withhold_pinned(evaluation, _participation(), 10, open_from_year=2026)
+    assert list(result.evaluation) == [None, None]
