@@ -57,9 +57,13 @@ def register(app: typer.Typer) -> None:
         data_dir: DataDirOption = DEFAULT_DATA_DIR_VALUE,
     ) -> None:
         """Export everything held about one person (GDPR art. 15) as JSON."""
+        from leerdata.locking import write_lock
         from leerdata.subject_access import collect, write_export
 
-        written = write_export(collect(DataPaths.of(data_dir), employee_id), out)
+        paths = DataPaths.of(data_dir)
+        # The lock only keeps a build or an erasure from changing the files mid-export.
+        with write_lock(paths, "subject-access"):
+            written = write_export(collect(paths, employee_id), out)
         console.print(f"subject-access export written to {written} (mode 0600)")
 
     @app.command("erase")

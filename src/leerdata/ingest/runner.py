@@ -349,12 +349,26 @@ def _groups(files: list[LandingFile]) -> Iterator[list[LandingFile]]:
 
 
 def run_ingest(paths: DataPaths, show_progress: bool = True) -> IngestSummary:
+    """Load every new landing file, under the data directory's write lock."""
+    from leerdata.steward import writing
+
+    if not paths.landing.is_dir():
+        _missing_landing(paths.landing)
+    with writing(paths, "ingest", show_progress):
+        return _ingest(paths, show_progress)
+
+
+def _missing_landing(landing: Path) -> None:
+    raise LeerdataError(
+        f"landing directory {landing} does not exist; "
+        "put deliveries there or run `leerdata generate --data-dir ...` first"
+    )
+
+
+def _ingest(paths: DataPaths, show_progress: bool) -> IngestSummary:
     landing = paths.landing
     if not landing.is_dir():
-        raise LeerdataError(
-            f"landing directory {landing} does not exist; "
-            "put deliveries there or run `leerdata generate --data-dir ...` first"
-        )
+        _missing_landing(landing)
     started = time.perf_counter()
     files = discover(landing)
     summary = IngestSummary()

@@ -19,7 +19,7 @@ import duckdb
 
 from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
-from leerdata.privacy.keys import load_or_create_key
+from leerdata.privacy.keys import load_existing_key
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
 
 
@@ -94,11 +94,14 @@ def _reporting(paths: DataPaths, person_key: str, enrolment_keys: list[str]) -> 
 def collect(paths: DataPaths, employee_id: str) -> dict[str, Any]:
     if not paths.restricted_db.exists():
         raise SubjectAccessError(f"no restricted database at {paths.restricted_db}")
+    # The same key checks as a build, and never a new key: a fresh key would find none
+    # of the person's reporting rows and would be left behind for later builds.
+    secret = load_existing_key(paths.root)
     raw, enrolment_ids = _raw(paths, employee_id)
     if not raw["raw_hr"] and not raw["raw_enrolments"]:
         # The id is not echoed: error lines can end up in terminal logs.
         raise SubjectAccessError("no data about this employee id in the restricted zone")
-    worker = Pseudonymiser(load_or_create_key(), REPORTING_DOMAIN)
+    worker = Pseudonymiser(secret, REPORTING_DOMAIN)
     person_key = worker.one(employee_id)
     enrolment_keys = [k for k in worker.many(enrolment_ids) if k is not None]
     return {
