@@ -92,10 +92,19 @@ class ResearchSettings:
 
 
 @dataclass(frozen=True)
+class IngestSettings:
+    # Larger files are quarantined unread (FILE_TOO_LARGE): ingest holds a file in memory.
+    max_file_bytes: int = 256 * 1024 * 1024
+    # A longer CSV field quarantines its row (FIELD_TOO_LARGE), stored cut short.
+    max_field_bytes: int = 64 * 1024
+
+
+@dataclass(frozen=True)
 class Settings:
     retention: RetentionSettings
     disclosure: DisclosureSettings
     research: ResearchSettings
+    ingest: IngestSettings = IngestSettings()
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -127,6 +136,7 @@ def load_settings(data_dir: Path | str | None = None) -> Settings:
         retention=RetentionSettings(**raw.get("retention", {})),
         disclosure=DisclosureSettings(**raw.get("disclosure", {})),
         research=ResearchSettings(**raw.get("research", {})),
+        ingest=IngestSettings(**raw.get("ingest", {})),
     )
 
 
