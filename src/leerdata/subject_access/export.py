@@ -21,6 +21,7 @@ from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
 from leerdata.privacy.keys import load_existing_key
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
+from leerdata.retention.mentions import FREE_TEXT, last_names, rows_naming_sql
 
 
 class SubjectAccessError(LeerdataError):
@@ -66,6 +67,34 @@ def _raw(paths: DataPaths, employee_id: str) -> tuple[dict[str, list], list[str]
     return found, enrolment_ids
 
 
+def _mentions(
+    con: duckdb.DuckDBPyConnection, employee_id: str, enrolment_ids: list[str]
+) -> dict[str, list]:
+    """Other people's free text that names the person (the rows erasure would blank),
+    without those people's own identifiers."""
+    names = last_names(con, "select $id", {"id": employee_id})
+    if not names:
+        return {}
+    own = {"raw_evaluations": "enrolment_id", "raw_invoice_lines": "order_line_ref"}
+    found: dict[str, list] = {}
+    for table, column, shown in FREE_TEXT:
+        rows = _rows(
+            con,
+            f"select {', '.join(shown)} from main.{table} "
+            f"where rowid in ({rows_naming_sql(table, column)}) "
+            f"and not list_contains($enrolments, coalesce({own[table]}, '')) order by all",
+            {"names": names, "enrolments": enrolment_ids},
+        )
+        if rows:
+            found[table] = rows
+    return found
+
+
+def _mentioned(paths: DataPaths, employee_id: str, enrolment_ids: list[str]) -> dict[str, list]:
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        return _mentions(con, employee_id, enrolment_ids)
+
+
 def _reporting(paths: DataPaths, person_key: str, enrolment_keys: list[str]) -> dict[str, list]:
     if not paths.reporting_db.exists():
         return {}
@@ -109,6 +138,9 @@ def collect(paths: DataPaths, employee_id: str) -> dict[str, Any]:
         "generated_at": datetime.now().isoformat(timespec="seconds"),
         "pseudonyms": {"person_key": person_key, "enrolment_keys": enrolment_keys},
         "restricted": raw,
+        # Other people's comments and item names that name the person (erasure blanks
+        # them): their text, never whose row it is.
+        "named_in_free_text_of_others": _mentioned(paths, employee_id, enrolment_ids),
         "reporting": _reporting(paths, person_key or "", enrolment_keys),
     }
 
