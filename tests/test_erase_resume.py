@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -141,3 +142,44 @@ def test_erase_writes_the_personnel_number_nowhere_outside_landing(subject: Subj
     ]
     assert holding == []
     assert (subject.paths.dbt_target / "run_results.json").exists()
+
+
+def test_retention_killed_during_its_rebuild_is_compacted_by_the_next_release(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    from tests.test_retention import LINK_MONTHS, PERSON_YEARS, _as_of, _erased
+
+    root = tmp_path / "data"
+    shutil.copytree(tiny_warehouse.root, root, ignore=shutil.ignore_patterns("dbt"))
+    paths = DataPaths.of(root)
+    (root / "leerdata.toml").write_text(
+        f"[retention]\nperson_years_after_exit = {PERSON_YEARS}\n"
+        f"enrolment_link_months = {LINK_MONTHS}\n"
+    )
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        as_of = _as_of(con)
+        erased = _erased(con, as_of)
+    needles = [n.encode() for n in (*erased.employee_ids, *erased.emails)]
+    assert needles
+
+    retention = subprocess.Popen(
+        [LEERDATA, "retention", "apply", "--as-of", as_of.isoformat(), "--data-dir", str(root)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait(paths.reporting_build_db.exists, "the build before the run")
+        _wait(lambda: not paths.reporting_build_db.exists(), "its publish")
+        _wait(paths.reporting_build_db.exists, "the rebuild after the run")
+        time.sleep(0.5)
+        os.kill(retention.pid, signal.SIGKILL)
+    finally:
+        retention.wait(timeout=60)
+    assert retention.returncode == -signal.SIGKILL
+    assert json.loads(pending_path(paths).read_text())["run_kind"] == "retention"
+
+    later = _leerdata("research", "release", "--data-dir", str(root))
+    assert later.returncode == 0, later.stderr
+    assert not pending_path(paths).exists()
+    data = paths.restricted_db.read_bytes()
+    assert [n for n in needles if n in data] == []
+    assert "resumed=retention" in (paths.logs / "retention.log").read_text()
