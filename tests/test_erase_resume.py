@@ -142,6 +142,14 @@ def test_erase_writes_the_personnel_number_nowhere_outside_landing(subject: Subj
     ]
     assert holding == []
     assert (subject.paths.dbt_target / "run_results.json").exists()
+    # The steward is told which deliveries still hold the person (names only).
+    in_landing = sorted(
+        file.relative_to(landing).as_posix()
+        for file in landing.rglob("*")
+        if file.is_file() and subject.employee_id.encode() in file.read_bytes()
+    )
+    assert in_landing and f"{len(in_landing)} delivered files in landing/" in run.stdout
+    assert all(name in run.stdout for name in in_landing)
 
 
 def test_retention_killed_during_its_rebuild_is_compacted_by_the_next_release(

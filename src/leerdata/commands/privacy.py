@@ -79,3 +79,13 @@ def register(app: typer.Typer) -> None:
             f"erased: {result.persons_erased} person, "
             f"{result.enrolments_unlinked} enrolments unlinked; warehouse rebuilt"
         )
+        if result.landing_files:
+            # File names only: they say which deliveries, not who.
+            console.print(
+                f"{len(result.landing_files)} delivered files in landing/ still hold this "
+                "person (leerdata keeps deliveries as received; remove or replace them at "
+                "the source, see README 'Erasure and the landing zone'):",
+                highlight=False,
+            )
+            for name in result.landing_files:
+                console.print(f"  {name}", highlight=False, soft_wrap=True)

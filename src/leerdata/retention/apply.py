@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import duckdb
@@ -22,6 +22,7 @@ from leerdata.privacy.keys import ensure_outside, load_existing_key
 from leerdata.retention import mutate
 from leerdata.retention.compact import compact
 from leerdata.retention.freeze import freeze_enrolment_attributes, freeze_person_birth_years
+from leerdata.retention.landing import landing_files_holding
 from leerdata.retention.pending import (
     PendingWork,
     clear_pending,
@@ -46,6 +47,8 @@ class RetentionResult:
     enrolments_unlinked: int
     rebuilt: bool
     seconds: float
+    # `erase` only: delivered files in landing/ that still hold the personnel number.
+    landing_files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,13 +200,17 @@ def erase_person(paths: DataPaths, employee_id: str, show_progress: bool = True)
         if not employee_id or not _known(paths, employee_id):
             if resumed is not None and hashed in resumed.work.subject_hashes:
                 # An earlier `erase` of this person was interrupted and is finished now.
-                return resumed.result
-            raise RetentionError("no data about this employee id in the restricted zone")
-        return _run(
-            paths,
-            "erasure",
-            date.today(),
-            lambda con: plan_erasure(con, [employee_id]),
-            show_progress,
-            PendingWork("erasure", [hashed]),
-        )
+                result = resumed.result
+            else:
+                raise RetentionError("no data about this employee id in the restricted zone")
+        else:
+            result = _run(
+                paths,
+                "erasure",
+                date.today(),
+                lambda con: plan_erasure(con, [employee_id]),
+                show_progress,
+                PendingWork("erasure", [hashed]),
+            )
+        held = tuple(landing_files_holding(paths, employee_id))
+        return replace(result, landing_files=held)
