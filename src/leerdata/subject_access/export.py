@@ -20,8 +20,8 @@ import duckdb
 from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
 from leerdata.privacy.keys import load_existing_key
+from leerdata.privacy.mentions import FREE_TEXT, last_names, rows_naming_sql
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
-from leerdata.retention.mentions import FREE_TEXT, last_names, rows_naming_sql
 
 
 class SubjectAccessError(LeerdataError):
