@@ -17,6 +17,7 @@ import duckdb
 
 # Words are runs of letters and digits in any script (é, ö, ç included).
 WORD_SPLIT = r"[^\p{L}\p{N}]+"
+WORD_SPLIT_PY = r"[^\w]+"  # the same split in Python (str patterns are Unicode)
 
 # (raw table, free-text column, columns a subject-access export shows of another
 # person's row: never that person's enrolment id)
@@ -26,8 +27,13 @@ FREE_TEXT: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-def rows_naming_sql(table: str, column: str) -> str:
-    """SQL for the rowids of `table` whose `column` names one of `$names` (last names)."""
+def rows_naming_sql(table: str, column: str, prefilter: bool = False) -> str:
+    """SQL for the rowids of `table` whose `column` names one of `$names` (last names).
+
+    With `prefilter`, only texts containing `$needle` (lower case) are split into words:
+    one person's lookup then reads the texts once instead of splitting all of them.
+    """
+    needle = f"and contains(lower({column}), $needle)" if prefilter else ""
     return f"""
         with name_words as (
             select name_id, word, count(*) over (partition by name_id) as words_in_name
@@ -42,7 +48,7 @@ def rows_naming_sql(table: str, column: str) -> str:
             select distinct rowid as row_id,
                 unnest(string_split_regex(lower({column}), '{WORD_SPLIT}')) as word
             from main.{table}
-            where {column} is not null
+            where {column} is not null {needle}
         ),
         matched as (
             select text_words.row_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -20,7 +21,7 @@ import duckdb
 from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
 from leerdata.privacy.keys import load_existing_key
-from leerdata.privacy.mentions import FREE_TEXT, last_names, rows_naming_sql
+from leerdata.privacy.mentions import FREE_TEXT, WORD_SPLIT_PY, last_names, rows_naming_sql
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
 
 
@@ -78,16 +79,18 @@ def _mentions(
     own = {"raw_evaluations": "enrolment_id", "raw_invoice_lines": "order_line_ref"}
     found: dict[str, list] = {}
     for table, column, shown in FREE_TEXT:
-        rows = _rows(
-            con,
-            f"select {', '.join(shown)} from main.{table} "
-            f"where rowid in ({rows_naming_sql(table, column)}) "
-            f"and not list_contains($enrolments, coalesce({own[table]}, '')) order by all",
-            {"names": names, "enrolments": enrolment_ids},
-        )
-        if rows:
-            found[table] = rows
-    return found
+        for name in names:
+            # Texts that name the person contain the longest word of the name.
+            needle = max(re.split(WORD_SPLIT_PY, name.lower()), key=len)
+            rows = _rows(
+                con,
+                f"select {', '.join(shown)} from main.{table} "
+                f"where rowid in ({rows_naming_sql(table, column, prefilter=True)}) "
+                f"and not list_contains($enrolments, coalesce({own[table]}, '')) order by all",
+                {"names": [name], "needle": needle, "enrolments": enrolment_ids},
+            )
+            found.setdefault(table, []).extend(r for r in rows if r not in found[table])
+    return {table: rows for table, rows in found.items() if rows}
 
 
 def _mentioned(paths: DataPaths, employee_id: str, enrolment_ids: list[str]) -> dict[str, list]:
