@@ -141,8 +141,12 @@ def finish_pending(paths: DataPaths, show_progress: bool = True) -> Resumed | No
     if not paths.restricted_db.exists():
         clear_pending(paths)
         return None
-    present = subjects_still_present(
-        paths.restricted_db, load_existing_key(paths.root), work.subject_hashes
+    present = (
+        subjects_still_present(
+            paths.restricted_db, load_existing_key(paths.root), work.subject_hashes
+        )
+        if work.subject_hashes
+        else []
     )
     if present:
         result = _run(
