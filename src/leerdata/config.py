@@ -49,6 +49,11 @@ class DataPaths:
         return self.warehouse / "reporting.building.duckdb"
 
     @property
+    def pending_erasure(self) -> Path:
+        """An erasure or retention run still to finish (leerdata.retention.pending)."""
+        return self.warehouse / "pending-erasure.json"
+
+    @property
     def exports(self) -> Path:
         return self.root / "exports"
 

@@ -25,7 +25,8 @@ def writing(paths: DataPaths, command: str, show_progress: bool = True) -> Itera
     """Hold the write lock; yields what a pending erasure finished first, if anything."""
     with write_lock(paths, command):
         resumed = None
-        if is_outermost(paths):
+        # Imported only when there is work: leerdata.retention loads dbt (seconds).
+        if is_outermost(paths) and paths.pending_erasure.exists():
             from leerdata.retention.apply import finish_pending
 
             resumed = finish_pending(paths, show_progress=show_progress)

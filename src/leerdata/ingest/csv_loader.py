@@ -210,14 +210,14 @@ def _validate_and_insert(
         f"as {reasons[c.name]}"
         for c in columns
     )
-    is_good = f"not ({too_large}) and " + " and ".join(f"{r} is null" for r in reasons.values())
+    is_good = "not _row_too_large and " + " and ".join(f"{r} is null" for r in reasons.values())
     lineage = [ctx.batch_id, ctx.file_name, ctx.file_date]
 
     con.register("_ingest_rows", parsed.rows)
     try:
         con.execute(
             f"create or replace temp table _ingest_checked as "
-            f"select *, {reason_list} from _ingest_rows"
+            f"select *, {reason_list}, ({too_large}) as _row_too_large from _ingest_rows"
         )
         typed = ", ".join(f"{typed_expression(c, fields[c.name])}" for c in columns)
         target = ", ".join(f'"{c.name}"' for c in columns)
@@ -228,20 +228,29 @@ def _validate_and_insert(
             """,
             lineage,
         )
+        bad = con.execute(f"select count(*) from _ingest_checked where not ({is_good})")
+        if not bad.fetchone()[0]:  # most files: nothing to quarantine, nothing to bind
+            return
+        # The bad rows once, with their JSON record: one json_object in the SQL instead
+        # of one per column keeps the statement small and fast to bind.
+        con.execute(
+            "create or replace temp table _ingest_bad as select *, "
+            f"{_record_json(parsed.header, max_field_bytes)} as _record "
+            f"from _ingest_checked where not ({is_good})"
+        )
         per_field = " union all ".join(
             f"select {LINE_COLUMN} as line_number, {sql_literal(c.name)} as column_name, "
             f"{_cut(fields[c.name], max_field_bytes)} as raw_value, "
-            f"{reasons[c.name]} as reason_code, "
-            f"{_record_json(parsed.header, max_field_bytes)} as raw_record "  # bad rows only
-            f"from _ingest_checked where {reasons[c.name]} is not null"
+            f"{reasons[c.name]} as reason_code, _record as raw_record "
+            f"from _ingest_bad where {reasons[c.name]} is not null"
             for c in columns
         )
         # A row whose only oversized field is outside the contract has no reason above.
         all_contract_fields_fine = " and ".join(f"{r} is null" for r in reasons.values())
         per_field += (
             f" union all select {LINE_COLUMN}, null, 'a field outside the contract', "
-            f"'FIELD_TOO_LARGE', {_record_json(parsed.header, max_field_bytes)} "
-            f"from _ingest_checked where ({too_large}) and {all_contract_fields_fine}"
+            f"'FIELD_TOO_LARGE', _record "
+            f"from _ingest_bad where _row_too_large and {all_contract_fields_fine}"
         )
         con.execute(
             f"""
@@ -253,4 +262,5 @@ def _validate_and_insert(
         )
     finally:
         con.execute("drop table if exists _ingest_checked")
+        con.execute("drop table if exists _ingest_bad")
         con.unregister("_ingest_rows")

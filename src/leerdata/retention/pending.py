@@ -26,7 +26,6 @@ from leerdata.config import DataPaths
 from leerdata.privacy.pseudonyms import Pseudonymiser
 from leerdata.retention.surrogates import is_surrogate_sql
 
-PENDING_FILE_NAME = "pending-erasure.json"
 SUBJECT_DOMAIN = "pending-erasure"
 
 
@@ -38,7 +37,7 @@ class PendingWork:
 
 
 def pending_path(paths: DataPaths) -> Path:
-    return paths.warehouse / PENDING_FILE_NAME
+    return paths.pending_erasure
 
 
 def subject_hash(secret: bytes, employee_id: str) -> str:
