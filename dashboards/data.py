@@ -178,44 +178,71 @@ def _parse_tree(sql: str) -> dict[str, Any]:
     return tree
 
 
-def _walk(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
+# Table references a dashboard never needs and the allow-list cannot see into.
+REFUSED_REFERENCES: dict[str, str] = {
+    "TABLE_FUNCTION": "table functions are not allowed in dashboard queries",
+    "SHOW_REF": "SHOW, DESCRIBE and SUMMARIZE are not allowed in dashboard queries",
+    "PIVOT": "PIVOT is not allowed in dashboard queries",
+    "COLUMN_DATA": "inline data is not allowed in dashboard queries",
+    "DELIM_GET": "this table reference is not allowed in dashboard queries",
+    "BOUND_TABLE_REF": "this table reference is not allowed in dashboard queries",
+    "CTE": "this table reference is not allowed in dashboard queries",
+    "INVALID": "this table reference is not allowed in dashboard queries",
+}
+
+
+def _scoped_nodes(
+    node: Any, ctes: frozenset[str] = frozenset()
+) -> Iterator[tuple[dict[str, Any], frozenset[str]]]:
+    """Every node of the tree with the CTE names in scope where it stands.
+
+    A WITH clause binds its names only inside the query it belongs to, and a CTE's own
+    body sees only the CTEs defined before it: so a CTE named like a restricted table in
+    one subquery does not hide that table anywhere else. Names are compared in lower
+    case, as DuckDB resolves them.
+    """
+    if isinstance(node, list):
         for value in node:
-            yield from _walk(value)
+            yield from _scoped_nodes(value, ctes)
+        return
+    if not isinstance(node, dict):
+        return
+    scope = ctes
+    cte_map = node.get("cte_map")
+    if isinstance(cte_map, dict):
+        visible = set(ctes)
+        for entry in cte_map.get("map", []):
+            yield from _scoped_nodes(entry.get("value"), frozenset(visible))
+            visible.add(str(entry["key"]).lower())
+        scope = frozenset(visible)
+    yield node, scope
+    for key, value in node.items():
+        if key != "cte_map":
+            yield from _scoped_nodes(value, scope)
 
 
 def check_query(sql: str) -> set[str]:
     """The marts `sql` reads, if it is a select on published marts only.
 
-    Refuses table functions (read_csv, …), other schemas or catalogs, and any table
-    outside PUBLISHED_MARTS; common table expressions are the query's own names.
+    Refuses table functions (read_csv, …), SHOW/SUMMARIZE, other schemas or catalogs,
+    and any table outside PUBLISHED_MARTS. A name counts as a common table expression
+    only where its WITH clause is in scope; everywhere else it is the table.
     """
-    nodes = list(_walk(_parse_tree(sql)))
-    cte_names = {
-        entry["key"]
-        for node in nodes
-        if isinstance(node.get("cte_map"), dict)
-        for entry in node["cte_map"].get("map", [])
-    }
     tables: set[str] = set()
-    for node in nodes:
+    for node, ctes in _scoped_nodes(_parse_tree(sql)):
         kind = node.get("type")
-        if kind == "TABLE_FUNCTION":
-            raise DisallowedQueryError("table functions are not allowed in dashboard queries")
+        if kind in REFUSED_REFERENCES and "class" not in node:  # a table reference
+            raise DisallowedQueryError(REFUSED_REFERENCES[kind])
         if kind != "BASE_TABLE":
             continue
         catalog, schema, name = (
             node.get("catalog_name") or "",
             node.get("schema_name") or "",
-            node["table_name"],
+            str(node["table_name"]).lower(),
         )
-        if catalog or schema not in ("", "main"):
+        if catalog or schema.lower() not in ("", "main"):
             raise DisallowedQueryError(f"only the reporting file's main schema: {schema}.{name}")
-        if not schema and name in cte_names:
+        if not schema and name in ctes:
             continue
         tables.add(name)
     refused = tables - PUBLISHED_MARTS

@@ -71,8 +71,8 @@ def test_unexpected_error_rolls_back_that_file_only_and_is_retried(
     write_csv(paths.landing, "hr", valid_rows("hr", 2))
     real_load = ingest_runner.load_csv_file
 
-    def load_failing_for_hr(con, ctx, source, raw):
-        outcome = real_load(con, ctx, source, raw)  # the rows are written, then it breaks
+    def load_failing_for_hr(con, ctx, source, raw, *limits):
+        outcome = real_load(con, ctx, source, raw, *limits)  # rows written, then it breaks
         if source.name == "hr":
             raise RuntimeError("disk on fire")
         return outcome

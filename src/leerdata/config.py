@@ -49,6 +49,11 @@ class DataPaths:
         return self.warehouse / "reporting.building.duckdb"
 
     @property
+    def pending_erasure(self) -> Path:
+        """An erasure or retention run still to finish (leerdata.retention.pending)."""
+        return self.warehouse / "pending-erasure.json"
+
+    @property
     def exports(self) -> Path:
         return self.root / "exports"
 
@@ -98,11 +103,20 @@ class AccessLogSettings:
 
 
 @dataclass(frozen=True)
+class IngestSettings:
+    # Larger files are quarantined unread (FILE_TOO_LARGE): ingest holds a file in memory.
+    max_file_bytes: int = 256 * 1024 * 1024
+    # A longer CSV field quarantines its row (FIELD_TOO_LARGE), stored cut short.
+    max_field_bytes: int = 64 * 1024
+
+
+@dataclass(frozen=True)
 class Settings:
     retention: RetentionSettings
     disclosure: DisclosureSettings
     research: ResearchSettings
     access_log: AccessLogSettings = AccessLogSettings()
+    ingest: IngestSettings = IngestSettings()
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -135,6 +149,7 @@ def load_settings(data_dir: Path | str | None = None) -> Settings:
         disclosure=DisclosureSettings(**raw.get("disclosure", {})),
         research=ResearchSettings(**raw.get("research", {})),
         access_log=AccessLogSettings(**raw.get("access_log", {})),
+        ingest=IngestSettings(**raw.get("ingest", {})),
     )
 
 

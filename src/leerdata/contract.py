@@ -348,6 +348,9 @@ QUARANTINE_REASONS: dict[str, str] = {
     "NOT_AN_INVOICE": "the XML root is not a UBL 2.1 Invoice or CreditNote",
     "UBL_MISSING_ELEMENT": "a UBL element the contract reads is missing",
     "UBL_INVALID_VALUE": "a UBL element the contract reads has a value of the wrong type",
+    "NOT_A_REGULAR_FILE": "a symbolic link, pipe, socket or device in landing/ (never read)",
+    "FILE_TOO_LARGE": "the file is larger than [ingest] max_file_bytes (never read)",
+    "FIELD_TOO_LARGE": "a field is longer than [ingest] max_field_bytes (stored cut short)",
 }
 
 # Columns of the raw zone that identify a person directly. They may never leave staging.

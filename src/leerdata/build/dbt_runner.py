@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,6 +48,22 @@ def dbt_environment(paths: DataPaths, reporting_db: Path) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@contextmanager
+def dbt_argv(args: Sequence[str]) -> Iterator[None]:
+    """Show dbt its own arguments as sys.argv while it runs.
+
+    dbt writes `"dbt " + " ".join(sys.argv[1:])` into run_results.json and its log as
+    the invocation command; in-process, sys.argv is leerdata's own command line, which
+    for `erase` and `subject-access` holds a personnel number.
+    """
+    previous = sys.argv
+    sys.argv = ["dbt", *args]
+    try:
+        yield
+    finally:
+        sys.argv = previous
 
 
 def dbt_args(command: str, paths: DataPaths, extra: Sequence[str] = ()) -> list[str]:
@@ -114,9 +131,10 @@ def run_dbt(
             on_node_done(getattr(event.data, "node_info", None))
 
     paths.dbt_logs.mkdir(parents=True, exist_ok=True)
-    with dbt_environment(paths, reporting_db):
+    args = dbt_args(command, paths, extra)
+    with dbt_environment(paths, reporting_db), dbt_argv(args):
         try:
-            result = dbtRunner(callbacks=[callback]).invoke(dbt_args(command, paths, extra))
+            result = dbtRunner(callbacks=[callback]).invoke(args)
         finally:
             release_duckdb()
     return DbtOutcome(

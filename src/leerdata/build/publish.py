@@ -20,6 +20,9 @@ def discard(path: Path) -> None:
 
 def checkpoint(path: Path) -> None:
     """Fold the WAL into the file, so the single file we move is complete."""
+    if not path.is_file():
+        # duckdb.connect would create an empty database here, and we would publish it.
+        raise RuntimeError(f"{path} vanished before publishing; reporting.duckdb left unchanged")
     with duckdb.connect(str(path)) as con:
         con.execute("checkpoint")
     wal = path.with_name(path.name + ".wal")

@@ -67,6 +67,15 @@ def refuse_exposed_tables(paths: DataPaths, build_file: Path) -> None:
 def build_warehouse(
     paths: DataPaths, select: Sequence[str] = (), show_progress: bool = True
 ) -> BuildResult:
+    """Build and publish under the data directory's write lock (one build at a time:
+    two builds share reporting.building.duckdb, and the second would delete the first's)."""
+    from leerdata.steward import writing
+
+    with writing(paths, "build", show_progress):
+        return _build_and_publish(paths, select, show_progress)
+
+
+def _build_and_publish(paths: DataPaths, select: Sequence[str], show_progress: bool) -> BuildResult:
     if not paths.restricted_db.exists():
         raise BuildError(
             f"no restricted database at {paths.restricted_db}; run `leerdata ingest` first"

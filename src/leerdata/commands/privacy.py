@@ -57,9 +57,13 @@ def register(app: typer.Typer) -> None:
         data_dir: DataDirOption = DEFAULT_DATA_DIR_VALUE,
     ) -> None:
         """Export everything held about one person (GDPR art. 15) as JSON."""
+        from leerdata.locking import write_lock
         from leerdata.subject_access import collect, write_export
 
-        written = write_export(collect(DataPaths.of(data_dir), employee_id), out)
+        paths = DataPaths.of(data_dir)
+        # The lock only keeps a build or an erasure from changing the files mid-export.
+        with write_lock(paths, "subject-access"):
+            written = write_export(collect(paths, employee_id), out)
         console.print(f"subject-access export written to {written} (mode 0600)")
 
     @app.command("erase")
@@ -75,3 +79,13 @@ def register(app: typer.Typer) -> None:
             f"erased: {result.persons_erased} person, "
             f"{result.enrolments_unlinked} enrolments unlinked; warehouse rebuilt"
         )
+        if result.landing_files:
+            # File names only: they say which deliveries, not who.
+            console.print(
+                f"{len(result.landing_files)} delivered files in landing/ still hold this "
+                "person (leerdata keeps deliveries as received; remove or replace them at "
+                "the source, see README 'Erasure and the landing zone'):",
+                highlight=False,
+            )
+            for name in result.landing_files:
+                console.print(f"  {name}", highlight=False, soft_wrap=True)

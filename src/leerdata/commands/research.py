@@ -31,8 +31,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write exports/research/<release-id>/ from the built warehouse."""
         from leerdata.research.release import create_release
+        from leerdata.steward import writing
 
-        result = create_release(DataPaths.of(data_dir), k=k, l=l)
+        paths = DataPaths.of(data_dir)
+        with writing(paths, "research release"):
+            result = create_release(paths, k=k, l=l)
         m = result.manifest
         console.print(
             f"release [bold]{result.release_id}[/]: {m['rows_released']:,} rows released, "

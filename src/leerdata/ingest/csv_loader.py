@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
+from leerdata.config import IngestSettings
 from leerdata.contract import QUARANTINE_TABLE, CsvSource
 from leerdata.ingest.csv_records import (
     LINE_COLUMN,
@@ -35,8 +36,16 @@ class LoadOutcome:
     file_reason: str | None = None  # set when the file as a whole was rejected
 
 
+# What a quarantined oversized field keeps of itself (the steward sees how it starts).
+SHOWN_OF_A_LARGE_FIELD = 200
+
+
 def load_csv_file(
-    con: duckdb.DuckDBPyConnection, ctx: FileContext, source: CsvSource, raw: bytes
+    con: duckdb.DuckDBPyConnection,
+    ctx: FileContext,
+    source: CsvSource,
+    raw: bytes,
+    max_field_bytes: int = IngestSettings().max_field_bytes,
 ) -> LoadOutcome:
     if not raw.strip():
         insert_quarantine(con, ctx, [_file_level("EMPTY_FILE", "no bytes")])
@@ -53,14 +62,16 @@ def load_csv_file(
 
     positions, notes = _header_positions(source, parsed.header)
     missing = [c.name for c in source.columns if c.name not in positions]
-    insert_quarantine(con, ctx, [_malformed(row, len(parsed.header)) for row in parsed.malformed])
+    insert_quarantine(
+        con, ctx, [_malformed(row, len(parsed.header), max_field_bytes) for row in parsed.malformed]
+    )
     if missing:
-        _reject_missing_columns(con, ctx, parsed, missing)
+        _reject_missing_columns(con, ctx, parsed, missing, max_field_bytes)
         return LoadOutcome(
             parsed.rows_read, decoded.encoding, parsed.delimiter, notes, "MISSING_COLUMN"
         )
 
-    _validate_and_insert(con, ctx, source, parsed, positions)
+    _validate_and_insert(con, ctx, source, parsed, positions, max_field_bytes)
     return LoadOutcome(parsed.rows_read, decoded.encoding, parsed.delimiter, notes)
 
 
@@ -68,13 +79,25 @@ def _file_level(reason: str, detail: str) -> QuarantineRow:
     return QuarantineRow(0, None, detail, reason, None)
 
 
-def _malformed(row: MalformedRow, expected: int) -> QuarantineRow:
+def _malformed(row: MalformedRow, expected: int, max_field_bytes: int) -> QuarantineRow:
+    line = row.raw_line
+    if len(line.encode()) > max_field_bytes:
+        line = line[:SHOWN_OF_A_LARGE_FIELD] + f"… ({len(line.encode())} bytes)"
     return QuarantineRow(
         row.line_number,
         None,
         f"{row.field_count} fields, header has {expected}",
         "MALFORMED_ROW",
-        {"raw_line": row.raw_line},
+        {"raw_line": line},
+    )
+
+
+def _cut(field: str, max_field_bytes: int) -> str:
+    """The field, or its start and its length when it is over the limit."""
+    return (
+        f"case when strlen({field}) > {max_field_bytes} "
+        f"then left({field}, {SHOWN_OF_A_LARGE_FIELD}) || '… (' || strlen({field}) "
+        f"|| ' bytes)' else {field} end"
     )
 
 
@@ -94,7 +117,7 @@ def _header_positions(source: CsvSource, header: list[str]) -> tuple[dict[str, i
     return {n: i for n, i in positions.items() if n in contract_names}, "; ".join(remarks) or None
 
 
-def _record_json(header: list[str]) -> str:
+def _record_json(header: list[str], max_field_bytes: int) -> str:
     """The whole row as a JSON object keyed by the file's own header (for the steward)."""
     keys: list[str] = []
     for name in header:
@@ -102,7 +125,9 @@ def _record_json(header: list[str]) -> str:
         while key in keys:
             key, suffix = f"{name}_{suffix}", suffix + 1
         keys.append(key)
-    pairs = ", ".join(f"{sql_literal(k)}, {field_name(i)}" for i, k in enumerate(keys))
+    pairs = ", ".join(
+        f"{sql_literal(k)}, {_cut(field_name(i), max_field_bytes)}" for i, k in enumerate(keys)
+    )
     return f"json_object({pairs})"
 
 
@@ -142,9 +167,13 @@ def _data_lines(raw: bytes) -> list[tuple[int, int, int]]:
 
 
 def _reject_missing_columns(
-    con: duckdb.DuckDBPyConnection, ctx: FileContext, parsed: ParsedCsv, missing: list[str]
+    con: duckdb.DuckDBPyConnection,
+    ctx: FileContext,
+    parsed: ParsedCsv,
+    missing: list[str],
+    max_field_bytes: int,
 ) -> None:
-    record = _record_json(parsed.header)
+    record = _record_json(parsed.header, max_field_bytes)
     con.register("_ingest_rows", parsed.rows)
     try:
         con.execute(
@@ -165,21 +194,30 @@ def _validate_and_insert(
     source: CsvSource,
     parsed: ParsedCsv,
     positions: dict[str, int],
+    max_field_bytes: int,
 ) -> None:
     columns = source.columns
     fields = {c.name: field_name(positions[c.name]) for c in columns}
     reasons = {c.name: f"_reason_{i}" for i, c in enumerate(columns)}
-    reason_list = ", ".join(
-        f"{reason_expression(c, fields[c.name])} as {reasons[c.name]}" for c in columns
+    # Any field of the row over the limit (a contract column or not) quarantines the row.
+    too_large = " or ".join(
+        f"coalesce(strlen({field_name(i)}), 0) > {max_field_bytes}"
+        for i in range(len(parsed.header))
     )
-    is_good = " and ".join(f"{r} is null" for r in reasons.values())
+    reason_list = ", ".join(
+        f"case when coalesce(strlen({fields[c.name]}), 0) > {max_field_bytes} "
+        f"then 'FIELD_TOO_LARGE' else {reason_expression(c, fields[c.name])} end "
+        f"as {reasons[c.name]}"
+        for c in columns
+    )
+    is_good = "not _row_too_large and " + " and ".join(f"{r} is null" for r in reasons.values())
     lineage = [ctx.batch_id, ctx.file_name, ctx.file_date]
 
     con.register("_ingest_rows", parsed.rows)
     try:
         con.execute(
             f"create or replace temp table _ingest_checked as "
-            f"select *, {reason_list} from _ingest_rows"
+            f"select *, {reason_list}, ({too_large}) as _row_too_large from _ingest_rows"
         )
         typed = ", ".join(f"{typed_expression(c, fields[c.name])}" for c in columns)
         target = ", ".join(f'"{c.name}"' for c in columns)
@@ -190,12 +228,29 @@ def _validate_and_insert(
             """,
             lineage,
         )
+        bad = con.execute(f"select count(*) from _ingest_checked where not ({is_good})")
+        if not bad.fetchone()[0]:  # most files: nothing to quarantine, nothing to bind
+            return
+        # The bad rows once, with their JSON record: one json_object in the SQL instead
+        # of one per column keeps the statement small and fast to bind.
+        con.execute(
+            "create or replace temp table _ingest_bad as select *, "
+            f"{_record_json(parsed.header, max_field_bytes)} as _record "
+            f"from _ingest_checked where not ({is_good})"
+        )
         per_field = " union all ".join(
             f"select {LINE_COLUMN} as line_number, {sql_literal(c.name)} as column_name, "
-            f"{fields[c.name]} as raw_value, {reasons[c.name]} as reason_code, "
-            f"{_record_json(parsed.header)} as raw_record "  # JSON for bad rows only: costly
-            f"from _ingest_checked where {reasons[c.name]} is not null"
+            f"{_cut(fields[c.name], max_field_bytes)} as raw_value, "
+            f"{reasons[c.name]} as reason_code, _record as raw_record "
+            f"from _ingest_bad where {reasons[c.name]} is not null"
             for c in columns
+        )
+        # A row whose only oversized field is outside the contract has no reason above.
+        all_contract_fields_fine = " and ".join(f"{r} is null" for r in reasons.values())
+        per_field += (
+            f" union all select {LINE_COLUMN}, null, 'a field outside the contract', "
+            f"'FIELD_TOO_LARGE', _record "
+            f"from _ingest_bad where _row_too_large and {all_contract_fields_fine}"
         )
         con.execute(
             f"""
@@ -207,4 +262,5 @@ def _validate_and_insert(
         )
     finally:
         con.execute("drop table if exists _ingest_checked")
+        con.execute("drop table if exists _ingest_bad")
         con.unregister("_ingest_rows")

@@ -15,13 +15,14 @@ rolled back and redone file by file, each in its own transaction as above.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import time
 import traceback
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -29,11 +30,11 @@ import duckdb
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from leerdata.config import DataPaths
+from leerdata.config import DataPaths, IngestSettings, load_settings
 from leerdata.contract import RAW_INVOICE_LINES_TABLE
 from leerdata.errors import LeerdataError
 from leerdata.ingest.csv_loader import LoadOutcome, load_csv_file
-from leerdata.ingest.discovery import LandingFile, discover
+from leerdata.ingest.discovery import LandingFile, Rejection, discover, rejection_for
 from leerdata.ingest.store import (
     FileContext,
     ManifestEntry,
@@ -46,6 +47,7 @@ from leerdata.ingest.store import (
     known_hashes,
     next_batch_id,
     open_restricted,
+    rejected_before,
 )
 from leerdata.ingest.ubl import ParsedInvoice, parse_invoice, parse_invoice_file
 from leerdata.ingest.ubl_loader import InvoiceRows, load_invoice
@@ -129,21 +131,57 @@ def _progress(show: bool) -> Progress:
     )
 
 
+def read_landing(path: Path, max_file_bytes: int) -> bytes | Rejection:
+    """The file's bytes, never through a link and never more than the limit.
+
+    Discovery already rejected links and large files by lstat; this re-checks on the
+    open descriptor, so a file swapped for a link (or grown) in between is not read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        rejection = rejection_for(path, os.fstat(fd), max_file_bytes)
+        if rejection is not None:
+            return rejection
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(max_file_bytes + 1)
+    finally:
+        os.close(fd)
+    if len(raw) > max_file_bytes:
+        return Rejection("FILE_TOO_LARGE", f"grew past {max_file_bytes} bytes", "grown")
+    return raw
+
+
 class _Ingestor:
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, limits: IngestSettings) -> None:
         self.con = con
+        self.limits = limits
         self.seen = known_hashes(con)
+        self.rejected = rejected_before(con)
         self.batch_id = next_batch_id(con)
+
+    def _read(self, file: LandingFile) -> bytes | Rejection:
+        if file.rejection is not None:
+            return file.rejection
+        try:
+            return read_landing(file.path, self.limits.max_file_bytes)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # became a link after discovery
+                return Rejection("NOT_A_REGULAR_FILE", "symbolic link", "link:swapped")
+            raise
 
     def process(self, file: LandingFile, parsed: ParsedInvoice | None) -> FileResult:
         started = time.perf_counter()
         try:
-            raw = file.path.read_bytes()
+            raw = self._read(file)
         except OSError as exc:  # vanished or unreadable: report it, load the rest
             error = f"cannot read: {type(exc).__name__}"
             return FileResult(file.relative_name, file.source_name, None, "failed", error=error)
+        if isinstance(raw, Rejection):
+            return self._reject_unread(file, raw, started)
         sha = hashlib.sha256(raw).hexdigest()
-        if sha in self.seen:
+        if file.unknown_reason is not None and (file.relative_name, sha) in self.rejected:
+            return FileResult(file.relative_name, None, None, "skipped")
+        if file.unknown_reason is None and sha in self.seen:
             return FileResult(file.relative_name, file.source_name, None, "skipped")
         ctx = self._context(file)
         con = self.con
@@ -167,8 +205,33 @@ class _Ingestor:
         except Exception as exc:  # one bad file must never stop the others
             con.execute("rollback")
             return self._record_failure(ctx, file, sha, raw, started, exc)
-        self.seen.add(sha)
+        if file.unknown_reason is None:
+            self.seen.add(sha)
+        else:
+            self.rejected.add((file.relative_name, sha))
         return _result(entry, outcome)
+
+    def _reject_unread(self, file: LandingFile, rejection: Rejection, started: float) -> FileResult:
+        """Quarantine a link, pipe, device or oversized file without reading it."""
+        sha = hashlib.sha256(rejection.fingerprint.encode()).hexdigest()
+        if (file.relative_name, sha) in self.rejected:
+            return FileResult(file.relative_name, None, None, "skipped")
+        ctx = replace(self._context(file), source=None)
+        row = QuarantineRow(
+            0, None, rejection.detail, rejection.reason, {"file_name": ctx.file_name}
+        )
+        entry = ManifestEntry(
+            ctx, sha, 0, None, None, 0, 0, 0, "quarantined",
+            time.perf_counter() - started, f"not read: {rejection.reason}",
+        )  # fmt: skip
+        self.con.execute("begin transaction")
+        insert_quarantine(self.con, ctx, [row])
+        insert_manifest(self.con, entry)
+        self.con.execute("commit")
+        self.rejected.add((file.relative_name, sha))
+        return FileResult(
+            ctx.file_name, None, ctx.batch_id, "quarantined", file_reason=rejection.reason
+        )
 
     def process_invoice_group(
         self, files: list[LandingFile], pre_parsed: dict[Path, ParsedInvoice]
@@ -184,7 +247,9 @@ class _Ingestor:
         try:
             for file in files:
                 started = time.perf_counter()
-                raw = file.path.read_bytes()
+                raw = self._read(file)
+                if isinstance(raw, Rejection):
+                    raise ConservationError("redo file by file")  # rare: changed since listing
                 sha = hashlib.sha256(raw).hexdigest()
                 if sha in self.seen or sha in new_hashes:
                     results.append(
@@ -265,7 +330,7 @@ class _Ingestor:
         self, ctx: FileContext, file: LandingFile, raw: bytes, parsed: ParsedInvoice | None
     ) -> LoadOutcome:
         if file.csv_source is not None:
-            return load_csv_file(self.con, ctx, file.csv_source, raw)
+            return load_csv_file(self.con, ctx, file.csv_source, raw, self.limits.max_field_bytes)
         if file.is_invoice:
             return load_invoice(self.con, ctx, parsed if parsed is not None else parse_invoice(raw))
         row = QuarantineRow(
@@ -349,21 +414,36 @@ def _groups(files: list[LandingFile]) -> Iterator[list[LandingFile]]:
 
 
 def run_ingest(paths: DataPaths, show_progress: bool = True) -> IngestSummary:
+    """Load every new landing file, under the data directory's write lock."""
+    from leerdata.steward import writing
+
+    if not paths.landing.is_dir():
+        _missing_landing(paths.landing)
+    with writing(paths, "ingest", show_progress):
+        return _ingest(paths, show_progress)
+
+
+def _missing_landing(landing: Path) -> None:
+    raise LeerdataError(
+        f"landing directory {landing} does not exist; "
+        "put deliveries there or run `leerdata generate --data-dir ...` first"
+    )
+
+
+def _ingest(paths: DataPaths, show_progress: bool) -> IngestSummary:
     landing = paths.landing
     if not landing.is_dir():
-        raise LeerdataError(
-            f"landing directory {landing} does not exist; "
-            "put deliveries there or run `leerdata generate --data-dir ...` first"
-        )
+        _missing_landing(landing)
     started = time.perf_counter()
-    files = discover(landing)
+    limits = load_settings(paths.root).ingest
+    files = discover(landing, limits.max_file_bytes)
     summary = IngestSummary()
     try:
         con = open_restricted(paths.restricted_db)
     except duckdb.IOException as exc:
         raise LeerdataError(f"cannot open {paths.restricted_db}: {exc}") from exc
     try:
-        ingestor = _Ingestor(con)
+        ingestor = _Ingestor(con, limits)
         pre_parsed = _invoices_parsed_in_pool(files, ingestor.seen)
         with _progress(show_progress) as progress:
             task = progress.add_task("ingest", total=len(files))

@@ -68,11 +68,24 @@ def open_restricted(db_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Content hashes already ingested; a failed load is not 'loaded before'."""
+    """Content hashes already ingested; a failed load is not 'loaded before', and neither
+    is a file rejected for its name, type or size (no source): renamed or replaced, its
+    content must still load."""
     rows = con.execute(
-        f"select distinct content_sha256 from {MANIFEST_TABLE} where status <> 'failed'"
+        f"select distinct content_sha256 from {MANIFEST_TABLE} "
+        "where status <> 'failed' and source is not null"
     ).fetchall()
     return {row[0] for row in rows}
+
+
+def rejected_before(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(file name, hash) of files rejected for their name, type or size: the same file
+    unchanged under the same name is not quarantined again on every run."""
+    rows = con.execute(
+        f"select distinct file_name, content_sha256 from {MANIFEST_TABLE} "
+        "where status <> 'failed' and source is null"
+    ).fetchall()
+    return {(row[0], row[1]) for row in rows}
 
 
 def next_batch_id(con: duckdb.DuckDBPyConnection) -> int:

@@ -77,6 +77,27 @@ def load_or_create_key(path: Path | None = None) -> bytes:
     path = path or key_file_path()
     if not path.exists():
         _create_key(path)
+    return _read_key(path)
+
+
+def load_existing_key(data_dir: Path) -> bytes:
+    """The key the warehouse was built with, checked as a build checks it; never created.
+
+    Commands that look people up by their pseudonyms (subject access, finishing a
+    pending erasure) need the existing key: a fresh one would find nothing and would be
+    left behind for later builds.
+    """
+    ensure_outside(data_dir)
+    path = key_file_path()
+    if not path.exists():
+        raise KeyError_(
+            f"no key file at {path}; this command needs the key the warehouse was built "
+            f"with (set {KEY_FILE_ENV} to it); it never creates one"
+        )
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> bytes:
     _check_permissions(path)
     text = path.read_text().strip()
     try:

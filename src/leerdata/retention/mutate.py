@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from leerdata.privacy.mentions import blank_text_naming, last_names
 from leerdata.retention.surrogates import is_surrogate_sql, new_surrogate
 
 # raw_hr columns that identify a person directly; erased to NULL.
@@ -80,7 +81,10 @@ def reattach_redelivered_rows(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def erase_free_text(con: duckdb.DuckDBPyConnection) -> None:
-    """Comments and invoice item names of an erased person's enrolments may name them."""
+    """Comments and invoice item names of an erased person's enrolments may name them;
+    other people's comments and item names that name an erased person are blanked too
+    (leerdata.privacy.mentions). Runs before erase_persons, while names are known."""
+    blank_text_naming(con, last_names(con, "select employee_id from _erased_persons"))
     con.execute(
         """
         update main.raw_evaluations set comment = null

@@ -112,28 +112,28 @@ def plan_retention(
     _erased_enrolments(con)
 
 
-def plan_erasure(con: duckdb.DuckDBPyConnection, employee_id: str) -> None:
-    """One person, now: every enrolment unlinked (per quarter) and the person erased."""
+def plan_erasure(con: duckdb.DuckDBPyConnection, employee_ids: list[str]) -> None:
+    """These persons, now: every enrolment unlinked (per quarter) and the person erased."""
     _periods(con)
     _links(con)
     con.execute(
         """
         create or replace temp table _unlink as
         select enrolment_id, employee_id, coalesce(quarter, 'unknown') as quarter
-        from _links where employee_id = ?
+        from _links where list_contains($ids, employee_id)
         """,
-        [employee_id],
+        {"ids": employee_ids},
     )
     con.execute(
         """
         create or replace temp table _erased_persons as
         select distinct employee_id from (
-            select employee_id from main.raw_hr where employee_id = ?
+            select employee_id from main.raw_hr where list_contains($ids, employee_id)
             union all
-            select employee_id from main.raw_enrolments where employee_id = ?
+            select employee_id from main.raw_enrolments where list_contains($ids, employee_id)
         )
         """,
-        [employee_id, employee_id],
+        {"ids": employee_ids},
     )
     _erased_enrolments(con)
 

@@ -55,3 +55,16 @@ def append_log_line(paths: DataPaths, record: RunRecord, total_seconds: float) -
     paths.logs.mkdir(parents=True, exist_ok=True)
     with (paths.logs / "retention.log").open("a", encoding="utf-8") as handle:
         handle.write(f"{record.line()} total_seconds={total_seconds:.1f}\n")
+
+
+def append_resume_line(
+    paths: DataPaths, run_kind: str, persons_erased: int, total_seconds: float
+) -> None:
+    """That an interrupted run was finished, with counts: never who."""
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    with (paths.logs / "retention.log").open("a", encoding="utf-8") as handle:
+        handle.write(
+            f"{datetime.now().isoformat(timespec='seconds')} resumed={run_kind} "
+            f"persons_erased={persons_erased} rebuilt=1 compacted=1 "
+            f"total_seconds={total_seconds:.1f}\n"
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -19,7 +20,8 @@ import duckdb
 
 from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
-from leerdata.privacy.keys import load_or_create_key
+from leerdata.privacy.keys import load_existing_key
+from leerdata.privacy.mentions import FREE_TEXT, WORD_SPLIT_PY, last_names, rows_naming_sql
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
 
 
@@ -66,6 +68,36 @@ def _raw(paths: DataPaths, employee_id: str) -> tuple[dict[str, list], list[str]
     return found, enrolment_ids
 
 
+def _mentions(
+    con: duckdb.DuckDBPyConnection, employee_id: str, enrolment_ids: list[str]
+) -> dict[str, list]:
+    """Other people's free text that names the person (the rows erasure would blank),
+    without those people's own identifiers."""
+    names = last_names(con, "select $id", {"id": employee_id})
+    if not names:
+        return {}
+    own = {"raw_evaluations": "enrolment_id", "raw_invoice_lines": "order_line_ref"}
+    found: dict[str, list] = {}
+    for table, column, shown in FREE_TEXT:
+        for name in names:
+            # Texts that name the person contain the longest word of the name.
+            needle = max(re.split(WORD_SPLIT_PY, name.lower()), key=len)
+            rows = _rows(
+                con,
+                f"select {', '.join(shown)} from main.{table} "
+                f"where rowid in ({rows_naming_sql(table, column, prefilter=True)}) "
+                f"and not list_contains($enrolments, coalesce({own[table]}, '')) order by all",
+                {"names": [name], "needle": needle, "enrolments": enrolment_ids},
+            )
+            found.setdefault(table, []).extend(r for r in rows if r not in found[table])
+    return {table: rows for table, rows in found.items() if rows}
+
+
+def _mentioned(paths: DataPaths, employee_id: str, enrolment_ids: list[str]) -> dict[str, list]:
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        return _mentions(con, employee_id, enrolment_ids)
+
+
 def _reporting(paths: DataPaths, person_key: str, enrolment_keys: list[str]) -> dict[str, list]:
     if not paths.reporting_db.exists():
         return {}
@@ -94,11 +126,14 @@ def _reporting(paths: DataPaths, person_key: str, enrolment_keys: list[str]) -> 
 def collect(paths: DataPaths, employee_id: str) -> dict[str, Any]:
     if not paths.restricted_db.exists():
         raise SubjectAccessError(f"no restricted database at {paths.restricted_db}")
+    # The same key checks as a build, and never a new key: a fresh key would find none
+    # of the person's reporting rows and would be left behind for later builds.
+    secret = load_existing_key(paths.root)
     raw, enrolment_ids = _raw(paths, employee_id)
     if not raw["raw_hr"] and not raw["raw_enrolments"]:
         # The id is not echoed: error lines can end up in terminal logs.
         raise SubjectAccessError("no data about this employee id in the restricted zone")
-    worker = Pseudonymiser(load_or_create_key(), REPORTING_DOMAIN)
+    worker = Pseudonymiser(secret, REPORTING_DOMAIN)
     person_key = worker.one(employee_id)
     enrolment_keys = [k for k in worker.many(enrolment_ids) if k is not None]
     return {
@@ -106,6 +141,9 @@ def collect(paths: DataPaths, employee_id: str) -> dict[str, Any]:
         "generated_at": datetime.now().isoformat(timespec="seconds"),
         "pseudonyms": {"person_key": person_key, "enrolment_keys": enrolment_keys},
         "restricted": raw,
+        # Other people's comments and item names that name the person (erasure blanks
+        # them): their text, never whose row it is.
+        "named_in_free_text_of_others": _mentioned(paths, employee_id, enrolment_ids),
         "reporting": _reporting(paths, person_key or "", enrolment_keys),
     }
 

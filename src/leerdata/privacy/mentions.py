@@ -1,0 +1,88 @@
+"""Free text in other people's rows that names a person.
+
+Evaluation comments name colleagues ("samen met mijn collega Jan de Vries"), and an
+invoice line's item name can name a participant. A row *names* a person when every word
+of their last name occurs as a word of the text (case-insensitive; "de Vries" is found
+by "Vries", a double name "Jansen-Bakker" needs both words). Erasure blanks such text,
+and subject access exports it.
+
+The rule errs towards blanking: a comment naming another person of the same last name
+is blanked too (the text is never published, so nothing reported changes). A person
+named by first name only is not found.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+# Words are runs of letters and digits in any script (é, ö, ç included).
+WORD_SPLIT = r"[^\p{L}\p{N}]+"
+WORD_SPLIT_PY = r"[^\w]+"  # the same split in Python (str patterns are Unicode)
+
+# (raw table, free-text column, columns a subject-access export shows of another
+# person's row: never that person's enrolment id)
+FREE_TEXT: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("raw_evaluations", "comment", ("evaluation_id", "session_id", "submitted_at", "comment")),
+    ("raw_invoice_lines", "item_name", ("invoice_id", "line_id", "item_name")),
+)
+
+
+def rows_naming_sql(table: str, column: str, prefilter: bool = False) -> str:
+    """SQL for the rowids of `table` whose `column` names one of `$names` (last names).
+
+    With `prefilter`, only texts containing `$needle` (lower case) are split into words:
+    one person's lookup then reads the texts once instead of splitting all of them.
+    """
+    needle = f"and contains(lower({column}), $needle)" if prefilter else ""
+    return f"""
+        with name_words as (
+            select name_id, word, count(*) over (partition by name_id) as words_in_name
+            from (
+                select distinct name_id, unnest(string_split_regex(name_id, '{WORD_SPLIT}'))
+                    as word
+                from (select distinct lower(unnest($names::varchar[])) as name_id)
+            )
+            where word <> ''
+        ),
+        text_words as (
+            select distinct rowid as row_id,
+                unnest(string_split_regex(lower({column}), '{WORD_SPLIT}')) as word
+            from main.{table}
+            where {column} is not null {needle}
+        ),
+        matched as (
+            select text_words.row_id
+            from text_words
+            inner join name_words using (word)
+            group by text_words.row_id, name_words.name_id
+            having count(distinct word) = max(name_words.words_in_name)
+        )
+        select distinct row_id from matched
+    """
+
+
+def last_names(
+    con: duckdb.DuckDBPyConnection, persons_sql: str, params: object = None
+) -> list[str]:
+    """The distinct last names (with any earlier spelling) of the persons selected."""
+    rows = con.execute(
+        f"""
+        select distinct last_name from main.raw_hr
+        where last_name is not null and trim(last_name) <> ''
+          and employee_id in ({persons_sql})
+        """,
+        params,
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def blank_text_naming(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+    """Set to NULL every free text that names one of `names` (in the caller's transaction)."""
+    if not names:
+        return
+    for table, column, _ in FREE_TEXT:
+        con.execute(
+            f"update main.{table} set {column} = null "
+            f"where rowid in ({rows_naming_sql(table, column)})",
+            {"names": names},
+        )

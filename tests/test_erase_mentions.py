@@ -1,0 +1,122 @@
+"""Free text in other people's rows that names the erased person.
+
+Before, erase cleared only the subject's own comments, and subject access did not
+export the rows of colleagues that name the person. Now subject access lists them (text
+only, not whose row it is) and erase blanks them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from leerdata.config import DataPaths
+from leerdata.retention import erase_person
+
+LEERDATA = str(Path(sys.executable).with_name("leerdata"))
+
+
+@dataclass
+class Named:
+    paths: DataPaths
+    employee_id: str
+    last_name: str
+    full_name: str
+    comments: list[str]  # other people's comments that name the person
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.split(r"[^\w]+", text.lower()) if w}
+
+
+def _names_the_person(text: str | None, last_name: str) -> bool:
+    return text is not None and _words(last_name) <= _words(text)
+
+
+def _pick(paths: DataPaths) -> Named:
+    """A person whose full name is in a comment on someone else's enrolment."""
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        row = con.execute(
+            """
+            with people as (
+                select employee_id, any_value(last_name) as last_name,
+                    any_value(concat_ws(' ', split_part(first_names, ' ', 1), name_prefix,
+                        last_name)) as full_name
+                from raw_hr where last_name is not null group by employee_id
+            )
+            select people.employee_id, people.last_name, people.full_name
+            from people
+            inner join raw_evaluations as e on contains(e.comment, people.full_name)
+            left join raw_enrolments as own
+                on own.enrolment_id = e.enrolment_id and own.employee_id = people.employee_id
+            where own.enrolment_id is null
+            group by all
+            order by count(*) desc, people.employee_id
+            limit 1
+            """
+        ).fetchone()
+        assert row is not None, "tiny data has comments naming colleagues"
+        comments = [
+            c
+            for (c,) in con.execute(
+                "select comment from raw_evaluations where comment is not null"
+            ).fetchall()
+            if _names_the_person(c, row[1])
+        ]
+    return Named(paths, row[0], row[1], row[2], comments)
+
+
+@pytest.fixture(scope="module")
+def named(tiny_warehouse: DataPaths, tmp_path_factory: pytest.TempPathFactory) -> Named:
+    target = tmp_path_factory.mktemp("mentions") / "data"
+    shutil.copytree(tiny_warehouse.root, target, ignore=shutil.ignore_patterns("dbt"))
+    return _pick(DataPaths.of(target))
+
+
+def test_subject_access_lists_colleagues_text_that_names_the_person(
+    named: Named, tmp_path: Path
+) -> None:
+    out = tmp_path / "subject.json"
+    run = subprocess.run(
+        [LEERDATA, "subject-access", "--employee-id", named.employee_id,
+         "--data-dir", str(named.paths.root), "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    mentions = json.loads(out.read_text())["named_in_free_text_of_others"]
+    listed = [r["comment"] for r in mentions["raw_evaluations"]]
+    assert any(named.full_name in c for c in listed)
+    assert all(_names_the_person(c, named.last_name) for c in listed)
+    assert all("enrolment_id" not in r for r in mentions["raw_evaluations"])
+
+
+def test_erase_blanks_other_peoples_text_that_names_the_person(named: Named) -> None:
+    assert named.comments
+    erase_person(named.paths, named.employee_id, show_progress=False)
+    with duckdb.connect(str(named.paths.restricted_db), read_only=True) as con:
+        left = [
+            c
+            for (c,) in con.execute(
+                "select comment from raw_evaluations where comment is not null"
+            ).fetchall()
+            if _names_the_person(c, named.last_name)
+        ]
+        items = [
+            i
+            for (i,) in con.execute(
+                "select item_name from raw_invoice_lines where item_name is not null"
+            ).fetchall()
+            if _names_the_person(i, named.last_name)
+        ]
+        kept = con.execute("select count(comment) from raw_evaluations").fetchone()[0]
+    assert left == [] and items == []
+    assert kept > 0, "comments that name nobody erased stay"
+    assert named.full_name.encode() not in named.paths.restricted_db.read_bytes()
