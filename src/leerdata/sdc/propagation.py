@@ -38,12 +38,34 @@ class System:
             self.coefficients.append(np.asarray(coefficients, dtype=np.int8))
             self.row_count += 1
 
-    def add_equal(self, total: np.ndarray, parts: np.ndarray) -> None:
-        """Vectorised: total[k] = sum of parts[k] (parts: list of index arrays)."""
-        for t, p in zip(total, parts, strict=True):
-            members = np.concatenate(([t], p))
-            signs = np.concatenate(([1], -np.ones(len(p), dtype=np.int8)))
-            self.add_rows([(members, signs), (members, -signs)])
+    def add_equal(self, total: np.ndarray, parts: np.ndarray, lengths: np.ndarray) -> None:
+        """total[k] = the sum of its parts: parts[sum(lengths[:k]):][:lengths[k]]."""
+        self._add_margin_rows(total, parts, lengths, both_ways=True)
+
+    def add_covered(self, total: np.ndarray, parts: np.ndarray, lengths: np.ndarray) -> None:
+        """total[k] <= the sum of its parts, and every part <= total[k] (parts overlap)."""
+        self._add_margin_rows(total, parts, lengths, both_ways=False)
+        self.add_at_most(parts, np.repeat(total, lengths))
+
+    def _add_margin_rows(
+        self, total: np.ndarray, parts: np.ndarray, lengths: np.ndarray, both_ways: bool
+    ) -> None:
+        n = len(total)
+        if n == 0:
+            return
+        members = np.concatenate([total, parts]).astype(np.int64)
+        owner = np.concatenate([np.arange(n), np.repeat(np.arange(n), lengths)])
+        signs = np.concatenate([np.ones(n, dtype=np.int8), -np.ones(len(parts), dtype=np.int8)])
+        # total - sum(parts) <= 0 (a margin is at most the sum of its parts)
+        self.rows.append(self.row_count + owner)
+        self.columns.append(members)
+        self.coefficients.append(signs)
+        if both_ways:
+            # sum(parts) - total <= 0 as well: equality
+            self.rows.append(self.row_count + n + owner)
+            self.columns.append(members)
+            self.coefficients.append(-signs)
+        self.row_count += 2 * n if both_ways else n
 
     def add_at_most(self, small: np.ndarray, large: np.ndarray) -> None:
         """small[k] <= large[k] for every k (both index arrays)."""
@@ -74,32 +96,40 @@ class System:
         )
 
 
+def _grouped(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An order that groups the members by variable, the variables and their starts."""
+    order = np.argsort(cols, kind="stable")
+    sorted_cols = cols[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_cols[1:] != sorted_cols[:-1])))
+    return order, sorted_cols[starts], starts
+
+
 def propagate(system: System, max_rounds: int = 100) -> tuple[np.ndarray, np.ndarray]:
     """The tightest bounds row-by-row propagation reaches (a fixpoint)."""
     rows, cols, coef = system.frozen()
     low = system.low.astype(float).copy()
     high = system.high.astype(float).copy()
+    if len(rows) == 0:
+        return low, high
     n_rows = system.row_count
     positive = coef > 0
+    order, variables, starts = _grouped(cols)
     for _ in range(max_rounds):
         # each member's contribution to its row's minimum activity
         contribution = np.where(positive, low[cols], -high[cols])
         infinite = np.isinf(contribution)
-        finite_part = np.bincount(
-            rows, weights=np.where(infinite, 0.0, contribution), minlength=n_rows
-        )
+        finite = np.where(infinite, 0.0, contribution)
+        finite_part = np.bincount(rows, weights=finite, minlength=n_rows)
         infinite_count = np.bincount(rows, weights=infinite.astype(float), minlength=n_rows)
-        others_infinite = infinite_count[rows] - infinite
-        others_finite = finite_part[rows] - np.where(infinite, 0.0, contribution)
-        usable = others_infinite == 0
+        usable = (infinite_count[rows] - infinite) == 0
         # a*x <= -others  =>  x <= -others (a=+1)  or  x >= others (a=-1)
-        bound = -others_finite
+        others = finite_part[rows] - finite
+        upper = np.where(usable & positive, np.floor(-others + 1e-9), np.inf)
+        lower = np.where(usable & ~positive, np.ceil(others - 1e-9), -np.inf)
         new_high = high.copy()
         new_low = low.copy()
-        up = usable & positive
-        down = usable & ~positive
-        np.minimum.at(new_high, cols[up], np.floor(bound[up] + 1e-9))
-        np.maximum.at(new_low, cols[down], np.ceil(-bound[down] - 1e-9))
+        new_high[variables] = np.minimum(high[variables], np.minimum.reduceat(upper[order], starts))
+        new_low[variables] = np.maximum(low[variables], np.maximum.reduceat(lower[order], starts))
         if np.array_equal(new_high, high) and np.array_equal(new_low, low):
             break
         low, high = new_low, new_high

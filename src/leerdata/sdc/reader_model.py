@@ -101,17 +101,15 @@ def _groups(frame: pl.DataFrame, by: list[str]) -> dict[tuple, np.ndarray]:
 
 
 def _add_margin(system: System, block: Block, total_rows, part_rows, counts, cover_counts) -> None:
+    total_rows = np.asarray(total_rows, dtype=np.int64)
+    lengths = np.fromiter((len(p) for p in part_rows), dtype=np.int64, count=len(part_rows))
+    flat = np.concatenate(part_rows) if len(part_rows) else np.zeros(0, dtype=np.int64)
     for count in counts:
-        totals = block.var(np.asarray(total_rows), count)
-        parts = [block.var(p, count) for p in part_rows]
+        totals, parts = block.var(total_rows, count), block.var(flat, count)
         if count in cover_counts:
-            for t, p in zip(totals, parts, strict=True):
-                system.add_rows(
-                    [(np.concatenate(([t], p)), np.concatenate(([1], -np.ones(len(p)))))]
-                )
-                system.add_at_most(p, np.full(len(p), t))
+            system.add_covered(totals, parts, lengths)
         else:
-            system.add_equal(totals, parts)
+            system.add_equal(totals, parts, lengths)
 
 
 def _year_relations(system: System, block: Block, entity: list[str]) -> None:
@@ -256,28 +254,34 @@ def reader_model(
         participation, PARTICIPATION_COUNTS, e_block.size, frozenset({"requested_enrolments"})
     )
     size = e_block.size + p_block.size
-    low = np.zeros(size)
-    high = np.zeros(size)
+    system = System(low=np.zeros(size), high=np.zeros(size))
+    _evaluation_relations(system, e_block)
+    _participation_relations(system, p_block)
+    _cross_relations(system, e_block, p_block)
+    model = ReaderModel(system, e_block, p_block)
+    publish(model, withheld)
+    return model
+
+
+def publish(model: ReaderModel, withheld: np.ndarray | None = None) -> None:
+    """Set the bounds the published counts give (the relations stay as they are)."""
+    evaluation, participation = model.evaluation.cells, model.participation.cells
     if withheld is None:
         withheld = np.zeros(evaluation.height + participation.height, dtype=bool)
-    for block, flags in (
-        (e_block, withheld[: evaluation.height]),
-        (p_block, withheld[evaluation.height :]),
-    ):
+    flags = {
+        id(model.evaluation): withheld[: evaluation.height],
+        id(model.participation): withheld[evaluation.height :],
+    }
+    for block in (model.evaluation, model.participation):
         rows = np.arange(block.cells.height)
         for count in block.counts:
             published = block.cells[count].cast(pl.Float64).to_numpy()
-            hidden = np.isnan(published) | flags
+            hidden = np.isnan(published) | flags[id(block)]
             lo, hi = _published_bounds(np.nan_to_num(published))
             lo[hidden] = 1 if count in block.existence_counts else 0
             hi[hidden] = INF
             index = block.var(rows, count)
-            low[index], high[index] = lo, hi
-    system = System(low=low, high=high)
-    _evaluation_relations(system, e_block)
-    _participation_relations(system, p_block)
-    _cross_relations(system, e_block, p_block)
-    return ReaderModel(system, e_block, p_block)
+            model.system.low[index], model.system.high[index] = lo, hi
 
 
 def pinned_small(model: ReaderModel, min_cell_size: int) -> np.ndarray:

@@ -22,6 +22,7 @@ from leerdata.sdc.reader_model import (
     EVALUATION_COUNTS,
     PARTICIPATION_COUNTS,
     pinned_small,
+    publish,
     reader_model,
 )
 
@@ -112,8 +113,10 @@ def withhold_pinned(
             *(pl.col(f"perturbed_{c}").alias(c) for c in PARTICIPATION_COUNTS),
         ]
     )
+    model = reader_model(evaluation, participation)
     for round_number in range(1, MAX_ROUNDS + 1):
-        pinned = pinned_small(reader_model(evaluation, participation, withheld), min_cell_size)
+        publish(model, withheld)
+        pinned = pinned_small(model, min_cell_size)
         if len(pinned) == 0:
             return WithholdResult(reasons[:n_eval], reasons[n_eval:], round_number)
         progress = False
