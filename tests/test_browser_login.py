@@ -41,7 +41,7 @@ from dashboards.auth_texts import say  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
 from tests.test_browser_dashboard import CHROMIUM, CHROMIUM_ARGS, TITLE_KEYS  # noqa: E402
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_login")]
 
 OIDC_DIR = REPO_ROOT / "tests" / "oidc"
 CLIENT_ID = "leerdata-dashboards"

@@ -21,6 +21,8 @@ import pytest
 from leerdata.config import DataPaths
 from leerdata.retention import erase_person
 
+pytestmark = pytest.mark.xdist_group("erase_mentions")
+
 LEERDATA = str(Path(sys.executable).with_name("leerdata"))
 
 

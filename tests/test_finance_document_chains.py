@@ -31,6 +31,8 @@ from leerdata.config import DataPaths
 from leerdata.ingest import run_ingest
 from tests.ingest_cases.builders import VALID_VALUES, write_bytes, write_csv
 
+pytestmark = pytest.mark.xdist_group("finance_document_chains")
+
 D = Decimal
 NS = (
     'xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" '

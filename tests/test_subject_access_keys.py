@@ -17,6 +17,8 @@ import pytest
 from leerdata.config import DataPaths
 from tests.test_subject_access import Subject, _copy_with_subject
 
+pytestmark = pytest.mark.xdist_group("subject_access_keys")
+
 LEERDATA = str(Path(sys.executable).with_name("leerdata"))
 
 

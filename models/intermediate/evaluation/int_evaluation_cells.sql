@@ -39,7 +39,11 @@ enrolments_keyed as (
     select
         *,
         {{ record_key('enrolment_key') }} as enrolment_record_key,
-        {{ record_key("counting_key || '|' || quarter") }} as person_quarter_record_key
+        {# a person-quarter's key comes from its first enrolment: retention's unlinking
+           replaces the person pseudonym but keeps the enrolments, so the key (and the
+           published noise) of a closed quarter survives it #}
+        {{ record_key("min(enrolment_key) over (partition by counting_key, quarter)") }}
+            as person_quarter_record_key
     from enrolment_outcomes
 
 ),

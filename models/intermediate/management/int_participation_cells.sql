@@ -38,8 +38,11 @@ enrolments_attributed as (
         person_quarters.gender,
         coalesce(enrolments_spend.spend_eur, 0) as spend_eur,
         {{ record_key('enrolment_outcomes.enrolment_key') }} as enrolment_record_key,
-        {{ record_key("enrolment_outcomes.counting_key || '|' || enrolment_outcomes.quarter") }}
-            as person_quarter_record_key
+        {# from the person-quarter's first enrolment: survives retention's unlinking #}
+        {{ record_key(
+            "min(enrolment_outcomes.enrolment_key) over ("
+            ~ "partition by enrolment_outcomes.counting_key, enrolment_outcomes.quarter)"
+        ) }} as person_quarter_record_key
     from enrolment_outcomes
     inner join person_quarters
         on
