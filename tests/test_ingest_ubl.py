@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import sys
+import types
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -341,6 +343,10 @@ def test_invoices_parsed_in_a_process_pool_load_the_same(
 ) -> None:
     monkeypatch.setattr(ingest_runner, "POOL_THRESHOLD", 2)
     monkeypatch.setattr(ingest_runner, "POOL_MIN_CPUS", 1)
+    # spawn re-imports __main__ in each worker; under xdist, or after a test that ran an
+    # app script as __main__ in this process, that is not an importable module. The CLI's
+    # __main__ is: give the pool a plain one, as a real `leerdata ingest` process has.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     spawned = []
     real_pool = ingest_runner.ProcessPoolExecutor
 
