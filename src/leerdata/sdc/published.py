@@ -87,14 +87,14 @@ def _measure_leaks(con: duckdb.DuckDBPyConnection, mart: str) -> list[Finding]:
     if not columns:
         return []
     any_value = " or ".join(f'"{c}" is not null' for c in columns)
-    (count,) = con.execute(
+    [(count,)] = con.execute(
         f"select count(*) from {mart} where suppressed and ({any_value})"
-    ).fetchone()
+    ).fetchall()
     return [Finding(mart, "*", "measure_published", f"{count} suppressed rows")] if count else []
 
 
 def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
-    return pl.from_arrow(con.execute(query).to_arrow_table())
+    return con.sql(query).pl()
 
 
 def _evaluation_cells(con: duckdb.DuckDBPyConnection, present: set[str]) -> pl.DataFrame:
