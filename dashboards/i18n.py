@@ -480,6 +480,18 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "value.gender.X": {"nl": "X (anders)", "en": "X (other)"},
     "value.gender.unknown": {"nl": "Onbekend", "en": "Unknown"},
     "value.age_band.unknown": {"nl": "Onbekend", "en": "Unknown"},
+    "evaluatie.unscored_note": {
+        "nl": "{n} cellen zonder {metric}: minder dan {k} personen; die staan met '–' "
+        "onder de gerangschikte cellen.",
+        "en": "{n} cells without {metric}: fewer than {k} persons; they are listed with '–' "
+        "below the ranked cells.",
+    },
+    "evaluatie.unscored_note_one": {
+        "nl": "1 cel zonder {metric}: minder dan {k} personen; die staat met '–' "
+        "onder de gerangschikte cellen.",
+        "en": "1 cell without {metric}: fewer than {k} persons; it is listed with '–' "
+        "below the ranked cells.",
+    },
     "evaluatie.suppressed_note_one": {
         "nl": "1 cel onderdrukt (anders terug te rekenen); die staat als 'onderdrukt' "
         "onderaan de ranglijst. Zonder score: minder dan {k} personen.",

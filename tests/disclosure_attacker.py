@@ -226,6 +226,8 @@ class _Constraints:
     def add(self, terms: list[tuple[int, float]], low: float, high: float) -> None:
         row = len(self.low)
         for col, val in terms:
+            if val == 0:
+                continue  # a zero rate's denominator term says nothing
             self.rows.append(row)
             self.cols.append(col)
             self.vals.append(val)

@@ -391,8 +391,23 @@ def test_f6_statement_download(user: User, tiny_warehouse: DataPaths) -> None:
 # --- evaluation ----------------------------------------------------------------------------
 
 
+# The page starts on the latest period over by the build date that has a figure to rank
+# (a published cell with a rate or mean); with none over yet, the latest such period.
+_SCORED = (
+    "not suppressed and (completion_rate is not null or pass_rate is not null "
+    "or mean_overall is not null or nps is not null or cost_per_completion_eur is not null "
+    "or attendance_rate is not null or no_show_rate is not null)"
+)
+
+
 def _year(paths: DataPaths) -> int:
-    return one(paths, "select max(year) from mart_course_evaluation_yearly where not suppressed")
+    return one(
+        paths,
+        "with built as (select year(built_at) as year from mart_quality_build) "
+        "select coalesce(max(cells.year) filter (where cells.year < built.year), "
+        "max(cells.year)) from mart_course_evaluation_yearly as cells, built "
+        f"where cells.year <= built.year and {_SCORED}",
+    )
 
 
 def test_e1_worst_completion(user: User, tiny_warehouse: DataPaths) -> None:
@@ -445,8 +460,8 @@ def test_e3_supplier_attendance(user: User, tiny_warehouse: DataPaths) -> None:
     current = "(select year(built_at) || '-Q' || quarter(built_at) from mart_quality_build)"
     quarter = one(
         tiny_warehouse,
-        "select coalesce(max(quarter) filter (where not suppressed), max(quarter)) "
-        f"from mart_course_evaluation where quarter < {current}",
+        f"select coalesce(max(quarter) filter (where quarter < {current}), max(quarter)) "
+        f"from mart_course_evaluation where quarter <= {current} and {_SCORED}",
     )
     expected = dict(
         mart(
@@ -482,15 +497,40 @@ def test_e4_course_satisfaction(user: User, tiny_warehouse: DataPaths) -> None:
             assert row[t("col.satisfaction", "nl")] == formatting.score(expected[course])
 
 
-def test_e5_suppressed(user: User, tiny_warehouse: DataPaths) -> None:
+def test_e5_unscored(user: User, tiny_warehouse: DataPaths) -> None:
+    # Cell key method: every cell is published (perturbed); a rate is blank ("–") where its
+    # own denominator has fewer than min_cell_size persons, and only very rarely is a whole
+    # cell withheld ("onderdrukt"). The user reads which courses have no completion rate
+    # and why, and which (if any) are withheld.
     year = _year(tiny_warehouse)
-    suppressed = one(
+    cells = mart(
         tiny_warehouse,
-        "select count(*) from mart_course_evaluation_yearly where year = ? and suppressed",
+        "select course_id, suppressed, completion_rate is null from "
+        "mart_course_evaluation_yearly where year = ?",
         [year],
     )
+    unscored = sorted(c for c, suppressed, blank in cells if blank and not suppressed)
+    suppressed = sorted(c for c, withheld, _ in cells if withheld)
+    assert unscored, "fixture has no course without a completion rate"
+    k = one(tiny_warehouse, "select min_cell_size from mart_quality_build")
     user.open("evaluatie", "evaluation")
     user.radio(t("evaluatie.granularity", "nl"), t("evaluatie.per_year", "nl"))
-    note = "evaluatie.suppressed_note_one" if suppressed == 1 else "evaluatie.suppressed_note"
-    k = one(tiny_warehouse, "select min_cell_size from mart_quality_build")
-    assert user.page.get_by_text(t(note, "nl", n=suppressed, k=k)).count() >= 1
+    rate = t("col.completion_rate", "nl")
+    note = "evaluatie.unscored_note_one" if len(unscored) == 1 else "evaluatie.unscored_note"
+    assert user.page.get_by_text(t(note, "nl", n=len(unscored), metric=rate, k=k)).count() >= 1
+    rows = user.table(t("col.rank", "nl"), t("col.course", "nl"))
+    assert len(rows) == len(cells)
+
+    def course(row: dict[str, str]) -> str:
+        return row[t("col.course", "nl")].split(" — ")[0]
+
+    blank = [r for r in rows if r[t("col.rank", "nl")] == formatting.DASH]
+    assert sorted(course(r) for r in blank) == unscored
+    assert {r[rate] for r in blank} == {formatting.DASH}
+    withheld = [r for r in rows if r[t("col.rank", "nl")] == t("value.suppressed", "nl")]
+    assert sorted(course(r) for r in withheld) == suppressed
+    if suppressed:
+        note = (
+            "evaluatie.suppressed_note_one" if len(suppressed) == 1 else "evaluatie.suppressed_note"
+        )
+        assert user.page.get_by_text(t(note, "nl", n=len(suppressed), k=k)).count() >= 1

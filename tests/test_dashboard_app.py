@@ -375,35 +375,56 @@ def test_factuurcontrole_lists_a_suppliers_disputes_with_reasons(warehouse: Data
 
 
 def test_evaluatie_ranks_worst_first_and_marks_suppressed_cells(warehouse: DataPaths) -> None:
+    # Cell key method: every cell is published with perturbed counts; a rate is NULL below
+    # min_cell_size persons in its own denominator, and a cell is withheld (suppressed, all
+    # figures NULL) only very rarely, so at tiny scale there may be none. The ranking puts
+    # the scored cells worst first, then the unscored ones ("–"), then any withheld ones.
     year = mart(
         warehouse,
-        "select max(year) as y from mart_course_evaluation_yearly where not suppressed",
+        "select max(year) as y from mart_course_evaluation_yearly "
+        "where not suppressed and completion_rate is not null",
     )["y"][0]
     cells = mart(
         warehouse,
-        "select course_id, completion_rate, suppressed from mart_course_evaluation_yearly "
-        "where year = ? order by course_id",
+        "select course_id, participants, completion_rate, suppressed "
+        "from mart_course_evaluation_yearly where year = ? order by course_id",
         [year],
     )
     scored = cells.filter(~pl.col("suppressed") & pl.col("completion_rate").is_not_null())
-    assert scored.height >= 1 and cells["suppressed"].any(), "fixture lost its mix of cells"
-    worst = scored.sort(["completion_rate", "course_id"]).row(0, named=True)
+    unscored = cells.filter(~pl.col("suppressed") & pl.col("completion_rate").is_null())
+    withheld = cells.filter("suppressed")
+    assert scored.height >= 2 and unscored.height >= 1, "fixture lost its mix of cells"
+    expected = scored.sort(["completion_rate", "course_id"])
 
     at = open_page(start("evaluation"), "evaluatie")
     at.sidebar.radio(key="evaluatie_granularity").set_value("year").run()
     at.sidebar.selectbox(key="evaluatie_year").set_value(year).run()
     ranking = table(at, "col.rank", "col.course")
     course, rank = t("col.course", "nl"), t("col.rank", "nl")
-    assert ranking[course].iloc[0].split(" — ")[0] == worst["course_id"]
-    assert ranking[rank].iloc[0] == "1"
-    assert ranking[t("col.completion_rate", "nl")].iloc[0] == formatting.percent(
-        worst["completion_rate"]
-    )
+    rate, participants = t("col.completion_rate", "nl"), t("col.participants", "nl")
+    assert len(ranking) == cells.height
+    ranked = ranking.iloc[: scored.height]
+    assert [c.split(" — ")[0] for c in ranked[course]] == expected["course_id"].to_list()
+    assert list(ranked[rank]) == [str(n) for n in range(1, scored.height + 1)]
+    assert list(ranked[rate]) == [formatting.percent(v) for v in expected["completion_rate"]]
+    assert list(ranked[participants]) == [formatting.number(v) for v in expected["participants"]]
+
+    # Published without a rate: below the ranked cells, marked "–", their (perturbed)
+    # participants still shown.
+    blank = ranking[ranking[rank] == formatting.DASH]
+    by_course = dict(zip(unscored["course_id"], unscored["participants"], strict=True))
+    assert sorted(c.split(" — ")[0] for c in blank[course]) == sorted(by_course)
+    assert set(blank[rate]) == {formatting.DASH}
+    for label, shown in zip(blank[course], blank[participants], strict=True):
+        assert shown == formatting.number(by_course[label.split(" — ")[0]])
+    note = "evaluatie.unscored_note_one" if len(by_course) == 1 else "evaluatie.unscored_note"
+    k = load_settings(warehouse.root).disclosure.min_cell_size
+    assert t(note, "nl", n=len(by_course), metric=rate, k=k) in [c.value for c in at.caption]
+
+    # Withheld cells (if any at this scale) read "onderdrukt", never "–" or 0.
     suppressed = ranking[ranking[rank] == t("value.suppressed", "nl")]
-    assert sorted(c.split(" — ")[0] for c in suppressed[course]) == sorted(
-        cells.filter("suppressed")["course_id"]
-    )
-    assert set(suppressed[t("col.participants", "nl")]) == {t("value.suppressed", "nl")}
+    assert sorted(c.split(" — ")[0] for c in suppressed[course]) == sorted(withheld["course_id"])
+    assert set(suppressed[participants]) <= {t("value.suppressed", "nl")}
     assert charts(at) >= 1
 
 

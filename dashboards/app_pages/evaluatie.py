@@ -1,7 +1,7 @@
 """Evaluatie: course, supplier and category scorecards with a ranking per metric.
 
 Periods are the published grains (quarter or year): combining quarters here would
-recompute cells the marts chose to suppress.
+recompute figures from perturbed counts the marts publish per grain.
 """
 
 from __future__ import annotations
@@ -85,8 +85,12 @@ granularity = st.sidebar.radio(
     key="evaluatie_granularity",
 )
 suffix, period_column = ("", "quarter") if granularity == "quarter" else ("_yearly", "year")
+# A period has something to rank when one of its cells publishes a figure: nearly every
+# cell is published (perturbed), but a rate or mean is NULL below min_cell_size persons.
+any_scored = " or ".join(f"{m.column} is not null" for m in METRICS)
 periods_published = data.query(
-    f"select {period_column} as period, bool_or(not suppressed) as has_published "
+    f"select {period_column} as period, "
+    f"bool_or(not suppressed and ({any_scored})) as has_published "
     f"from mart_course_evaluation{suffix} group by all order by period"
 )
 periods = ui.offered([str(p) for p in periods_published["period"].to_list()])
@@ -171,6 +175,14 @@ for level, tab in zip(LEVELS, st.tabs([t(level.tab) for level in LEVELS]), stric
                 ),
                 key=f"evaluatie_chart_{level.key}",
             )
+        # Published cells without the ranked figure (fewer than min_cell_size persons in
+        # its own denominator) sit below the ranked ones with "–": say why.
+        unscored_count = ranking.height - scored.height - int(cells["suppressed"].sum())
+        if unscored_count:
+            note = (
+                "evaluatie.unscored_note_one" if unscored_count == 1 else "evaluatie.unscored_note"
+            )
+            st.caption(t(note, n=unscored_count, metric=t(metric.label), k=min_cell))
         suppressed_count = int(cells["suppressed"].sum())
         if suppressed_count:
             note = (

@@ -300,17 +300,19 @@ invoices = data.query(
 ui.show_table(
     invoices,
     [
+        # Status and reasons next to the invoice: "which are disputed, and why" is read
+        # without scrolling sideways past the amounts and the document chain.
         Column("invoice_id", "col.invoice"),
-        Column("document_type", "col.document_type", translate="document."),
-        Column("corrected_invoice_id", "col.corrects"),
-        Column("supplier_id", "col.supplier"),
+        Column("status", "col.status", translate="status."),
+        Column("reasons", "col.reasons"),
         Column("issue_date", "col.issue_date", "date"),
+        Column("supplier_id", "col.supplier"),
         Column("invoiced_total_eur", "col.invoiced", "euro"),
         Column("approved_total_eur", "col.approved", "euro"),
         Column("disputed_total_eur", "col.disputed", "euro"),
         Column("on_hold_total_eur", "col.on_hold", "euro"),
-        Column("status", "col.status", translate="status."),
-        Column("reasons", "col.reasons"),
+        Column("document_type", "col.document_type", translate="document."),
+        Column("corrected_invoice_id", "col.corrects"),
     ],
     key="invoices_table",
     prepare=lambda shown: shown.with_columns(
