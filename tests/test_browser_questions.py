@@ -29,7 +29,7 @@ from tests.test_browser_dashboard import (
     wait_until_rendered,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_questions")]
 __all__ = ["server"]  # fixture used by name
 
 MAX_INTERACTIONS = 3

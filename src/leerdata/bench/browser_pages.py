@@ -149,7 +149,7 @@ def time_pages(paths: DataPaths, repeats: int = 3) -> dict[str, Any]:
     runs: dict[str, dict[str, list[dict[str, float]]]] = {}
     urls = page_urls()
     port = free_port()
-    server = start_dashboard(paths, port)
+    server = start_dashboard(paths, port, demo=True)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
