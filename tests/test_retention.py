@@ -208,8 +208,15 @@ def test_retention_erases_and_unlinks_something(scenario: Scenario) -> None:
 def test_every_published_aggregate_is_unchanged(scenario: Scenario) -> None:
     assert len(scenario.before) >= 10, sorted(scenario.before)
     assert set(scenario.after_first) == set(scenario.before)
-    changed = [t for t in scenario.before if scenario.before[t] != scenario.after_first[t]]
-    assert changed == []
+    changed = {
+        t: (
+            sorted(set(scenario.before[t]) - set(scenario.after_first[t]))[:3],
+            sorted(set(scenario.after_first[t]) - set(scenario.before[t]))[:3],
+        )
+        for t in scenario.before
+        if scenario.before[t] != scenario.after_first[t]
+    }
+    assert changed == {}
 
 
 def test_frozen_attributes_are_what_keeps_aggregates_equal(scenario: Scenario) -> None:

@@ -57,17 +57,17 @@ def _participation() -> pl.DataFrame:
 def test_a_pinned_closed_quarter_is_withheld_itself() -> None:
     # quarter published 7 (true 5..9), its year (one quarter) 11 (true 9..13): pinned at 9
     evaluation = _evaluation([("quarter", "2023-Q2", 2023, 7), ("year", "2023", 2023, 11)])
-    result = withhold_pinned(evaluation, _participation(), 10, open_from_year=2026)
+    result = withhold_pinned(evaluation, _participation(), 10, open_from="2026-Q4")
     assert list(result.evaluation) == ["recomputable", None]
 
 
-def test_a_pinned_quarter_of_an_open_year_withholds_the_year() -> None:
+def test_a_pinned_closed_quarter_of_an_open_year_withholds_the_year() -> None:
     evaluation = _evaluation([("quarter", "2026-Q2", 2026, 7), ("year", "2026", 2026, 11)])
-    result = withhold_pinned(evaluation, _participation(), 10, open_from_year=2026)
+    result = withhold_pinned(evaluation, _participation(), 10, open_from="2026-Q4")
     assert list(result.evaluation) == [None, "recomputable"]
 
 
 def test_nothing_is_withheld_where_nothing_is_pinned() -> None:
     evaluation = _evaluation([("quarter", "2023-Q2", 2023, 7), ("year", "2023", 2023, 8)])
-    result = withhold_pinned(evaluation, _participation(), 10, open_from_year=2026)
+    result = withhold_pinned(evaluation, _participation(), 10, open_from="2026-Q4")
     assert list(result.evaluation) == [None, None]

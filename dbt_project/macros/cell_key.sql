@@ -1,8 +1,13 @@
 {% macro record_key(expression) -%}
     {#- A record's fixed pseudo-random key for the cell key method: 52 bits of
         md5(secret salt || the record's pseudonym). The salt is a session variable set by
-        the leerdata dbt plugin, never part of the SQL. -#}
-    (md5_number(getvariable('leerdata_cell_key_salt') || cast({{ expression }} as varchar)) % 4503599627370496)
+        the leerdata dbt plugin, never part of the SQL. HUGEINT, so that sums of keys are
+        exact integers: a floating-point sum depends on the order of a parallel
+        aggregation, and so would the noise. -#}
+    cast(
+        md5_number(getvariable('leerdata_cell_key_salt') || cast({{ expression }} as varchar))
+        % 4503599627370496 as hugeint
+    )
 {%- endmacro %}
 
 {% macro perturbed(count_column, key_column) -%}

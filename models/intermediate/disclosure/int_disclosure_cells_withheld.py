@@ -22,10 +22,13 @@ COLUMNS = sorted({c for keys in KEYS.values() for c in keys})
 def model(dbt, session):
     dbt.config(materialized="table")
     min_cell_size = int(dbt.config.get("min_cell_size"))
-    open_from_year = int(dbt.config.get("open_from_year") or datetime.date.today().year)
+    today = datetime.date.fromisoformat(
+        dbt.config.get("open_from") or datetime.date.today().isoformat()
+    )
+    open_from = f"{today.year}-Q{(today.month - 1) // 3 + 1}"  # the running quarter
     evaluation = dbt.ref("int_evaluation_cells_perturbed").pl().sort(KEYS["evaluation"])
     participation = dbt.ref("int_participation_cells_perturbed").pl().sort(KEYS["participation"])
-    result = withhold_pinned(evaluation, participation, min_cell_size, open_from_year)
+    result = withhold_pinned(evaluation, participation, min_cell_size, open_from)
     frames = []
     for table, cells, reasons in (
         ("evaluation", evaluation, result.evaluation),

@@ -94,9 +94,30 @@ def _families(evaluation: pl.DataFrame, participation: pl.DataFrame) -> np.ndarr
     ).astype(np.int64)
 
 
+def _is_open(cells: pl.DataFrame, open_from: str) -> np.ndarray:
+    """Cells of a period still open: a quarter from `open_from` (YYYY-Qn) on, a year from
+    its year on. Their data can still change with the next landing day."""
+    year = int(open_from[:4])
+    return (
+        cells.select(
+            pl.when(pl.col("period_type") == "quarter")
+            .then(pl.col("period") >= open_from)
+            .otherwise(pl.col("year").cast(pl.Int64) >= year)
+        )
+        .to_series()
+        .to_numpy()
+    )
+
+
 def withhold_pinned(
-    evaluation: pl.DataFrame, participation: pl.DataFrame, min_cell_size: int, open_from_year: int
+    evaluation: pl.DataFrame, participation: pl.DataFrame, min_cell_size: int, open_from: str
 ) -> WithholdResult:
+    """Two phases keep closed periods stable. First every open cell is hidden, so what is
+    withheld among closed cells depends on closed data only. Then the open cells are
+    published and only open cells are withheld to keep that safe (a closed quarter
+    pinned through its open year withholds the year)."""
+    is_open = np.concatenate([_is_open(evaluation, open_from), _is_open(participation, open_from)])
+    open_from_year = int(open_from[:4])
     n_eval = evaluation.height
     withheld = np.zeros(n_eval + participation.height, dtype=bool)
     reasons = np.full(withheld.shape, None, dtype=object)
@@ -114,32 +135,41 @@ def withhold_pinned(
         ]
     )
     model = reader_model(evaluation, participation)
-    for round_number in range(1, MAX_ROUNDS + 1):
-        publish(model, withheld)
-        pinned = pinned_small(model, min_cell_size)
-        if len(pinned) == 0:
-            return WithholdResult(reasons[:n_eval], reasons[n_eval:], round_number)
-        progress = False
-        handled: set[int] = set()
-        # quarters first; one cell per entity and year a round: withholding a quarter
-        # usually frees its year, which was pinned through it
-        for cell in sorted(pinned, key=lambda c: any_year_of[c] < 0):
-            if family[cell] in handled:
-                continue
-            handled.add(family[cell])
-            if not withheld[cell]:
-                year = open_year_of[cell]
-                target = year if year >= 0 and not withheld[year] else cell
-            elif any_year_of[cell] >= 0 and not withheld[any_year_of[cell]]:
-                target = any_year_of[cell]  # withheld, still pinned: its year goes too
-            else:
-                continue
-            withheld[target] = True
-            reasons[target] = "recomputable"
-            progress = True
-        if not progress:
-            raise RuntimeError(
-                f"disclosure audit: {len(pinned)} withheld cells stay recomputable; "
-                "nothing left to withhold by the year rule"
-            )
-    raise RuntimeError(f"disclosure audit did not settle in {MAX_ROUNDS} rounds")
+    rounds = 0
+    for phase_hidden, allowed in ((is_open, ~is_open), (np.zeros_like(is_open), is_open)):
+        for _ in range(MAX_ROUNDS):
+            rounds += 1
+            publish(model, withheld | phase_hidden)
+            pinned = [c for c in pinned_small(model, min_cell_size) if not phase_hidden[c]]
+            if not pinned:
+                break
+            if not _withhold_round(
+                pinned, withheld, reasons, allowed, open_year_of, any_year_of, family
+            ):
+                raise RuntimeError(
+                    f"disclosure audit: {len(pinned)} cells stay recomputable; "
+                    "nothing left to withhold by the year rule"
+                )
+        else:
+            raise RuntimeError(f"disclosure audit did not settle in {MAX_ROUNDS} rounds")
+    return WithholdResult(reasons[:n_eval], reasons[n_eval:], rounds)
+
+
+def _withhold_round(pinned, withheld, reasons, allowed, open_year_of, any_year_of, family) -> bool:
+    """Withhold one cell per entity-year for this round's pinned cells; False when none
+    could be withheld. Quarters first: withholding one usually frees its year."""
+    progress = False
+    handled: set[int] = set()
+    for cell in sorted(pinned, key=lambda c: any_year_of[c] < 0):
+        if family[cell] in handled:
+            continue
+        handled.add(family[cell])
+        # a withheld cell that is still pinned: its year goes too
+        candidates = [open_year_of[cell], cell] if not withheld[cell] else [any_year_of[cell]]
+        for target in candidates:
+            if target >= 0 and allowed[target] and not withheld[target]:
+                withheld[target] = True
+                reasons[target] = "recomputable"
+                progress = True
+                break
+    return progress
