@@ -10,6 +10,7 @@ import duckdb
 
 from leerdata.config import DataPaths, load_settings
 from leerdata.sdc.published import audit_reporting
+from leerdata.sdc.reader_model import EVALUATION_COUNTS
 
 
 def test_built_warehouse_passes_the_audit(tiny_warehouse: DataPaths) -> None:
@@ -40,23 +41,32 @@ def test_audit_catches_a_count_pinned_by_its_year(
     tiny_warehouse: DataPaths, tmp_path: Path
 ) -> None:
     """A course whose year has one quarter: publish the quarter as 7 and the year as 11
-    (noise at most 2 each) and the reader knows the count is 9."""
+    (noise at most 2 each) and the reader knows the count is 9.
+
+    The noise differs with every test session's key, so the two rows are made consistent
+    on their own: the course moves to a supplier and category of its own (no margin to
+    contradict), and every count other than enrolments and participants is 0."""
     copy = tmp_path / "reporting.duckdb"
     shutil.copy(tiny_warehouse.reporting_db, copy)
+    zeros = ", ".join(
+        f"{count} = 0"
+        for count in EVALUATION_COUNTS
+        if count not in {"enrolments", "participants"}
+    )
     with duckdb.connect(str(copy)) as con:
         course_id, quarter, year = con.execute(
             "select course_id, any_value(quarter), year from mart_course_evaluation "
             "group by course_id, year having count(*) = 1 order by all limit 1"
         ).fetchone()
-        con.execute(
-            "update mart_course_evaluation set suppressed = false, enrolments = 7 "
-            "where course_id = ? and quarter = ?",
-            [course_id, quarter],
-        )
-        con.execute(
-            "update mart_course_evaluation_yearly set suppressed = false, enrolments = 11 "
-            "where course_id = ? and year = ?",
-            [course_id, year],
-        )
+        for mart, period, published in (
+            ("mart_course_evaluation", "quarter", 7),
+            ("mart_course_evaluation_yearly", "year", 11),
+        ):
+            con.execute(
+                f"update {mart} set suppressed = false, supplier_id = 'SUP-AUDIT', "
+                f"category_code = 'CAT-AUDIT', enrolments = ?, participants = ?, {zeros} "
+                f"where course_id = ? and {period} = ?",
+                [published, published, course_id, quarter if period == "quarter" else year],
+            )
     findings = audit_reporting(copy, 10)
     assert any(f.problem == "recomputable" and course_id in f.cell for f in findings), findings
