@@ -51,7 +51,7 @@ def build_once(tmp_path_factory: pytest.TempPathFactory, scale: str, seed: int) 
     done = root / ".built"
     with FileLock(str(shared / f"warehouse-{scale}-{seed}.lock")):
         if not done.exists():
-            from leerdata.build.warehouse import build_warehouse
+            from leerdata.builder.warehouse import build_warehouse
             from leerdata.generate import run_generate
             from leerdata.ingest import run_ingest
 

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from leerdata.build.dbt_runner import run_dbt
+from leerdata.builder.dbt_runner import run_dbt
 from leerdata.config import REPO_ROOT, DataPaths
 
 GENERIC_TEST = "unique_combination_of_columns"

@@ -10,7 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
-from leerdata.build.dbt_runner import run_dbt
+from leerdata.builder.dbt_runner import run_dbt
 from leerdata.config import DataPaths
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from leerdata.build.warehouse import build_warehouse
+from leerdata.builder.warehouse import build_warehouse
 from leerdata.config import DataPaths
 from leerdata.ingest import run_ingest
 from tests.ingest_cases.builders import VALID_VALUES, write_bytes, write_csv

@@ -29,7 +29,7 @@ PROBE_DEPARTMENT = "VWS"
 CLI_WRAPPER = """
 import sys
 from pathlib import Path
-import leerdata.build.dbt_runner as runner
+import leerdata.builder.dbt_runner as runner
 project = Path(sys.argv.pop(1))
 runner.REPO_ROOT = project
 runner.PROFILES_DIR = project / "dbt_project"

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from leerdata.bench.extra_day import write_extra_day
-from leerdata.build.warehouse import build_warehouse
+from leerdata.builder.warehouse import build_warehouse
 from leerdata.config import DataPaths
 from leerdata.ingest import run_ingest
 

@@ -76,7 +76,7 @@ def announce_new_key() -> None:
 
 
 def do_build(paths: DataPaths) -> None:
-    from leerdata.build.warehouse import build_warehouse
+    from leerdata.builder.warehouse import build_warehouse
 
     announce_new_key()
     result = build_warehouse(paths)

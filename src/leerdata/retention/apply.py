@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from leerdata.build.warehouse import build_warehouse
+from leerdata.builder.warehouse import build_warehouse
 from leerdata.config import DataPaths, load_settings
 from leerdata.errors import LeerdataError
 from leerdata.privacy.keys import ensure_outside, load_existing_key

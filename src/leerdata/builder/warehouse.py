@@ -8,8 +8,8 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from leerdata.build.dbt_runner import DbtError, DbtOutcome, run_dbt
-from leerdata.build.publish import discard, publish
+from leerdata.builder.dbt_runner import DbtError, DbtOutcome, run_dbt
+from leerdata.builder.publish import discard, publish
 from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
 from leerdata.privacy.keys import ensure_outside, load_or_create_key
