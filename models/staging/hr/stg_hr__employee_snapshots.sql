@@ -1,12 +1,34 @@
 {# One row per person per HR export date. The only model that reads raw HR rows: the
    personnel number becomes person_key, the birth date becomes a year, and every name,
-   e-mail, birth place, salutation and title is left behind. #}
+   e-mail, birth place, salutation and title is left behind.
+
+   Incremental per export date: a day's build recomputes only the export dates of files
+   delivered since the last build; `leerdata build --full-refresh` recomputes all. #}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='snapshot_date',
+    on_schema_change='fail',
+    post_hook=[
+        "{{ delete_vanished_keys(source('hr', 'raw_hr'), source('steward', 'load_manifest'), '_file_date', 'snapshot_date') }}",
+        "{{ record_batch_watermark() }}",
+    ],
+) }}
 
 with
 
 raw_hr as (
 
-    {{ rows_of_latest_batch(source('hr', 'raw_hr'), source('steward', 'load_manifest')) }}
+    select latest_rows.*
+    from (
+        {{ rows_of_latest_batch(source('hr', 'raw_hr'), source('steward', 'load_manifest')) }}
+    ) as latest_rows
+    {% if is_incremental() -%}
+        where latest_rows._file_date in (
+            {{ keys_in_changed_files(source('hr', 'raw_hr'), source('steward', 'load_manifest'), '_file_date') }}
+        )
+    {%- endif %}
 
 ),
 

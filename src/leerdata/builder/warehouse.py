@@ -40,12 +40,14 @@ def ensure_restricted_tables(paths: DataPaths) -> None:
     yet), so models read them plainly instead of checking for their existence."""
     import duckdb
 
+    from leerdata.builder.watermarks import ensure_watermark_table
     from leerdata.ingest.schema import create_raw_tables
     from leerdata.retention.tables import ensure_retention_tables
 
     with duckdb.connect(str(paths.restricted_db)) as con:
         create_raw_tables(con)
         ensure_retention_tables(con)
+        ensure_watermark_table(con)
 
 
 def refuse_exposed_tables(paths: DataPaths, build_file: Path) -> None:
@@ -65,17 +67,26 @@ def refuse_exposed_tables(paths: DataPaths, build_file: Path) -> None:
 
 
 def build_warehouse(
-    paths: DataPaths, select: Sequence[str] = (), show_progress: bool = True
+    paths: DataPaths,
+    select: Sequence[str] = (),
+    show_progress: bool = True,
+    full_refresh: bool = False,
 ) -> BuildResult:
     """Build and publish under the data directory's write lock (one build at a time:
-    two builds share reporting.building.duckdb, and the second would delete the first's)."""
+    two builds share reporting.building.duckdb, and the second would delete the first's;
+    and no ingest adds a batch while the incremental models read their watermarks).
+
+    `full_refresh`: rebuild the incremental staging models from every landing batch
+    instead of only the batches loaded since their last build."""
     from leerdata.steward import writing
 
     with writing(paths, "build", show_progress):
-        return _build_and_publish(paths, select, show_progress)
+        return _build_and_publish(paths, select, show_progress, full_refresh)
 
 
-def _build_and_publish(paths: DataPaths, select: Sequence[str], show_progress: bool) -> BuildResult:
+def _build_and_publish(
+    paths: DataPaths, select: Sequence[str], show_progress: bool, full_refresh: bool
+) -> BuildResult:
     if not paths.restricted_db.exists():
         raise BuildError(
             f"no restricted database at {paths.restricted_db}; run `leerdata ingest` first"
@@ -92,6 +103,8 @@ def _build_and_publish(paths: DataPaths, select: Sequence[str], show_progress: b
     # they run in `make test` (tests/test_dbt_unit_tests.py), not in production builds,
     # where they cost ~0.5 s each. The data tests (invariants on today's data) stay.
     extra += ["--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        extra += ["--full-refresh"]
     if select:
         extra += ["--select", *select]
     with Progress(

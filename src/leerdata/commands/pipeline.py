@@ -75,11 +75,11 @@ def announce_new_key() -> None:
         )
 
 
-def do_build(paths: DataPaths) -> None:
+def do_build(paths: DataPaths, full_refresh: bool = False) -> None:
     from leerdata.builder.warehouse import build_warehouse
 
     announce_new_key()
-    result = build_warehouse(paths)
+    result = build_warehouse(paths, full_refresh=full_refresh)
     console.print(f"built and published {result.reporting_db}")
 
 
@@ -99,9 +99,19 @@ def register(app: typer.Typer) -> None:
         do_ingest(DataPaths.of(data_dir))
 
     @app.command()
-    def build(data_dir: DataDirOption = DEFAULT_DATA_DIR_VALUE) -> None:
+    def build(
+        data_dir: DataDirOption = DEFAULT_DATA_DIR_VALUE,
+        full_refresh: Annotated[
+            bool,
+            typer.Option(
+                "--full-refresh",
+                help="Recompute the incremental staging models from every landing batch "
+                "(a normal build reads only the batches loaded since the last build).",
+            ),
+        ] = False,
+    ) -> None:
         """Run the dbt build and publish warehouse/reporting.duckdb atomically."""
-        do_build(DataPaths.of(data_dir))
+        do_build(DataPaths.of(data_dir), full_refresh=full_refresh)
 
     @app.command()
     def demo(

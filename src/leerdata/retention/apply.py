@@ -16,6 +16,7 @@ from datetime import date, datetime
 import duckdb
 
 from leerdata.builder.warehouse import build_warehouse
+from leerdata.builder.watermarks import invalidate_watermarks
 from leerdata.config import DataPaths, load_settings
 from leerdata.errors import LeerdataError
 from leerdata.privacy.keys import ensure_outside, load_existing_key
@@ -69,7 +70,8 @@ def _require_warehouse(paths: DataPaths) -> None:
 
 def _rebuild_and_compact(paths: DataPaths, show_progress: bool) -> None:
     try:
-        build_warehouse(paths, show_progress=show_progress)
+        # full refresh: the raw rows were rewritten in place, not added as a batch
+        build_warehouse(paths, show_progress=show_progress, full_refresh=True)
     finally:
         # Also after a failed build: erased values must not stay in free blocks. The
         # pending record stays when the build failed, so the next command builds again.
@@ -94,9 +96,13 @@ def _run(
     with duckdb.connect(str(paths.restricted_db)) as con:
         ensure_retention_tables(con)
         con.execute("begin transaction")
-        mutate.reattach_redelivered_rows(con)
+        reattached = mutate.reattach_redelivered_rows(con)
         plan(con)
         persons, enrolments = planned_counts(con)
+        if reattached or persons or enrolments:
+            # raw rows change in place, without a new batch: the incremental staging
+            # models must recompute everything, even if this run is killed right after
+            invalidate_watermarks(con)
         if persons or enrolments:
             mutate.assign_surrogates(con)
             freeze_enrolment_attributes(con)
@@ -119,7 +125,7 @@ def _run(
             ),
         )
         con.execute("commit")
-    changed = bool(persons or enrolments)
+    changed = bool(reattached or persons or enrolments)
     if changed:
         _rebuild_and_compact(paths, show_progress)
     clear_pending(paths)

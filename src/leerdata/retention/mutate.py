@@ -61,10 +61,11 @@ def assign_surrogates(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def reattach_redelivered_rows(con: duckdb.DuckDBPyConnection) -> None:
+def reattach_redelivered_rows(con: duckdb.DuckDBPyConnection) -> int:
     """A row delivered again with the personnel number of an enrolment already unlinked
-    takes that enrolment's surrogate (otherwise the next build would link it again)."""
-    con.execute(
+    takes that enrolment's surrogate (otherwise the next build would link it again).
+    Returns the number of rows changed."""
+    row = con.execute(
         f"""
         update main.raw_enrolments as raw
         set employee_id = unlinked.surrogate
@@ -77,7 +78,8 @@ def reattach_redelivered_rows(con: duckdb.DuckDBPyConnection) -> None:
         where raw.enrolment_id = unlinked.enrolment_id
           and not {is_surrogate_sql("raw.employee_id")}
         """
-    )
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def erase_free_text(con: duckdb.DuckDBPyConnection) -> None:

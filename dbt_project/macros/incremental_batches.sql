@@ -1,0 +1,62 @@
+{% macro batch_watermark() -%}
+    {#- The highest load batch this model had seen when it was last built
+        (leerdata.builder.watermarks); -1 when unknown (first build of a new model, or
+        retention/erasure rewrote raw rows in place), which makes every file count as
+        changed, so every key is recomputed. -#}
+    (
+        select coalesce(max(batch_id), -1)
+        from {{ source('steward', 'build_watermarks') }}
+        where model_name = '{{ this.identifier }}'
+    )
+{%- endmacro %}
+
+{% macro keys_in_changed_files(raw_relation, manifest_relation, key) -%}
+    {#- The keys of every raw row in a file that got a batch after the watermark: the new
+        rows, and the rows of the older batches of that file name, which the new batch
+        supersedes (interpretation #1). A failed load is not a delivery. -#}
+    select distinct changed_rows.{{ key }}
+    from {{ raw_relation }} as changed_rows
+    where changed_rows._file_name in (
+        select new_batches.file_name
+        from {{ manifest_relation }} as new_batches
+        where
+            new_batches.batch_id > {{ batch_watermark() }}
+            and new_batches.status is distinct from 'failed'
+        union
+        select new_rows._file_name
+        from {{ raw_relation }} as new_rows
+        where new_rows._batch_id > {{ batch_watermark() }}
+    )
+{%- endmacro %}
+
+{% macro delete_vanished_keys(raw_relation, manifest_relation, raw_key, target_key) -%}
+    {#- Post-hook of an incremental staging model, inside its transaction: a key that
+        was recomputed but has no current raw row left (a corrected file dropped it)
+        leaves the table. delete+insert alone only replaces keys that still have rows. -#}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as target_rows
+        where
+            target_rows.{{ target_key }} in (
+                {{ keys_in_changed_files(raw_relation, manifest_relation, raw_key) }}
+            )
+            and not exists (
+                select 1
+                from ({{ rows_of_latest_batch(raw_relation, manifest_relation) }}) as current_rows
+                where current_rows.{{ raw_key }} = target_rows.{{ target_key }}
+            )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro record_batch_watermark() -%}
+    {#- Post-hook, after delete_vanished_keys: the batches seen by this build. The build
+        holds the data directory's write lock, so no batch arrives while it runs. -#}
+    insert or replace into {{ source('steward', 'build_watermarks') }}
+        (model_name, batch_id, built_at)
+    select
+        '{{ this.identifier }}',
+        coalesce(max(batch_id), 0),
+        current_timestamp
+    from {{ source('steward', 'load_manifest') }}
+{%- endmacro %}

@@ -1,0 +1,250 @@
+"""Daily (incremental) builds give the same warehouse as a full refresh.
+
+One data directory lives through what a real one does: an erasure, an extra landing day
+whose build is killed (kill -9) after its first incremental model committed and is then
+run again, the same day ingested twice, a late invoice for a closed quarter, a corrected
+enrolment file that drops a row, and a corrected HR export. A copy of the result is then
+built with `--full-refresh`, and every table of the reporting file and every incremental
+staging table must be equal, row for row and value for value.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from leerdata.bench.extra_day import write_extra_day
+from leerdata.builder.warehouse import build_warehouse
+from leerdata.builder.watermarks import watermarks
+from leerdata.config import DataPaths
+from leerdata.ingest import run_ingest
+from leerdata.retention.apply import erase_person
+
+pytestmark = pytest.mark.xdist_group("incremental_build")
+
+INCREMENTAL_MODELS = ("stg_lms__enrolments", "stg_hr__employee_snapshots")
+# Columns that name the build itself, the only ones that may differ.
+BUILD_IDENTITY = {"mart_quality_build": "build_id, built_at"}
+
+
+def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    return [
+        name
+        for (name,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = ? order by all",
+            [database],
+        ).fetchall()
+    ]
+
+
+def _differences(left: Path, right: Path, only: tuple[str, ...] | None = None) -> list[str]:
+    """Tables whose rows differ (as multisets) between two database files."""
+    problems = []
+    with duckdb.connect() as con:
+        con.execute(f"attach '{left}' as l (read_only)")
+        con.execute(f"attach '{right}' as r (read_only)")
+        names = only or tuple(_tables(con, "l"))
+        assert names, f"no tables in {left}"
+        missing = set(names) - set(_tables(con, "r"))
+        assert not missing, f"tables missing from the full refresh: {missing}"
+        for name in names:
+            rows = f"* exclude ({BUILD_IDENTITY[name]})" if name in BUILD_IDENTITY else "*"
+            left_rows, right_rows = f"select {rows} from l.{name}", f"select {rows} from r.{name}"
+            ((extra,),) = con.execute(
+                f"select count(*) from ({left_rows} except all {right_rows})"
+            ).fetchall()
+            ((lacking,),) = con.execute(
+                f"select count(*) from ({right_rows} except all {left_rows})"
+            ).fetchall()
+            if extra or lacking:
+                problems.append(f"{name}: {extra} rows only in the daily build, {lacking} in full")
+    return problems
+
+
+def _copy(paths: DataPaths, target: Path) -> DataPaths:
+    shutil.copytree(paths.root, target, ignore=shutil.ignore_patterns("*.lock", "write.lock"))
+    return DataPaths.of(target)
+
+
+def _late_invoice_for_a_closed_quarter(paths: DataPaths) -> str:
+    """An old invoice delivered again under a new number and file name: late, for a
+    quarter long closed, billing enrolments already billed (the checks must see it)."""
+    folder = paths.landing / "invoices"
+    # supplier invoices are named SUPnnn-YYYYMM.xml (credit notes and corrections differ)
+    oldest = min(folder.glob("SUP*-??????.xml"), key=lambda p: p.stem[-6:])
+    xml = oldest.read_text(encoding="utf-8")
+    number = re.search(r"<cbc:ID>([^<]+)</cbc:ID>", xml)
+    assert number, f"no invoice number in {oldest.name}"
+    late_number = number.group(1) + "-LATE"
+    late = xml.replace(f"<cbc:ID>{number.group(1)}</cbc:ID>", f"<cbc:ID>{late_number}</cbc:ID>", 1)
+    (folder / f"LATE-{oldest.name}").write_text(late, encoding="utf-8")
+    return late_number
+
+
+def _drop_an_enrolment_from_its_only_file(paths: DataPaths) -> str:
+    """Deliver the oldest enrolment file again without one of the enrolments that only
+    it holds: that enrolment must leave staging (a key that vanished)."""
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        file_name, enrolment_id = con.execute(
+            """
+            select any_value(_file_name), enrolment_id from raw_enrolments
+            group by enrolment_id having count(distinct _file_name) = 1
+            order by min(_file_date), enrolment_id limit 1
+            """
+        ).fetchone()
+    path = paths.landing / file_name
+    lines = path.read_bytes().split(b"\n")
+    kept = [line for line in lines if not line.startswith(enrolment_id.encode() + b";")]
+    assert len(kept) == len(lines) - 1
+    path.write_bytes(b"\n".join(kept))
+    return enrolment_id
+
+
+def _correct_an_hr_export(paths: DataPaths) -> None:
+    """The newest HR export of one department delivered again with one salary scale
+    changed (an HR correction; the same file name supersedes its earlier batch)."""
+    path = max((paths.landing / "hr").glob("hr_*.csv"))
+    header, first, *rest = path.read_text(encoding="utf-8").split("\n")
+    fields = first.split(";")
+    scale_at = header.split(";").index("salary_scale")
+    fields[scale_at] = str(int(fields[scale_at]) % 18 + 1)
+    path.write_text("\n".join([header, ";".join(fields), *rest]), encoding="utf-8")
+
+
+def _build_killed_after(paths: DataPaths, model: str) -> None:
+    """Start `leerdata build` and kill -9 it as soon as `model` has committed."""
+    log = paths.dbt_logs / "dbt.log"
+    start = log.stat().st_size if log.exists() else 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "leerdata.cli", "build", "--data-dir", str(paths.root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env=os.environ.copy(),
+    )
+    marker = re.compile(rf"OK created .*model .*\b{model}\b".encode())
+    deadline = time.monotonic() + 600
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"the build ended (exit {process.returncode}) before {model} ran")
+            if log.exists():
+                with log.open("rb") as handle:
+                    handle.seek(start)
+                    if marker.search(handle.read()):
+                        break
+            time.sleep(0.02)
+        else:
+            pytest.fail(f"{model} never finished")
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _manifest_rows(paths: DataPaths) -> int:
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        ((rows,),) = con.execute("select count(*) from load_manifest").fetchall()
+    return rows
+
+
+def test_daily_builds_equal_a_full_refresh(tiny_warehouse: DataPaths, tmp_path: Path) -> None:
+    paths = _copy(tiny_warehouse, tmp_path / "daily")
+
+    # An erasure rewrites raw rows in place and rebuilds in full.
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        ((employee_id,),) = con.execute(
+            "select min(employee_id) from raw_hr where exit_date is null"
+        ).fetchall()
+    erase_person(paths, employee_id, show_progress=False)
+
+    # An extra landing day; its build is killed after the first incremental model
+    # committed, then run again; then the same day is ingested a second time.
+    extra = write_extra_day(paths, seed=3)
+    assert extra.rows["enrolments"] > 0
+    run_ingest(paths, show_progress=False)
+    before = watermarks_of(paths)
+    _build_killed_after(paths, "stg_lms__enrolments")
+    after_kill = watermarks_of(paths)
+    assert after_kill["stg_lms__enrolments"] > before["stg_lms__enrolments"]
+    build_warehouse(paths, show_progress=False)
+    batches = _manifest_rows(paths)
+    run_ingest(paths, show_progress=False)
+    assert _manifest_rows(paths) == batches, "the same day ingested twice added a batch"
+    build_warehouse(paths, show_progress=False)
+
+    # Late data for closed periods: an invoice, a corrected enrolment file, an HR fix.
+    _late_invoice_for_a_closed_quarter(paths)
+    dropped = _drop_an_enrolment_from_its_only_file(paths)
+    _correct_an_hr_export(paths)
+    run_ingest(paths, show_progress=False)
+    build_warehouse(paths, show_progress=False)
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        ((still_there,),) = con.execute(
+            "select count(*) from stg_lms__enrolments where enrolment_id = ?", [dropped]
+        ).fetchall()
+    assert still_there == 0, "an enrolment its corrected file dropped stayed in staging"
+
+    full = _copy(paths, tmp_path / "full")
+    build_warehouse(full, show_progress=False, full_refresh=True)
+    problems = _differences(paths.reporting_db, full.reporting_db)
+    problems += _differences(paths.restricted_db, full.restricted_db, INCREMENTAL_MODELS)
+    assert problems == []
+
+
+def watermarks_of(paths: DataPaths) -> dict[str, int]:
+    with duckdb.connect(str(paths.restricted_db)) as con:
+        return watermarks(con)
+
+
+def test_a_day_build_reads_only_the_new_batches(tiny_warehouse: DataPaths, tmp_path: Path) -> None:
+    """Old raw rows changed in place behind the watermarks' back (no new batch, so no
+    real command does this) stay unseen by a day's build, which reads only the new
+    batches; a full refresh then sees them. The day's new enrolments arrive either way."""
+    paths = _copy(tiny_warehouse, tmp_path / "day")
+    with duckdb.connect(str(paths.restricted_db)) as con:
+        ((old_enrolment, old_status),) = con.execute(
+            "select enrolment_id, enrolment_status from stg_lms__enrolments "
+            "where enrolment_status = 'completed' order by enrolment_id limit 1"
+        ).fetchall()
+        con.execute(
+            "update raw_enrolments set status = 'cancelled' where enrolment_id = ?",
+            [old_enrolment],
+        )
+        ((old_date, old_departments),) = con.execute(
+            "select min(snapshot_date), count(distinct department_code) "
+            "from stg_hr__employee_snapshots"
+        ).fetchall()
+        con.execute("update raw_hr set department_code = 'ZZZ' where _file_date = ?", [old_date])
+    extra = write_extra_day(paths, seed=5)
+    run_ingest(paths, show_progress=False)
+    build_warehouse(paths, show_progress=False)
+
+    def staged() -> tuple[str, int, int]:
+        with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+            ((status,),) = con.execute(
+                "select enrolment_status from stg_lms__enrolments where enrolment_id = ?",
+                [old_enrolment],
+            ).fetchall()
+            ((zzz,),) = con.execute(
+                "select count(*) from stg_hr__employee_snapshots where department_code = 'ZZZ'"
+            ).fetchall()
+            ((new,),) = con.execute(
+                "select count(*) from stg_lms__enrolments where requested_at >= ?", [extra.day]
+            ).fetchall()
+        return status, zzz, new
+
+    status, zzz, new = staged()
+    assert (status, zzz) == (old_status, 0)
+    assert new > 0
+    build_warehouse(paths, show_progress=False, full_refresh=True)
+    status, zzz, _ = staged()
+    assert status == "cancelled" and zzz > 0, (status, zzz, old_departments)
