@@ -226,7 +226,12 @@ def test_a_day_build_reads_only_the_new_batches(tiny_warehouse: DataPaths, tmp_p
         con.execute("update raw_hr set department_code = 'ZZZ' where _file_date = ?", [old_date])
     extra = write_extra_day(paths, seed=5)
     run_ingest(paths, show_progress=False)
-    build_warehouse(paths, show_progress=False)
+    day = build_warehouse(paths, show_progress=False)
+    # no HR batch that day: the HR history is not rebuilt, the enrolment facts are
+    assert day.selection is not None and "hr" not in day.selection.changed
+    assert "enrolments" in day.selection.changed
+    assert "model.leerdata.int_employees_historised" not in day.outcome.timings
+    assert "model.leerdata.int_enrolments_outcomes" in day.outcome.timings
 
     def staged() -> tuple[str, int, int]:
         with duckdb.connect(str(paths.restricted_db), read_only=True) as con:

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from leerdata.builder.dbt_runner import DbtError, DbtOutcome, run_dbt
 from leerdata.builder.publish import discard, publish
+from leerdata.builder.selection import DaySelection, choose, record_published, state_dir
 from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
 from leerdata.privacy.keys import ensure_outside, load_or_create_key
@@ -23,6 +24,8 @@ class BuildError(LeerdataError):
 class BuildResult:
     outcome: DbtOutcome
     reporting_db: str
+    # what a day's build rebuilt: None = everything (see leerdata.builder.selection)
+    selection: DaySelection | None = None
 
 
 def _node_count(paths: DataPaths) -> int | None:
@@ -103,10 +106,15 @@ def _build_and_publish(
     # they run in `make test` (tests/test_dbt_unit_tests.py), not in production builds,
     # where they cost ~0.5 s each. The data tests (invariants on today's data) stay.
     extra += ["--exclude-resource-type", "unit_test"]
+    day: DaySelection | None = None
     if full_refresh:
         extra += ["--full-refresh"]
     if select:
         extra += ["--select", *select]
+    elif not full_refresh:
+        day = choose(paths.restricted_db, paths.warehouse)
+        if day.select is not None:
+            extra += ["--select", *day.select, "--state", str(state_dir(paths.warehouse))]
     with Progress(
         TextColumn("[bold]dbt build"),
         BarColumn(),
@@ -116,7 +124,8 @@ def _build_and_publish(
         disable=not show_progress,
         transient=False,
     ) as progress:
-        task = progress.add_task("", total=_node_count(paths))
+        partial = bool(select) or (day is not None and day.select is not None)
+        task = progress.add_task("", total=None if partial else _node_count(paths))
 
         def advance(node_info: object) -> None:
             name = getattr(node_info, "node_name", "") if node_info else ""
@@ -134,7 +143,11 @@ def _build_and_publish(
         raise BuildError(f"dbt build failed, reporting.duckdb left unchanged: {shown}{more}")
     refuse_exposed_tables(paths, build_file)
     publish(build_file, paths.reporting_db)
-    return BuildResult(outcome=outcome, reporting_db=str(paths.reporting_db))
+    if not select:
+        # a build of a user's selection covers only part of the project: not a base
+        # for the next day's selection
+        record_published(paths.restricted_db, paths.warehouse, paths.dbt_target)
+    return BuildResult(outcome=outcome, reporting_db=str(paths.reporting_db), selection=day)
 
 
 __all__ = ["BuildError", "BuildResult", "DbtError", "build_warehouse"]
