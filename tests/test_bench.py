@@ -148,6 +148,7 @@ def _run(n: int, build: float, replay_s: float, page_ms: float, rss_gib: float) 
         },
         "replay": {"replay_seconds": replay_s, "audit_seconds": 1.0},
         "dbt_full": {"run_phase_seconds": build - 5, "all_execution_seconds": {"model.a": n * 1.0}},
+        "dbt_day": {"all_execution_seconds": {"model.b": n * 0.5, "model.c": 0.1}},
         "pages": {"pages": {"overzicht": {"cold_ms": page_ms, "warm_ms": page_ms / 4}}},
     }
 
@@ -165,11 +166,16 @@ def test_summary_takes_medians_and_the_targets_judge_them() -> None:
     assert summary["pages"]["overzicht"]["cold_median_ms"] == 400.0
     assert summary["dbt_split"]["overhead_share_median"] == pytest.approx(0.25)
     assert summary["dbt_slowest_nodes_full_build"][0]["median_s"] == 2.0
+    assert [n["unique_id"] for n in summary["dbt_day_build_nodes"]] == ["model.b", "model.c"]
+    assert summary["dbt_day_build_nodes"][0]["median_s"] == 1.0
+    # per run (2 + build / 2) / (20 + build): 52/120, 72/160, 62/140 -> median 62/140
+    assert summary["day_share_of_full"]["median"] == pytest.approx(62 / 140, abs=1e-3)
 
     verdicts = {v.name: v.label for v in evaluate(summary, medium_build_s=10.0)}
     assert verdicts["full ingest + build"] == "PASS"  # 140 s ≤ 180 s
     assert verdicts["one extra day: ingest + build"] == "MISS"  # 62 s > 30 s
     assert verdicts["dbt overhead share of the build"] == "PASS"
+    assert verdicts["one extra day / full ingest + build (same run)"] == "MISS"  # 44 %
     assert verdicts["slowest dashboard page (server-side, cold cache)"] == "PASS"
     assert verdicts["peak RSS of any step"] == "MISS"  # one run peaked at 5 GiB
     assert verdicts["build time vs medium"] == "MISS"  # 12×

@@ -345,6 +345,22 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
         if totals:
             summary["per_run_sums"]["+".join(parts)] = _spread(totals)
 
+    # The day's cost as a share of the full ingest + build, within each run (both are
+    # measured on the same machine minutes apart, so the ratio is less noisy than either).
+    shares = [
+        sum(r["steps"][p]["seconds"] for p in SUMS[1])
+        / sum(r["steps"][p]["seconds"] for p in SUMS[0])
+        for r in runs
+        if all(p in r["steps"] and r["steps"][p]["exit_code"] == 0 for p in SUMS[0] + SUMS[1])
+    ]
+    if shares:
+        summary["day_share_of_full"] = {
+            "median": round(statistics.median(shares), 3),
+            "min": round(min(shares), 3),
+            "max": round(max(shares), 3),
+            "n": len(shares),
+        }
+
     split = []
     for r in runs:
         if "replay" in r and "build_full" in r["steps"]:
@@ -401,6 +417,16 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     slowest = sorted(per_node.items(), key=lambda kv: statistics.median(kv[1]), reverse=True)[:10]
     summary["dbt_slowest_nodes_full_build"] = [
         {"unique_id": uid, **_spread(values)} for uid, values in slowest
+    ]
+    day_nodes: dict[str, list[float]] = {}
+    for r in runs:
+        for uid, seconds in ((r.get("dbt_day") or {}).get("all_execution_seconds") or {}).items():
+            day_nodes.setdefault(uid, []).append(seconds)
+    summary["dbt_day_build_nodes"] = [
+        {"unique_id": uid, **_spread(values)}
+        for uid, values in sorted(
+            day_nodes.items(), key=lambda kv: statistics.median(kv[1]), reverse=True
+        )
     ]
     return summary
 

@@ -69,6 +69,16 @@ def evaluate(summary: dict[str, Any], medium_build_s: float | None = None) -> li
     seconds("full ingest + build", ("ingest_full", "build_full"), 180)
     seconds("one extra day: ingest + build", ("ingest_day", "build_day"), 30)
 
+    share = summary.get("day_share_of_full")
+    verdicts.append(
+        Verdict(
+            "one extra day / full ingest + build (same run)",
+            "≤ 25 %",
+            f"{share['median'] * 100:.0f} %" if share else "not measured",
+            None if not share else share["median"] <= 0.25,
+        )
+    )
+
     overhead = summary.get("dbt_split", {}).get("overhead_share_median")
     verdicts.append(
         Verdict(
