@@ -32,8 +32,30 @@
 {% macro delete_vanished_keys(raw_relation, manifest_relation, raw_key, target_key) -%}
     {#- Post-hook of an incremental staging model, inside its transaction: a key that
         was recomputed but has no current raw row left (a corrected file dropped it)
-        leaves the table. delete+insert alone only replaces keys that still have rows. -#}
-    {%- if is_incremental() -%}
+        leaves the table. delete+insert alone only replaces keys that still have rows.
+        Only a file delivered again (rows of an older batch of a changed file) or an
+        unknown watermark can make a key vanish; otherwise the anti-join over every raw
+        row is skipped. -#}
+    {%- set may_vanish = true -%}
+    {%- if execute and is_incremental() -%}
+        {%- set check -%}
+            select
+                {{ batch_watermark() }} < 0
+                or exists (
+                    select 1
+                    from {{ raw_relation }} as older_rows
+                    where
+                        older_rows._batch_id <= {{ batch_watermark() }}
+                        and older_rows._file_name in (
+                            select new_batches.file_name
+                            from {{ manifest_relation }} as new_batches
+                            where new_batches.batch_id > {{ batch_watermark() }}
+                        )
+                )
+        {%- endset -%}
+        {%- set may_vanish = run_query(check).columns[0].values()[0] -%}
+    {%- endif -%}
+    {%- if is_incremental() and may_vanish -%}
         delete from {{ this }} as target_rows
         where
             target_rows.{{ target_key }} in (

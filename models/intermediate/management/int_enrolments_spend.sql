@@ -33,7 +33,12 @@ session_shares as (
 
     select
         enrolments_billed.enrolment_key,
-        cost_allocation.amount_eur / cost_allocation.billable_enrolment_count as amount_eur
+        {# an exact decimal (to a nano-euro), so the sums over it do not depend on the
+           order a parallel aggregation adds them in (a DOUBLE sum does) #}
+        cast(
+            cost_allocation.amount_eur / cost_allocation.billable_enrolment_count
+            as decimal(38, 9)
+        ) as amount_eur
     from cost_allocation
     inner join enrolments_billed
         on
