@@ -46,10 +46,6 @@ SOURCE_MARK = "published:"  # watermark rows of the last published build, per so
 STATE_DIR_NAME = "dbt-state"  # the manifest of the last published build
 
 
-class UnknownSourceError(RuntimeError):
-    pass
-
-
 @dataclass(frozen=True)
 class DaySelection:
     """`select` None: build everything. `changed`: the sources with new batches."""
@@ -86,9 +82,9 @@ def choose(restricted_db: Path, warehouse: Path) -> DaySelection:
         return DaySelection(None, tuple(sorted(current)), "no published build recorded")
     if not (state_dir(warehouse) / "manifest.json").exists():
         return DaySelection(None, tuple(sorted(current)), "no saved dbt state")
-    unknown = set(current) - set(SOURCE_TABLES)
-    if unknown:
-        raise UnknownSourceError(f"load manifest names sources the build does not know: {unknown}")
+    unknown = sorted(set(current) - set(SOURCE_TABLES))
+    if unknown:  # a source this module does not map yet: rebuild everything, never stale
+        return DaySelection(None, tuple(sorted(current)), f"unmapped sources {unknown}")
     changed = tuple(sorted(s for s, batch in current.items() if batch > published.get(s, -1)))
     select = [f"source:{table}+" for source in changed for table in SOURCE_TABLES[source]]
     select += [*ALWAYS_REBUILT, "state:modified+"]
