@@ -12,7 +12,7 @@ snapshot too. Python models are loaded and called the way
 dbt-duckdb does. Unit tests have no run file (they are dbt's own fixtures) and are
 counted as dbt overhead.
 
-    python -m leerdata.bench.replay --data-dir D --snapshot S --work W --out result.json
+    python -m leerdata_bench.replay --data-dir D --snapshot S --work W --out result.json
 """
 
 from __future__ import annotations
