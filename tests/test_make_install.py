@@ -32,7 +32,7 @@ def project_copy(tmp_path: Path) -> Path:
 
 def _make(project: Path, target: str) -> None:
     done = subprocess.run(
-        # hardlinks from uv's cache: the copy the Makefile asks for is what makes a real install slow
+        # hardlinks from uv's cache: the Makefile's copy mode is what makes a real install slow
         ["make", target, f"UV={UV}", "UV_LINK_MODE=hardlink"],
         cwd=project,
         capture_output=True,
