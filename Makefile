@@ -69,6 +69,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check src tests benchmarks dashboards
 	$(BIN)/ruff format --check src tests benchmarks dashboards
+	$(BIN)/mypy
 	@mkdir -p target/lint/warehouse && $(BIN)/python -c "import duckdb; from leerdata.builder.warehouse import ensure_restricted_tables; from leerdata.config import DataPaths; ensure_restricted_tables(DataPaths.of('target/lint'))"
 	LEERDATA_RESTRICTED_DB=target/lint/warehouse/restricted.duckdb LEERDATA_REPORTING_BUILD_DB=target/lint/warehouse/reporting.duckdb \
 	  LEERDATA_KEY_FILE=$(CURDIR)/target/lint/pseudonym.key $(BIN)/sqlfluff lint models dbt_project/tests

@@ -16,7 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 UV = REPO_ROOT / ".tools" / "bin" / "uv"
 PROJECT_FILES = ("Makefile", "pyproject.toml", "uv.lock", "README.md")
 PROJECT_DIRS = ("src", "dashboards")
-DEV_ONLY = ("pytest", "ruff", "sqlfluff", "playwright", "mypy")
+DEV_ONLY = ("pytest", "ruff", "sqlfluff", "playwright", "mypy", "highspy", "scipy")
 
 
 @pytest.fixture

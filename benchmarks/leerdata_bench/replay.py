@@ -108,7 +108,10 @@ def replay(paths: DataPaths, snapshot: Path, work: Path) -> dict[str, Any]:
 
     started = time.perf_counter()
     # the settings of the build's profile, so both run DuckDB alike
-    config = {"preserve_insertion_order": False, "memory_limit": duckdb_memory_limit()}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "preserve_insertion_order": False,
+        "memory_limit": duckdb_memory_limit(),
+    }
     con = duckdb.connect(str(restricted), config=config)
     con.execute(f"attach '{reporting}' as reporting")
     register_pseudonym_udf(con)
