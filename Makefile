@@ -11,15 +11,24 @@ DATA_DIR ?= data
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: install demo demo-no-dashboard test test-fast lint format bench system-deps oidc-deps clean
+.PHONY: install install-runtime demo demo-no-dashboard test test-fast lint format bench system-deps oidc-deps clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
 
+# Two installs from the one lock: the runtime (what `make demo` runs) and the full one with
+# the dev group (test and lint tools). --inexact: a runtime sync never removes the dev tools
+# an earlier full install put there.
+$(VENV)/.synced-runtime: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --no-dev --inexact --python $(PYTHON)
+	@touch $@
+
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --python $(PYTHON)
-	@touch $@
+	@touch $@ $(VENV)/.synced-runtime
+
+install-runtime: $(VENV)/.synced-runtime
 
 install: $(VENV)/.synced
 
@@ -45,10 +54,10 @@ oidc-deps: tests/oidc/node_modules/.package-lock.json
 tests/oidc/node_modules/.package-lock.json: tests/oidc/package.json tests/oidc/package-lock.json
 	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
 
-demo: install
+demo: install-runtime
 	$(BIN)/leerdata demo --scale small --data-dir $(DATA_DIR)
 
-demo-no-dashboard: install
+demo-no-dashboard: install-runtime
 	$(BIN)/leerdata demo --scale small --data-dir $(DATA_DIR) --no-dashboard
 
 test: install system-deps oidc-deps lint
@@ -60,6 +69,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check src tests benchmarks dashboards
 	$(BIN)/ruff format --check src tests benchmarks dashboards
+	$(BIN)/mypy
 	@mkdir -p target/lint/warehouse && $(BIN)/python -c "import duckdb; from leerdata.builder.warehouse import ensure_restricted_tables; from leerdata.config import DataPaths; ensure_restricted_tables(DataPaths.of('target/lint'))"
 	LEERDATA_RESTRICTED_DB=target/lint/warehouse/restricted.duckdb LEERDATA_REPORTING_BUILD_DB=target/lint/warehouse/reporting.duckdb \
 	  LEERDATA_KEY_FILE=$(CURDIR)/target/lint/pseudonym.key $(BIN)/sqlfluff lint models dbt_project/tests

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from leerdata.duckdb_rows import one_row
+
 EVALUATION = {
     "mart_course_evaluation": ("course", "course_id", "quarter"),
     "mart_course_evaluation_yearly": ("course", "course_id", "year"),
@@ -51,7 +53,8 @@ PARTICIPATION_COUNTS = [
 def _row(con: duckdb.DuckDBPyConnection, mart: str, join: str, counts: list[str]) -> tuple:
     noise = " + ".join(f"abs(p.{c} - t.{c})" for c in counts)
     changed = " or ".join(f"p.{c} <> t.{c}" for c in counts)
-    return con.execute(
+    return one_row(
+        con,
         f"""
         select
             count(*),
@@ -64,8 +67,8 @@ def _row(con: duckdb.DuckDBPyConnection, mart: str, join: str, counts: list[str]
             count(p.completion_rate) / nullif(count(*) filter (where t.enrolments >= 10), 0)
         from reporting.{mart} as p
         join {join}
-        """
-    ).fetchone()
+        """,
+    )
 
 
 def report(data_dir: Path) -> str:

@@ -7,19 +7,13 @@ data only through dashboards/data.py, which limits it to the viewer's department
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import streamlit as st
 
-# `streamlit run` puts dashboards/ on sys.path; the package import needs the repo root.
-_REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
-
-import streamlit as st  # noqa: E402
-
-from dashboards import access_log, auth, ui  # noqa: E402
-from dashboards.i18n import t  # noqa: E402
-from dashboards.roles import RoleConfigError, load_roles  # noqa: E402
+# `dashboards` is installed as a package with leerdata (pyproject.toml), so these
+# imports work under `streamlit run`, which only puts dashboards/ itself on sys.path.
+from dashboards import access_log, auth, ui
+from dashboards.i18n import t
+from dashboards.roles import RoleConfigError, load_roles
 
 PAGE_ICONS: dict[str, str] = {
     "overzicht": ":material/dashboard:",

@@ -60,7 +60,9 @@ def _claim_groups(claim: str) -> list[str]:
         return []
     if isinstance(value, str):
         return [value]
-    return [str(group) for group in value]
+    if isinstance(value, list | tuple):
+        return [str(group) for group in value]
+    return []  # any other shape names no group: no role (fails closed)
 
 
 def _oidc_access(config: RoleConfig, lang: str) -> Access:

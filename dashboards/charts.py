@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import plotly.express as px
 import plotly.graph_objects as go
@@ -100,7 +100,7 @@ def bar(
         # Start the value axis just below the smallest bar: on a 0-100% axis, bars at
         # 90-100% all look the same length.
         values = plotted[y].drop_nulls()
-        low, high = float(values.min()), float(values.max())
+        low, high = float(cast(float, values.min())), float(cast(float, values.max()))
         span = max(high - low, 0.05 * max(abs(high), 1e-9))
         start = max(0.0, low - 0.25 * span) if low >= 0 else low - 0.25 * span
         fig.update_layout({f"{value_axis}axis": {"range": [start, high + 0.05 * span]}})

@@ -31,47 +31,23 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboards.roles import Scope
+from leerdata import catalog
 from leerdata.config import DataPaths, load_settings
 from leerdata.finance.statement import DETAIL_SQL
 
 DATA_DIR_ENV = "LEERDATA_DATA_DIR"
 
-# Published marts a dashboard may read. Fact tables at person or enrolment grain
-# (fct_cost_allocation carries enrolment_key) are deliberately absent.
-PUBLISHED_MARTS: frozenset[str] = frozenset(
-    {
-        # shared dimensions
-        "dim_departments",
-        "dim_courses",
-        "dim_suppliers",
-        # management
-        "mart_participation",
-        "mart_participation_yearly",
-        # evaluation
-        "mart_course_evaluation",
-        "mart_supplier_evaluation",
-        "mart_category_evaluation",
-        "mart_course_evaluation_yearly",
-        "mart_supplier_evaluation_yearly",
-        "mart_category_evaluation_yearly",
-        # finance (supplier references and department totals, no person data)
-        "mart_settlement_matrix",
-        "mart_department_statements",
-        "fct_invoice_checks",
-        "fct_invoice_line_checks",
-        "mart_invoice_disputes",
-        "mart_supplier_net_positions",
-        # data quality (counts only)
-        "mart_quality_loads",
-        "mart_quality_quarantine",
-        "mart_quality_freshness",
-        "mart_quality_build",
-        "mart_quality_retention_runs",
-    }
-)
+# Published marts a dashboard may read: those the dashboard exposures of the dbt project
+# depend on (one list: leerdata.catalog). Fact tables at person or enrolment grain
+# (fct_cost_allocation carries enrolment_key) are in no exposure.
+PUBLISHED_MARTS: frozenset[str] = catalog.exposed_models("dashboard")
 
-# Columns that identify a person or an enrolment, even pseudonymously.
-FORBIDDEN_COLUMNS: frozenset[str] = frozenset({"person_key", "enrolment_key", "employee_id"})
+# Columns that identify a person or an enrolment, even pseudonymously: the model columns
+# tagged pseudonym and the raw columns tagged pii (free text aside: a column named
+# `reason` on a page is a reason code's label, not an allowance's free text).
+FORBIDDEN_COLUMNS: frozenset[str] = catalog.pseudonym_columns() | frozenset(
+    c.column for c in catalog.pii_columns() if not c.free_text
+)
 
 Observer = Callable[[str, pl.DataFrame], None]
 

@@ -1,8 +1,8 @@
 """Downloads that open cleanly in Dutch Excel, built by leerdata.spreadsheet (the same
-writer as `leerdata statement`): a header block with the period, the build time and a
-note; translated headers and values; decimal comma and `;` in the CSV; CRLF line ends.
-Amounts stay exact in the CSV (Decimal → "1234,56"); in Excel they are numeric cells
-with a euro format, so totals can be summed there.
+writer as `leerdata statement` and `leerdata disputes`): a header block with the period,
+the build time and a note; translated headers and values; decimal comma and `;` in the
+CSV; CRLF line ends. Amounts stay exact in the CSV (Decimal → "1234,56"); in Excel they
+are numeric cells with a euro format, so totals can be summed there.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import streamlit as st
 from dashboards import access_log, data
 from dashboards.i18n import t
 from dashboards.ui import Column, translate_value
+from leerdata.finance.disputes import DISPUTE_COLUMNS, DisputeFile, disputes_csv, disputes_xlsx
 from leerdata.finance.statement import Statement, statement_csv, statement_xlsx
 from leerdata.spreadsheet import Header, Table, to_csv_bytes, to_xlsx_bytes
 
@@ -140,6 +141,36 @@ def statement_buttons(quarter: str, department: str, key: str) -> None:
     xlsx_column.download_button(
         t("verrekening.download_xlsx"),
         statement_xlsx(chosen),
+        file_name=f"{file_stem}.xlsx",
+        on_click=access_log.export_downloaded,
+        args=(f"{file_stem}.xlsx",),
+        mime=XLSX_MIME,
+        key=f"{key}_xlsx",
+    )
+
+
+def dispute_buttons(
+    frame: pl.DataFrame, *, supplier_id: str, supplier_name: str, period: str, key: str
+) -> None:
+    """The dispute file of the rows shown, as CSV and Excel: the writer of
+    `leerdata disputes` (leerdata.finance.disputes), so both files have one layout."""
+    chosen = DisputeFile(
+        supplier_id, supplier_name, period, built_at(), frame.select(DISPUTE_COLUMNS).rows()
+    )
+    file_stem = f"geschillen_{supplier_id}_{period.replace(' – ', '_')}"
+    csv_column, xlsx_column = st.columns(2)
+    csv_column.download_button(
+        t("export.download_csv"),
+        disputes_csv(chosen),
+        file_name=f"{file_stem}.csv",
+        on_click=access_log.export_downloaded,
+        args=(f"{file_stem}.csv",),
+        mime="text/csv",
+        key=f"{key}_csv",
+    )
+    xlsx_column.download_button(
+        t("export.download_xlsx"),
+        disputes_xlsx(chosen),
         file_name=f"{file_stem}.xlsx",
         on_click=access_log.export_downloaded,
         args=(f"{file_stem}.xlsx",),

@@ -3,11 +3,12 @@
 Three checks, each callable on any DuckDB file (reporting.duckdb, a copy of it, or the
 restricted file's staging models):
 
-- column names that look like a direct identifier (contract.DIRECT_IDENTIFIER_COLUMNS and
-  obvious variants), except descriptive names such as department_name_nl;
-- values equal to a raw identifier of the restricted zone (employee_id, e-mail, first
-  names, last name, birth date as date or ISO text, evaluation comment, invoice item
-  name), and e-mail addresses embedded in longer text;
+- column names that look like a direct identifier (the columns the dbt sources tag pii,
+  leerdata.catalog, and obvious variants), except descriptive names such as
+  department_name_nl;
+- values equal to a raw value of any pii-tagged column of the restricted zone (personnel
+  number, names, e-mail, birth date as ISO text, birth place, free text), and e-mail
+  addresses embedded in longer text;
 - files (dbt target, logs, databases) holding the pseudonymisation key.
 
 A finding never carries the offending value itself: test output is a log too.
@@ -22,21 +23,17 @@ from pathlib import Path
 
 import duckdb
 
+from leerdata import catalog
 from leerdata.config import DataPaths
-from leerdata.contract import DIRECT_IDENTIFIER_COLUMNS
 from leerdata.privacy.scan import files_containing
 
-# Raw columns whose values must never appear downstream: (kind, raw table, expression).
-SENSITIVE_VALUES: tuple[tuple[str, str, str], ...] = (
-    ("employee_id", "raw_hr", "employee_id"),
-    ("employee_id", "raw_enrolments", "employee_id"),
-    ("email", "raw_hr", "email"),
-    ("first_names", "raw_hr", "first_names"),
-    ("last_name", "raw_hr", "last_name"),
-    ("birth_date", "raw_hr", "cast(birth_date as varchar)"),
-    ("comment", "raw_evaluations", "comment"),
-    ("item_name", "raw_invoice_lines", "item_name"),
+# Raw columns whose values must never appear downstream: (kind, raw table, column). Every
+# column the dbt sources tag pii (leerdata.catalog), so a newly tagged one is checked too,
+# except those whose values alone are common words (a birth place is also a session's city).
+SENSITIVE_VALUES: tuple[tuple[str, str, str], ...] = tuple(
+    (c.column, c.table, c.column) for c in catalog.pii_columns() if not c.common_values
 )
+
 
 # Column names that say "this is a person's identifier", beyond the contract's own list.
 IDENTIFIER_NAME_PATTERNS: tuple[str, ...] = (
@@ -84,7 +81,7 @@ def _quote(name: str) -> str:
 
 def is_identifier_like(column: str) -> bool:
     name = column.lower()
-    if name in DIRECT_IDENTIFIER_COLUMNS:
+    if name in catalog.pii_column_names():
         return True
     if ALLOWED_NAME_PATTERN.fullmatch(name):
         return False

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import json
 import stat
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards import access_log, data
+from dashboards.roles import Scope
 from leerdata.config import DataPaths, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from dashboards import access_log, data  # noqa: E402
-from dashboards.roles import Scope  # noqa: E402
 
 APP = REPO_ROOT / "dashboards" / "app.py"
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)

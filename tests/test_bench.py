@@ -15,13 +15,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from leerdata_bench import harness
+from leerdata_bench.extra_day import write_extra_day
+from leerdata_bench.facts import dbt_log_timings, ingest_by_source, max_batch
+from leerdata_bench.measure import run_measured
+from leerdata_bench.replay import replay
+from leerdata_bench.targets import GIB, evaluate
 
-from leerdata.bench import harness
-from leerdata.bench.extra_day import write_extra_day
-from leerdata.bench.facts import dbt_log_timings, ingest_by_source, max_batch
-from leerdata.bench.measure import run_measured
-from leerdata.bench.replay import replay
-from leerdata.bench.targets import GIB, evaluate
 from leerdata.config import DataPaths
 
 MIB = 1024**2
@@ -118,10 +118,8 @@ def test_replaying_dbts_sql_rebuilds_the_same_marts(
 def test_every_dashboard_page_is_rendered_and_timed(
     tiny_warehouse: DataPaths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from leerdata.bench.pages import time_pages
-    from leerdata.config import REPO_ROOT
+    from leerdata_bench.pages import time_pages
 
-    monkeypatch.syspath_prepend(str(REPO_ROOT))
     from dashboards.roles import ALL_PAGES
 
     monkeypatch.setenv("LEERDATA_DATA_DIR", str(tiny_warehouse.root))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from leerdata_bench import browser_pages
+from leerdata_bench.targets import evaluate
 
-from leerdata.bench import browser_pages
-from leerdata.bench.targets import evaluate
 from leerdata.config import DataPaths
 
 

@@ -7,7 +7,6 @@ test-artifacts/screenshots/ (git-ignored; good ones are copied to docs/screensho
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,14 +14,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from dashboards.i18n import t
+from dashboards.roles import ALL_PAGES, load_roles
 from leerdata.config import DataPaths
 from leerdata.dashboard_launcher import dashboard_url, free_port, start_dashboard, stop_dashboard
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from dashboards.i18n import t  # noqa: E402
-from dashboards.roles import ALL_PAGES, load_roles  # noqa: E402
 
 # One chromium and one dashboard server (module fixture) per run, on one worker.
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_dashboard")]

@@ -15,7 +15,6 @@ import base64
 import json
 import shutil
 import subprocess
-import sys
 import time
 import tomllib
 import urllib.error
@@ -30,16 +29,14 @@ import duckdb
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from dashboards import formatting
+from dashboards.auth_texts import say
+from dashboards.i18n import t
 from leerdata.config import DataPaths
 from leerdata.dashboard_launcher import dashboard_url, free_port, start_dashboard, stop_dashboard
+from tests.test_browser_dashboard import CHROMIUM, CHROMIUM_ARGS, TITLE_KEYS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from dashboards import formatting  # noqa: E402
-from dashboards.auth_texts import say  # noqa: E402
-from dashboards.i18n import t  # noqa: E402
-from tests.test_browser_dashboard import CHROMIUM, CHROMIUM_ARGS, TITLE_KEYS  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_login")]
 

@@ -8,12 +8,7 @@ bypass tried so far, and the scoped uses the pages rely on still pass.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dashboards import data
 

@@ -8,7 +8,6 @@ enrolment key, no unperturbed small count (1 or 2) in a published cell.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,15 +18,13 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards import data, formatting
+from dashboards.auth_texts import say
+from dashboards.i18n import t
+from dashboards.roles import ALL_PAGES, load_roles
 from leerdata.config import DataPaths, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from dashboards import data, formatting  # noqa: E402
-from dashboards.auth_texts import say  # noqa: E402
-from dashboards.i18n import t  # noqa: E402
-from dashboards.roles import ALL_PAGES, load_roles  # noqa: E402
 
 APP = REPO_ROOT / "dashboards" / "app.py"
 ROLES = load_roles().roles

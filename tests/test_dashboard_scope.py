@@ -6,7 +6,6 @@ Truth comes from the test's own read-only connection to reporting.duckdb.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,11 @@ import duckdb
 import polars as pl
 import pytest
 
+from dashboards import data
+from dashboards.roles import Scope
 from leerdata.config import DataPaths
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from dashboards import data  # noqa: E402
-from dashboards.roles import Scope  # noqa: E402
 
 OCW = Scope.of(["OCW"])
 

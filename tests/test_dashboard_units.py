@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sys
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,14 +12,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from dashboards import formatting
+from dashboards.i18n import LANGUAGES, TRANSLATIONS, t
+from dashboards.roles import ALL_PAGES, RoleConfigError, Scope, load_roles
 from leerdata.spreadsheet import Header, Table, header_line_count, to_csv_bytes, to_xlsx_bytes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from dashboards import formatting  # noqa: E402
-from dashboards.i18n import LANGUAGES, TRANSLATIONS, t  # noqa: E402
-from dashboards.roles import ALL_PAGES, RoleConfigError, Scope, load_roles  # noqa: E402
 
 # Code that looks labels up (i18n.py itself only defines them).
 DASHBOARD_SOURCES = sorted(

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from leerdata.config import DataPaths
-from leerdata.finance.accuracy import AccuracyReport, measure_accuracy, reason_codes
+from tests.finance_accuracy import AccuracyReport, measure_accuracy, reason_codes
 
 
 def _assert_perfect(report: AccuracyReport) -> None:

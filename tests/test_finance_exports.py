@@ -18,17 +18,13 @@ from typer.testing import CliRunner
 from leerdata.cli import app
 from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
+from leerdata.finance.disputes import DISPUTE_LABELS
 
 runner = CliRunner()
 
 
 def _reporting(paths: DataPaths) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(paths.reporting_db), read_only=True)
-
-
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle, delimiter=";"))
 
 
 def _item_names(paths: DataPaths) -> set[str]:
@@ -69,12 +65,20 @@ def test_disputes_csv_lists_every_dispute_of_the_supplier(
         ],
     )
     assert result.exit_code == 0, result.output
-    rows = _read_csv(out)
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\n") == raw.count(b"\r\n") > 0
+    header, labelled = _dutch_csv(out)  # the layout of the statement and the page's file
+    assert re.fullmatch(r"\d{2}-\d{2}-\d{4} \d{2}:\d{2}", header["Gegevens van build"])
+    assert header["Periode"] and supplier in header["Bestand"]
+    by_label = {label: column for column, label in DISPUTE_LABELS.items()}
+    rows = [{by_label[label]: value for label, value in row.items()} for row in labelled]
     assert len(rows) == expected_rows > 0
     assert {r["supplier_id"] for r in rows} == {supplier}
-    # Amounts are exact decimal text and the line disputes add up to the checks.
-    assert all(re.fullmatch(r"-?\d+\.\d{2}", r["disputed_amount_eur"]) for r in rows)
-    disputed = sum(Decimal(r["disputed_amount_eur"]) for r in rows if r["dispute_level"] == "line")
+    # Amounts are exact decimal text (decimal comma) and the line disputes add up.
+    assert all(re.fullmatch(r"-?\d+,\d{2}", r["disputed_amount_eur"]) for r in rows)
+    disputed = sum(
+        _dutch_amount(r["disputed_amount_eur"]) for r in rows if r["dispute_level"] == "line"
+    )
     assert disputed == expected_disputed == line_total
     for row in rows:
         # Each code explained in Dutch, once per code.
@@ -86,6 +90,25 @@ def test_disputes_csv_lists_every_dispute_of_the_supplier(
     text = out.read_text(encoding="utf-8-sig")
     assert "enrolment_key" not in text and "person_key" not in text
     assert not [name for name in _item_names(tiny_warehouse) if name in text]
+
+
+def test_disputes_as_excel_keep_amounts_numeric(tiny_warehouse: DataPaths, tmp_path: Path) -> None:
+    with _reporting(tiny_warehouse) as con:
+        supplier = con.execute(
+            "select supplier_id from mart_invoice_disputes order by 1 limit 1"
+        ).fetchone()[0]
+    out = tmp_path / "geschillen.xlsx"
+    result = runner.invoke(
+        app,
+        ["disputes", "--supplier", supplier, "--data-dir", str(tiny_warehouse.root),
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as workbook:
+        strings = workbook.read("xl/sharedStrings.xml").decode()
+        sheet = workbook.read("xl/worksheets/sheet1.xml").decode()
+    assert "Betwist (€)" in strings and "Toelichting" in strings
+    assert re.search(r'<c r="M\d+" s="\d+"><v>-?[\d.]+</v></c>', sheet)  # a number cell
 
 
 def test_disputes_for_an_unknown_supplier_is_an_error(

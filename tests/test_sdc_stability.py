@@ -8,8 +8,8 @@ import shutil
 
 import duckdb
 import pytest
+from leerdata_bench.extra_day import write_extra_day
 
-from leerdata.bench.extra_day import write_extra_day
 from leerdata.builder.warehouse import build_warehouse
 from leerdata.config import DataPaths
 from leerdata.ingest import run_ingest

@@ -364,24 +364,6 @@ if invoices.height:
         ),
     )
 
-DISPUTE_EXPORT_COLUMNS = [
-    Column("supplier_id", "col.supplier"),
-    Column("supplier_name", "col.supplier_name"),
-    Column("invoice_id", "col.invoice"),
-    Column("issue_date", "col.issue_date", "date"),
-    Column("dispute_level", "col.dispute_level", translate="dispute_level."),
-    Column("line_id", "col.line"),
-    Column("order_line_ref", "col.order_ref"),
-    Column("course_id", "col.course_id"),
-    Column("course_title", "col.course_title"),
-    Column("invoiced_amount_eur", "col.invoiced", "euro"),
-    Column("expected_amount_eur", "col.expected", "euro"),
-    Column("approved_amount_eur", "col.approved", "euro"),
-    Column("disputed_amount_eur", "col.disputed", "euro"),
-    Column("reason_codes", "col.reason_codes"),
-    Column("reasons_nl", "col.reasons_nl"),
-]
-
 # --- The dispute file for one supplier: what finance sends back.
 st.subheader(t("factuur.disputes"))
 disputes = data.query(
@@ -420,12 +402,10 @@ else:
     if supplier == ALL:
         st.caption(t("factuur.pick_supplier_for_file"))
     else:
-        exports.download_buttons(
+        exports.dispute_buttons(
             disputes,
-            DISPUTE_EXPORT_COLUMNS,
-            title=t("factuur.dispute_file", supplier=supplier_names.get(supplier, supplier)),
+            supplier_id=supplier,
+            supplier_name=supplier_names.get(supplier, supplier),
             period=f"{first_month} – {last_month}",
-            note=t("export.note_finance"),
-            file_stem=f"geschillen_{supplier}_{first_month}_{last_month}",
             key="disputes",
         )

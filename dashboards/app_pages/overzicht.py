@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import streamlit as st
 
@@ -65,7 +67,7 @@ disputes = data.query(
 )
 
 
-def value_in(frame: pl.DataFrame, column: str, period: str) -> object | None:
+def value_in(frame: pl.DataFrame, column: str, period: str) -> Any:
     row = frame.filter(pl.col("quarter") == period)
     return row[column][0] if row.height else None
 
@@ -99,7 +101,7 @@ def completion(period: str) -> float | None:
     return completions / enrolments if completions is not None and enrolments else None
 
 
-def delta(now: object | None, before: object | None, render, comparable: bool = True) -> str | None:
+def delta(now: Any, before: Any, render, comparable: bool = True) -> str | None:
     if not has_previous or not comparable or now is None or before is None:
         return None
     return render(now - before)

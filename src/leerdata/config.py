@@ -12,9 +12,34 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_DIR_ENV = "LEERDATA_PROJECT_DIR"
+
+
+def _is_project_dir(path: Path) -> bool:
+    dbt_project = path / "dbt_project.yml"
+    return dbt_project.is_file() and "name: leerdata" in dbt_project.read_text(encoding="utf-8")
+
+
+def find_project_dir() -> Path:
+    """The directory with dbt_project.yml, models/, seeds/, config/ and dashboards/.
+
+    The package does not assume where it is installed: LEERDATA_PROJECT_DIR names the
+    directory; else the nearest leerdata dbt project above the package (an editable
+    install of a checkout), else above the working directory (a wheel run from a
+    checkout). Without one, the working directory, where dbt then says what is missing."""
+    if os.environ.get(PROJECT_DIR_ENV):
+        return Path(os.environ[PROJECT_DIR_ENV]).resolve()
+    for start in (Path(__file__).resolve().parent, Path.cwd().resolve()):
+        for candidate in (start, *start.parents):
+            if _is_project_dir(candidate):
+                return candidate
+    return Path.cwd().resolve()
+
+
+PROJECT_DIR = find_project_dir()
+REPO_ROOT = PROJECT_DIR  # the older name, still imported across the code and tests
 DEFAULT_DATA_DIR = Path("data")
-DEFAULT_SETTINGS_FILE = REPO_ROOT / "config" / "leerdata.toml"
+DEFAULT_SETTINGS_FILE = PROJECT_DIR / "config" / "leerdata.toml"
 
 
 @dataclass(frozen=True)

@@ -353,28 +353,6 @@ QUARANTINE_REASONS: dict[str, str] = {
     "FIELD_TOO_LARGE": "a field is longer than [ingest] max_field_bytes (stored cut short)",
 }
 
-# Columns of the raw zone that identify a person directly. They may never leave staging.
-DIRECT_IDENTIFIER_COLUMNS: frozenset[str] = frozenset(
-    {
-        "employee_id",
-        "last_name",
-        "name_prefix",
-        "initials",
-        "first_names",
-        "partner_last_name",
-        "partner_name_prefix",
-        "salutation",
-        "title_before",
-        "title_after",
-        "birth_date",
-        "birth_place",
-        "email",
-        "comment",
-        "item_name",
-        "reason",  # allowance / charge reason text: free text
-    }
-)
-
 
 def csv_source_for(folder: str, file_name: str) -> CsvSource | None:
     """The CSV source a landing file belongs to, or None when no pattern matches."""

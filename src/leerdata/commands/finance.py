@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
         out: OutOption,
         data_dir: DataDirOption = DEFAULT_DATA_DIR_VALUE,
     ) -> None:
-        """Write a supplier's disputed invoice lines, with reasons in Dutch, to a CSV file."""
+        """Write a supplier's disputes, with reasons in Dutch, to a .csv or .xlsx file."""
         from leerdata.finance.disputes import export_disputes
 
         result = export_disputes(DataPaths.of(data_dir), supplier, out)

@@ -10,10 +10,13 @@ trigger in `intended` (lines) or `intended_invoice` (documents); truth checks it
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 
 from leerdata.generate.billing import Billing
+from leerdata.generate.frames import max_int
 from leerdata.generate.scales import Calendar
 
 AGREED_CHARGE = ("FC", "Verzendkosten lesmateriaal", 2500)  # in seeds/agreed_charge_reasons
@@ -63,7 +66,7 @@ def _adjustment_documents(
         .sort("invoice_idx")
         .with_row_index("k")
     )
-    start = int(invoices["invoice_idx"].max()) + 1
+    start = max_int(invoices["invoice_idx"]) + 1
     documents = originals.with_columns(
         (pl.col("k").cast(pl.Int64) + start).alias("new_idx"),
         pl.format("{}{}", pl.lit(prefix), pl.col("invoice_id")).alias("new_id"),
@@ -176,7 +179,7 @@ def _document_allowances_and_charges(
     code = np.full(n, None, dtype=object)
     reason = np.full(n, None, dtype=object)
     tax_delta = np.zeros(n, dtype=np.int64)
-    intended = [[] for _ in range(n)]
+    intended: list[list[Any]] = [[] for _ in range(n)]
     index = eligible["_i"].to_numpy()
     line_sum = eligible["_sum"].to_numpy()
     for k in _pick(rng, len(index), ALLOWANCE_SHARE):

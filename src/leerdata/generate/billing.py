@@ -10,11 +10,13 @@ to trigger in `intended`; the truth module checks that the rules indeed raise th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import polars as pl
 
 from leerdata.generate.catalogue import Catalogue
+from leerdata.generate.frames import MISSING, max_int
 from leerdata.generate.hr import People
 from leerdata.generate.scales import Calendar
 
@@ -326,14 +328,14 @@ class FaultInjector:
             np.where(
                 (variant == 2) & is_enrolment,
                 session_of,
-                None,
+                MISSING,
             ),
         )
         self._set(rows, order_line_ref=new)
         self._mark(rows, "UNKNOWN_REFERENCE")
 
     def _retarget(
-        self, rows: np.ndarray, strategy: str, other_supplier: bool
+        self, rows: np.ndarray, strategy: Literal["backward", "forward"], other_supplier: bool
     ) -> tuple[np.ndarray, np.ndarray]:
         """Find for each row an invoice (of the same or another supplier) by issue date."""
         lines = (
@@ -346,7 +348,7 @@ class FaultInjector:
             )
         )
         if other_supplier:
-            n_sup = int(self.invoices["supplier_idx"].max())
+            n_sup = max_int(self.invoices["supplier_idx"])
             shift = self.rng.integers(1, max(n_sup, 2), len(rows))
             lines = lines.with_columns(
                 (((pl.col("supplier_idx") - 1 + pl.Series(shift)) % n_sup) + 1).alias(

@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+# NULL in np.where / np.select: an object scalar (numpy's stubs refuse a bare None there,
+# and at run time None becomes exactly this).
+MISSING = np.array(None, dtype=object)
+
 
 def text(name: str, values: np.ndarray) -> pl.Series:
     """A String series from a numpy object array that may hold None."""
@@ -28,3 +32,11 @@ def cents_to_text(expr: pl.Expr) -> pl.Expr:
 def stamps(name: str, values: np.ndarray) -> pl.Series:
     """A Datetime series from numpy datetime64 of any unit (polars wants ms/us/ns)."""
     return pl.Series(name, np.asarray(values).astype("datetime64[ms]"))
+
+
+def max_int(series: pl.Series) -> int:
+    """The largest value of a non-empty integer series."""
+    largest = series.max()
+    if not isinstance(largest, int):
+        raise ValueError(f"{series.name}: no integer maximum ({largest!r})")
+    return largest

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import polars as pl
 
 from leerdata.contract import HR
-from leerdata.generate.frames import text
+from leerdata.generate.frames import MISSING, text
 from leerdata.generate.org import (
     EMAIL_DOMAIN,
     JOB_TITLES_BY_BAND,
@@ -108,20 +109,20 @@ def _names(n: int, gender: np.ndarray, pools: NamePools, rng: np.random.Generato
     )
     prefix_pick = rng.choice(len(NAME_PREFIXES), size=n, p=PREFIX_WEIGHTS)
     prefix = np.where(
-        rng.random(n) < 0.28, np.array(NAME_PREFIXES, dtype=object)[prefix_pick], None
+        rng.random(n) < 0.28, np.array(NAME_PREFIXES, dtype=object)[prefix_pick], MISSING
     )
     has_partner = rng.random(n) < np.where(gender == "F", 0.25, 0.05)
     partner_prefix_pick = np.array(NAME_PREFIXES, dtype=object)[
         rng.choice(len(NAME_PREFIXES), size=n, p=PREFIX_WEIGHTS)
     ]
-    partner_prefix = np.where(has_partner & (rng.random(n) < 0.28), partner_prefix_pick, None)
+    partner_prefix = np.where(has_partner & (rng.random(n) < 0.28), partner_prefix_pick, MISSING)
     return {
         "first_names": first_names["first_names"].to_numpy(),
         "initials": first_names["initials"].to_numpy(),
         "last_name": pools.last[rng.integers(0, len(pools.last), n)],
         "name_prefix": prefix,
         "partner_last_name": np.where(
-            has_partner, pools.last[rng.integers(0, len(pools.last), n)], None
+            has_partner, pools.last[rng.integers(0, len(pools.last), n)], MISSING
         ),
         "partner_name_prefix": partner_prefix,
     }
@@ -248,12 +249,12 @@ def simulate_people(
         np.array(["M", "F", "X", ""], dtype=object), size=n, p=[0.49, 0.49, 0.01, 0.01]
     )
     names = _names(n, gender, pools, rng)
-    salutation = np.select([gender == "M", gender == "F"], ["De heer", "Mevrouw"], default=None)
+    salutation = np.select([gender == "M", gender == "F"], ["De heer", "Mevrouw"], default=MISSING)
     title_before = np.where(
-        rng.random(n) < 0.14, np.array(TITLES_BEFORE, dtype=object)[rng.integers(0, 6, n)], None
+        rng.random(n) < 0.14, np.array(TITLES_BEFORE, dtype=object)[rng.integers(0, 6, n)], MISSING
     )
     title_after = np.where(
-        rng.random(n) < 0.05, np.array(TITLES_AFTER, dtype=object)[rng.integers(0, 5, n)], None
+        rng.random(n) < 0.05, np.array(TITLES_AFTER, dtype=object)[rng.integers(0, 5, n)], MISSING
     )
     static = pl.DataFrame(
         [
@@ -267,7 +268,7 @@ def simulate_people(
             text("salutation", salutation),
             text("title_before", title_before),
             text("title_after", title_after),
-            text("gender", np.where(gender == "", None, gender)),
+            text("gender", np.where(gender == "", MISSING, gender)),
             pl.Series("birth_date", birth.astype("datetime64[D]")),
             text("birth_place", pools.places[rng.integers(0, len(pools.places), n)]),
         ]
@@ -337,6 +338,6 @@ def hr_snapshots(
             pl.Series("_dept", dept),
         )
         frame = frame.sort("_dept", "employee_id")
-        export = cal.first_working_day(m)
+        export = cast(np.datetime64, cal.first_working_day(m))  # one month in: one day out
         for d, part in frame.partition_by("_dept", as_dict=True, maintain_order=True).items():
             yield str(codes[d[0]]), export, part.select(HR.column_names)

@@ -16,7 +16,7 @@ import polars as pl
 
 from leerdata.contract import ATTENDANCE, ENROLMENTS, EVALUATIONS
 from leerdata.generate.catalogue import MEAN_PARTICIPANTS, Catalogue
-from leerdata.generate.frames import stamps, text
+from leerdata.generate.frames import MISSING, stamps, text
 from leerdata.generate.hr import People
 from leerdata.generate.scales import Calendar
 
@@ -252,7 +252,7 @@ def finalise_enrolments(
     payer = np.where(
         rng.random(n) < PAYER_FILLED_SHARE,
         np.where(rng.random(n) < 0.7, codes[own], codes[other]),
-        None,
+        MISSING,
     )
     return enr.with_columns(
         text("payer_department_code", payer),
@@ -455,7 +455,7 @@ def evaluation_rows(
         [
             text(
                 "enrolment_id",
-                np.where(rng.random(n) < 0.25, None, done["enrolment_id"].to_numpy()),
+                np.where(rng.random(n) < 0.25, MISSING, done["enrolment_id"].to_numpy()),
             ),
             pl.Series("session_id", done["session_id"].to_numpy()),
             stamps("submitted_at", submitted),
@@ -467,7 +467,7 @@ def evaluation_rows(
                 "recommend",
                 np.clip(overall + np.round(rng.normal(0, 1.2, n)).astype(np.int64), 0, 10),
             ),
-            text("comment", np.where(has_comment, comment, None)),
+            text("comment", np.where(has_comment, comment, MISSING)),
         ]
     ).filter(
         pl.col("submitted_at") <= pl.lit(np.datetime64(cal.as_of, "ms") + np.timedelta64(1439, "m"))

@@ -136,7 +136,11 @@ def build_organisation(spec: ScaleSpec, rng: np.random.Generator) -> Organisatio
         else tuple(c for c in all_codes if c in SHARED_DEPARTMENTS)
     )
     weights = np.array([DEPARTMENT_SIZE.get(c, 1.0) for c in codes])
-    cell_dept, directorate, unit, team, cells_of_dept = [], [], [], [], []
+    cell_dept: list[int] = []
+    directorate: list[str] = []
+    unit: list[str] = []
+    team: list[str] = []
+    cells_of_dept: list[np.ndarray] = []
     for d, _code in enumerate(codes):
         start = len(cell_dept)
         n_dir = int(rng.integers(4, 9))

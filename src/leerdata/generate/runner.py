@@ -173,9 +173,9 @@ def run_generate(
         exports = cal.export_dates
         n_files = sum(files[source.name]["_file"].n_unique() for _, source in CSV_OUTPUTS)
         task = progress.add_task("catalogue/ + lms/", total=n_files)
-        for folder, source in CSV_OUTPUTS:
+        for source_folder, source in CSV_OUTPUTS:
             for k, part in split_by_file(files[source.name]):
-                path = landing / folder / export_file_name(source, exports[k])
+                path = landing / source_folder / export_file_name(source, exports[k])
                 wrote(source.name, path, write_csv(part, source, path), part.height)
                 progress.advance(task)
 

@@ -44,7 +44,7 @@ def _round_half_up_pct(cents: pl.Expr, pct: pl.Expr) -> pl.Expr:
     return (cents * pct + 50) // 100
 
 
-def session_billing(landing: dict[str, pl.DataFrame]) -> pl.DataFrame:
+def session_billing(landing: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Per session: applicable price row, and whether it has a billable enrolment."""
     sessions = (
         landing["sessions"]

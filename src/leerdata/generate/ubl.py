@@ -7,6 +7,7 @@ formatted per invoice in Python. All free text is XML-escaped.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -229,7 +230,7 @@ def _render_chunk(
     )
     totals = lines.group_by("invoice_idx").agg(pl.col("amount_cents").sum().alias("sum"))
     subtotals = tax_subtotals(lines, invoices)
-    sub_by_invoice: dict[int, list[tuple[int, int, str]]] = {}
+    sub_by_invoice: dict[int, list[tuple[int, str, int, int]]] = {}  # pct, category, taxable, tax
     first_sub: dict[int, tuple[int, int, str]] = {}
     first = (
         lines.filter(pl.col("vat_percent").is_not_null())
@@ -258,7 +259,7 @@ def _render_chunk(
     for row in header.iter_rows(named=True):
         inv = row["invoice_idx"]
         total = row["sum"] + row["total_delta_cents"]
-        subs = [list(s) for s in sub_by_invoice.get(inv, [])]
+        subs: list[list[Any]] = [list(s) for s in sub_by_invoice.get(inv, [])]
         if subs and row["tax_delta_cents"]:
             subs[0][3] += row["tax_delta_cents"]  # a wrong VAT subtotal (VAT_TOTAL_MISMATCH)
         tax_total = sum(s[3] for s in subs)

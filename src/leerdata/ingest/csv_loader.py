@@ -15,6 +15,7 @@ import numpy as np
 
 from leerdata.config import IngestSettings
 from leerdata.contract import QUARANTINE_TABLE, CsvSource
+from leerdata.duckdb_rows import scalar
 from leerdata.ingest.csv_records import (
     LINE_COLUMN,
     MalformedRow,
@@ -58,7 +59,8 @@ def load_csv_file(
     parsed = parse_csv(decoded.utf8)
     if parsed is None or parsed.rows_read == 0:
         insert_quarantine(con, ctx, [_file_level("EMPTY_FILE", "header only")])
-        return LoadOutcome(0, decoded.encoding, parsed and parsed.delimiter, None, "EMPTY_FILE")
+        delimiter = parsed.delimiter if parsed else None
+        return LoadOutcome(0, decoded.encoding, delimiter, None, "EMPTY_FILE")
 
     positions, notes = _header_positions(source, parsed.header)
     missing = [c.name for c in source.columns if c.name not in positions]
@@ -228,8 +230,8 @@ def _validate_and_insert(
             """,
             lineage,
         )
-        bad = con.execute(f"select count(*) from _ingest_checked where not ({is_good})")
-        if not bad.fetchone()[0]:  # most files: nothing to quarantine, nothing to bind
+        bad = scalar(con, f"select count(*) from _ingest_checked where not ({is_good})")
+        if not bad:  # most files: nothing to quarantine, nothing to bind
             return
         # The bad rows once, with their JSON record: one json_object in the SQL instead
         # of one per column keeps the statement small and fast to bind.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import duckdb
 import polars as pl
 
@@ -131,5 +133,6 @@ def quarantine_rows(parsed: ParsedInvoice) -> list[QuarantineRow]:
     return rows
 
 
-def _row(problem: Problem, line: int, record: dict[str, object] | None) -> QuarantineRow:
-    return QuarantineRow(line, problem.element, problem.raw_value, problem.reason, record)
+def _row(problem: Problem, line: int, record: Mapping[str, object] | None) -> QuarantineRow:
+    raw_record = dict(record) if record is not None else None
+    return QuarantineRow(line, problem.element, problem.raw_value, problem.reason, raw_record)

@@ -15,16 +15,28 @@ from __future__ import annotations
 
 import duckdb
 
+from leerdata import catalog
+
 # Words are runs of letters and digits in any script (é, ö, ç included).
 WORD_SPLIT = r"[^\p{L}\p{N}]+"
 WORD_SPLIT_PY = r"[^\w]+"  # the same split in Python (str patterns are Unicode)
 
-# (raw table, free-text column, columns a subject-access export shows of another
-# person's row: never that person's enrolment id)
-FREE_TEXT: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("raw_evaluations", "comment", ("evaluation_id", "session_id", "submitted_at", "comment")),
-    ("raw_invoice_lines", "item_name", ("invoice_id", "line_id", "item_name")),
-)
+# Columns a subject-access export shows of another person's row whose free text names
+# the subject: the row's own references, never that row's enrolment id.
+SHOWN_WITH_TEXT: dict[str, tuple[str, ...]] = {
+    "raw_evaluations": ("evaluation_id", "session_id", "submitted_at"),
+    "raw_invoice_lines": ("invoice_id", "line_id"),
+    "raw_invoice_allowance_charges": ("invoice_id", "level", "line_id", "sequence"),
+}
+
+
+def free_text() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(raw table, free-text column, columns shown with it): every column the dbt sources
+    tag as free text (leerdata.catalog), so a new one is blanked and exported too."""
+    return tuple(
+        (table, column, (*SHOWN_WITH_TEXT.get(table, ()), column))
+        for table, column in catalog.free_text_columns()
+    )
 
 
 def rows_naming_sql(table: str, column: str, prefilter: bool = False) -> str:
@@ -80,7 +92,7 @@ def blank_text_naming(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     """Set to NULL every free text that names one of `names` (in the caller's transaction)."""
     if not names:
         return
-    for table, column, _ in FREE_TEXT:
+    for table, column, _ in free_text():
         con.execute(
             f"update main.{table} set {column} = null "
             f"where rowid in ({rows_naming_sql(table, column)})",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from duckdb import sqltypes
+from duckdb import func, sqltypes
 
 from leerdata.privacy.keys import load_or_create_key
 from leerdata.privacy.pseudonyms import Pseudonymiser
@@ -41,7 +41,7 @@ def register_pseudonym_udf(conn: duckdb.DuckDBPyConnection, secret: bytes | None
         pseudonym,
         [sqltypes.VARCHAR, sqltypes.VARCHAR],
         sqltypes.VARCHAR,
-        type="arrow",
-        null_handling="special",
+        type=func.PythonUDFType.ARROW,
+        null_handling=func.FunctionNullHandling.SPECIAL,
         side_effects=False,
     )

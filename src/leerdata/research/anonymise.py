@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import cast
 
 import polars as pl
 
@@ -142,13 +143,13 @@ def anonymise(frame: pl.DataFrame, k: int, l: int) -> Anonymised:  # noqa: E741
     for sa in SENSITIVE_ATTRIBUTES:
         shown = groups.filter(pl.col(sa) > 0)[sa]
         if shown.len():
-            l_achieved[sa] = int(shown.min())
+            l_achieved[sa] = int(cast(int, shown.min()))
     return Anonymised(
         released=released,
         rows_dropped=dropped,
         values_suppressed={q: int((released[q] == SUPPRESSED).sum()) for q in qis},
         values_withheld={sa: int((released[sa] == WITHHELD).sum()) for sa in SENSITIVE_ATTRIBUTES},
-        k_achieved=int(groups["_persons"].min()) if groups.height else None,
+        k_achieved=int(cast(int, groups["_persons"].min())) if groups.height else None,
         l_achieved=l_achieved,
         groups=groups.height,
     )

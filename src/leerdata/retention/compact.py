@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from leerdata.duckdb_rows import scalar
+
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -22,7 +24,7 @@ def compact(db_file: Path) -> None:
         leftover.unlink(missing_ok=True)
     try:
         with duckdb.connect(str(db_file)) as con:
-            source = con.execute("select current_database()").fetchone()[0]
+            source = scalar(con, "select current_database()")
             con.execute("attach ? as compacted", [str(fresh)])
             con.execute(f"copy from database {_quote(source)} to compacted")
             con.execute("detach compacted")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from leerdata.duckdb_rows import scalar
 from leerdata.privacy.keys import load_or_create_key
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
 from leerdata.retention.tables import RETAINED_ENROLMENTS, RETAINED_PERSONS
@@ -20,7 +21,7 @@ def freeze_enrolment_attributes(con: duckdb.DuckDBPyConnection) -> int:
     An enrolment frozen by an earlier run keeps its first values: after unlinking, the
     HR join would find nothing to refresh them with.
     """
-    before = con.execute(f"select count(*) from main.{RETAINED_ENROLMENTS}").fetchone()[0]
+    before = scalar(con, f"select count(*) from main.{RETAINED_ENROLMENTS}")
     con.execute(
         f"""
         insert into main.{RETAINED_ENROLMENTS}
@@ -55,7 +56,7 @@ def freeze_enrolment_attributes(con: duckdb.DuckDBPyConnection) -> int:
           )
         """
     )
-    after = con.execute(f"select count(*) from main.{RETAINED_ENROLMENTS}").fetchone()[0]
+    after = scalar(con, f"select count(*) from main.{RETAINED_ENROLMENTS}")
     return int(after - before)
 
 

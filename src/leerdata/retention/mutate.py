@@ -5,24 +5,19 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from leerdata import catalog
 from leerdata.privacy.mentions import blank_text_naming, last_names
 from leerdata.retention.surrogates import is_surrogate_sql, new_surrogate
 
-# raw_hr columns that identify a person directly; erased to NULL.
-HR_IDENTIFIERS: tuple[str, ...] = (
-    "last_name",
-    "name_prefix",
-    "initials",
-    "first_names",
-    "partner_last_name",
-    "partner_name_prefix",
-    "salutation",
-    "title_before",
-    "title_after",
-    "email",
-    "birth_place",
-    "birth_date",
-)
+PERSON_ID = "employee_id"  # replaced by the person's surrogate, never set to NULL
+
+
+def hr_identifiers() -> tuple[str, ...]:
+    """raw_hr columns that identify a person, as tagged pii in the dbt sources (one list:
+    leerdata.catalog); erasure sets them to NULL."""
+    return tuple(c for c in catalog.identifier_columns("raw_hr") if c != PERSON_ID)
+
+
 REDACTED_RECORD = '{"redacted": true}'
 
 
@@ -148,7 +143,7 @@ def unlink_enrolments(con: duckdb.DuckDBPyConnection) -> None:
 
 def erase_persons(con: duckdb.DuckDBPyConnection) -> None:
     """Identifiers to NULL; the personnel number to the person's surrogate everywhere."""
-    nulls = ", ".join(f"{column} = null" for column in HR_IDENTIFIERS)
+    nulls = ", ".join(f"{column} = null" for column in hr_identifiers())
     con.execute(
         f"""
         update main.raw_hr as raw

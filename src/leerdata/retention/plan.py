@@ -14,6 +14,7 @@ from datetime import date
 
 import duckdb
 
+from leerdata.duckdb_rows import scalar
 from leerdata.retention.surrogates import is_surrogate_sql
 
 NOT_SURROGATE = f"not {is_surrogate_sql('employee_id')}"
@@ -140,6 +141,6 @@ def plan_erasure(con: duckdb.DuckDBPyConnection, employee_ids: list[str]) -> Non
 
 def planned_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """(persons to erase, enrolments to unlink)."""
-    persons = con.execute("select count(*) from _erased_persons").fetchone()
-    enrolments = con.execute("select count(distinct enrolment_id) from _unlink").fetchone()
-    return int(persons[0]), int(enrolments[0])
+    persons = scalar(con, "select count(*) from _erased_persons")
+    enrolments = scalar(con, "select count(distinct enrolment_id) from _unlink")
+    return int(persons), int(enrolments)

@@ -14,6 +14,7 @@ moves open cells, never flips a closed quarter. Otherwise the pinned cell itself
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -88,7 +89,7 @@ def _families(evaluation: pl.DataFrame, participation: pl.DataFrame) -> np.ndarr
             "department_code", "breakdown", "breakdown_value", pl.col("year").cast(pl.Int64)
         ).rank("dense")
     ).to_series()
-    offset = int(evaluation_ids.max() or 0)
+    offset = int(cast(int, evaluation_ids.max() or 0))
     return np.concatenate(
         [evaluation_ids.to_numpy(), participation_ids.to_numpy() + offset]
     ).astype(np.int64)

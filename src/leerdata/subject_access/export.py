@@ -21,7 +21,7 @@ import duckdb
 from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
 from leerdata.privacy.keys import load_existing_key
-from leerdata.privacy.mentions import FREE_TEXT, WORD_SPLIT_PY, last_names, rows_naming_sql
+from leerdata.privacy.mentions import WORD_SPLIT_PY, free_text, last_names, rows_naming_sql
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
 
 
@@ -76,18 +76,25 @@ def _mentions(
     names = last_names(con, "select $id", {"id": employee_id})
     if not names:
         return {}
+    # The column tying a row to its enrolment: the subject's own rows are exported as
+    # theirs already. Invoice-level text (allowance reasons) belongs to no enrolment.
     own = {"raw_evaluations": "enrolment_id", "raw_invoice_lines": "order_line_ref"}
     found: dict[str, list] = {}
-    for table, column, shown in FREE_TEXT:
+    for table, column, shown in free_text():
+        link = own.get(table)
+        not_own = f"and not list_contains($enrolments, coalesce({link}, ''))" if link else ""
         for name in names:
             # Texts that name the person contain the longest word of the name.
             needle = max(re.split(WORD_SPLIT_PY, name.lower()), key=len)
+            params: dict[str, Any] = {"names": [name], "needle": needle}
+            if link:
+                params["enrolments"] = enrolment_ids
             rows = _rows(
                 con,
                 f"select {', '.join(shown)} from main.{table} "
                 f"where rowid in ({rows_naming_sql(table, column, prefilter=True)}) "
-                f"and not list_contains($enrolments, coalesce({own[table]}, '')) order by all",
-                {"names": [name], "needle": needle, "enrolments": enrolment_ids},
+                f"{not_own} order by all",
+                params,
             )
             found.setdefault(table, []).extend(r for r in rows if r not in found[table])
     return {table: rows for table, rows in found.items() if rows}

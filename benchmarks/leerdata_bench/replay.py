@@ -12,7 +12,7 @@ snapshot too. Python models are loaded and called the way
 dbt-duckdb does. Unit tests have no run file (they are dbt's own fixtures) and are
 counted as dbt overhead.
 
-    python -m leerdata.bench.replay --data-dir D --snapshot S --work W --out result.json
+    python -m leerdata_bench.replay --data-dir D --snapshot S --work W --out result.json
 """
 
 from __future__ import annotations
@@ -108,7 +108,10 @@ def replay(paths: DataPaths, snapshot: Path, work: Path) -> dict[str, Any]:
 
     started = time.perf_counter()
     # the settings of the build's profile, so both run DuckDB alike
-    config = {"preserve_insertion_order": False, "memory_limit": duckdb_memory_limit()}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "preserve_insertion_order": False,
+        "memory_limit": duckdb_memory_limit(),
+    }
     con = duckdb.connect(str(restricted), config=config)
     con.execute(f"attach '{reporting}' as reporting")
     register_pseudonym_udf(con)

@@ -8,7 +8,7 @@ network or browser time is in it. Per page, the role that may open it is picked 
 - `warm`: the same page run again, with its query results cached.
 Each is repeated and the median kept. The data dir comes from LEERDATA_DATA_DIR.
 
-    LEERDATA_DATA_DIR=D python -m leerdata.bench.pages --out pages.json
+    LEERDATA_DATA_DIR=D python -m leerdata_bench.pages --out pages.json
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from leerdata.config import REPO_ROOT
+from leerdata_bench.checkout import REPO_ROOT
 
 APP = REPO_ROOT / "dashboards" / "app.py"
 TIMEOUT_SECONDS = 600
@@ -39,8 +38,6 @@ def _problems(at: Any) -> list[str]:
 
 
 def time_pages(repeats: int = 3) -> dict[str, Any]:
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 

@@ -9,7 +9,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from leerdata.config import REPO_ROOT
+from leerdata_bench.checkout import REPO_ROOT
 
 PACKAGES = ("duckdb", "dbt-core", "dbt-duckdb", "polars", "streamlit")
 

@@ -1,7 +1,7 @@
 """Facts read back after a step: ingest time per source, dbt's per-node timings.
 
 The ingest facts need DuckDB, so the harness asks for them in a subprocess
-(`python -m leerdata.bench.facts ingest D`) and stays small itself: a child's peak RSS
+(`python -m leerdata_bench.facts ingest D`) and stays small itself: a child's peak RSS
 starts at its parent's size when it is forked.
 """
 

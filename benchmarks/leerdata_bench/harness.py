@@ -29,11 +29,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from leerdata.bench.facts import dbt_log_timings, dbt_run_facts
-from leerdata.bench.machine import load_average, machine_info
-from leerdata.bench.measure import Measurement, StepFailed, run_measured
-from leerdata.bench.targets import GIB, evaluate
-from leerdata.config import REPO_ROOT, DataPaths
+from leerdata.config import DataPaths
+from leerdata_bench.checkout import REPO_ROOT, with_bench_path
+from leerdata_bench.facts import dbt_log_timings, dbt_run_facts
+from leerdata_bench.machine import load_average, machine_info
+from leerdata_bench.measure import Measurement, StepFailed, run_measured
+from leerdata_bench.targets import GIB, evaluate
 
 STEP_CHOICES = ("generate", "ingest", "build", "replay", "research", "dashboards", "day")
 NEEDS = {
@@ -107,7 +108,7 @@ class Plan:
             }
         )
         env.pop("LEERDATA_CONFIG", None)  # the repository's defaults, nobody's local override
-        return env
+        return with_bench_path(env)  # children run `python -m leerdata_bench.x`
 
 
 def wait_until_quiet(max_load: float | None, max_wait_s: float) -> dict[str, Any]:
@@ -228,7 +229,7 @@ class Run:
             return
         self.step("ingest_full", [*plan.leerdata, "ingest", "--data-dir", d])
         self.record["ingest_full_by_source"] = _json_from(
-            [py, "-m", "leerdata.bench.facts", "ingest", d], env
+            [py, "-m", "leerdata_bench.facts", "ingest", d], env
         )
         snapshot = self.data_dir / "bench" / "prebuild" / "restricted.duckdb"
         if "replay" in plan.steps:
@@ -242,7 +243,7 @@ class Run:
             out = self.data_dir / "bench" / "replay.json"
             self.step(
                 "replay",
-                [py, "-m", "leerdata.bench.replay", "--data-dir", d, "--snapshot", str(snapshot),
+                [py, "-m", "leerdata_bench.replay", "--data-dir", d, "--snapshot", str(snapshot),
                  "--work", str(self.data_dir / "bench" / "replay"), "--out", str(out)],
             )  # fmt: skip
             self.record["replay"] = json.loads(out.read_text())
@@ -258,7 +259,7 @@ class Run:
                 [
                     py,
                     "-m",
-                    "leerdata.bench.pages",
+                    "leerdata_bench.pages",
                     "--out",
                     str(out),
                     "--repeats",
@@ -270,20 +271,20 @@ class Run:
             browser_out = self.data_dir / "bench" / "browser_pages.json"
             self.step(
                 "browser_pages",
-                [py, "-m", "leerdata.bench.browser_pages", "--data-dir", d,
+                [py, "-m", "leerdata_bench.browser_pages", "--data-dir", d,
                  "--out", str(browser_out), "--repeats", str(plan.page_repeats)],
             )  # fmt: skip
             self.record["browser_pages"] = json.loads(browser_out.read_text())
         if "day" in plan.steps:
             out = self.data_dir / "bench" / "extra_day.json"
             out.parent.mkdir(parents=True, exist_ok=True)
-            batch = _json_from([py, "-m", "leerdata.bench.facts", "max-batch", d], env)
+            batch = _json_from([py, "-m", "leerdata_bench.facts", "max-batch", d], env)
             self.step(
                 "write_day",
                 [
                     py,
                     "-m",
-                    "leerdata.bench.extra_day",
+                    "leerdata_bench.extra_day",
                     "--data-dir",
                     d,
                     "--seed",
@@ -295,7 +296,7 @@ class Run:
             self.record["extra_day"] = json.loads(out.read_text())
             self.step("ingest_day", [*plan.leerdata, "ingest", "--data-dir", d])
             self.record["ingest_day_by_source"] = _json_from(
-                [py, "-m", "leerdata.bench.facts", "ingest", d, str(batch)], env
+                [py, "-m", "leerdata_bench.facts", "ingest", d, str(batch)], env
             )
             self.step("build_day", [*plan.leerdata, "build", "--data-dir", d])
             self.record["dbt_day"] = dbt_run_facts(self.paths)
@@ -406,7 +407,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "warm_median_ms": round(statistics.median(values["warm"]), 1),
         }
 
-    from leerdata.bench.browser_pages import summarise_runs
+    from leerdata_bench.browser_pages import summarise_runs
 
     summary["browser_pages"] = summarise_runs([r.get("browser_pages") or {} for r in runs])
 
@@ -472,7 +473,7 @@ def print_report(result: dict[str, Any]) -> None:
             )
         console.print(pages)
     if summary.get("browser_pages"):
-        from leerdata.bench.browser_pages import report_table
+        from leerdata_bench.browser_pages import report_table
 
         console.print(report_table(summary["browser_pages"]))
     if summary["dbt_slowest_nodes_full_build"]:
@@ -544,10 +545,10 @@ def main(argv: list[str] | None = None) -> Path:
             "generate": f"leerdata generate --scale {plan.scale} --seed {plan.seed} --data-dir D",
             "ingest_full": "leerdata ingest --data-dir D",
             "build_full": "leerdata build --data-dir D",
-            "replay": "python -m leerdata.bench.replay (target/run SQL, one DuckDB connection)",
+            "replay": "python -m leerdata_bench.replay (target/run SQL, one DuckDB connection)",
             "research_release": "leerdata research release --data-dir D",
-            "dashboards": "python -m leerdata.bench.pages (AppTest, every page)",
-            "write_day": "python -m leerdata.bench.extra_day (one extra landing day)",
+            "dashboards": "python -m leerdata_bench.pages (AppTest, every page)",
+            "write_day": "python -m leerdata_bench.extra_day (one extra landing day)",
             "ingest_day": "leerdata ingest --data-dir D (after the extra day)",
             "build_day": "leerdata build --data-dir D (after the extra day)",
         },

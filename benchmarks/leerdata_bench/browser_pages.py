@@ -1,6 +1,6 @@
 """What a user waits for: every dashboard page timed in headless Debian chromium.
 
-The server-side timings (leerdata.bench.pages) leave out the browser: loading the app's
+The server-side timings (leerdata_bench.pages) leave out the browser: loading the app's
 JavaScript, the websocket round trips, drawing charts and tables. Here a real browser
 (Playwright driving /usr/bin/chromium) opens each page through a running Streamlit
 server, and the time is from the start of navigation until the page's last element is
@@ -19,7 +19,7 @@ Per page, a breakdown of the cold load: `dom_ms` (HTML and JavaScript: DOMConten
 `title_ms` (the page's title is on screen: the script has started sending), `last_ms`
 (the last element). Repeated, medians kept.
 
-    python -m leerdata.bench.browser_pages --data-dir D --out browser_pages.json
+    python -m leerdata_bench.browser_pages --data-dir D --out browser_pages.json
 """
 
 from __future__ import annotations
@@ -28,12 +28,11 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from leerdata.config import REPO_ROOT, DataPaths
+from leerdata.config import DataPaths
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -122,8 +121,6 @@ def _as_after_a_build(paths: DataPaths) -> None:
 
 def page_urls() -> dict[str, str]:
     """Each page's path and a role that may open it (its first page lives at /)."""
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
     from dashboards.roles import ALL_PAGES, load_roles
 
     roles = load_roles().roles

@@ -1,0 +1,79 @@
+"""dbt documentation: every column of every built model described, shared wording written
+once as a doc block, and a data test on every model."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+import duckdb
+import yaml
+
+from leerdata.config import REPO_ROOT, DataPaths
+
+DOC_REF = re.compile(r"""\{\{\s*doc\(\s*["'](\w+)["']\s*\)\s*\}\}""")
+DOC_BLOCK = re.compile(r"\{%\s*docs\s+(\w+)\s*%\}")
+
+
+def _models() -> dict[str, dict[str, Any]]:
+    models: dict[str, dict[str, Any]] = {}
+    for path in sorted((REPO_ROOT / "models").rglob("*.yml")):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models") or []:
+            models[model["name"]] = model
+    return models
+
+
+def _built_columns(*databases: DataPaths | Any) -> dict[str, list[str]]:
+    columns: dict[str, list[str]] = {}
+    for db in databases:
+        with duckdb.connect(str(db), read_only=True) as con:
+            for table, column in con.execute(
+                "select table_name, column_name from duckdb_columns() "
+                "where schema_name = 'main' and not internal"
+            ).fetchall():
+                columns.setdefault(table, []).append(column)
+    return columns
+
+
+def test_every_built_column_of_every_model_is_described(tiny_warehouse: DataPaths) -> None:
+    built = _built_columns(tiny_warehouse.restricted_db, tiny_warehouse.reporting_db)
+    models = _models()
+    assert set(models) <= set(built), "a model in the YAML was not built"
+    undescribed = {
+        f"{name}.{column}"
+        for name, model in models.items()
+        for column in built[name]
+        if column not in {c["name"] for c in model.get("columns") or [] if c.get("description")}
+    }
+    assert undescribed == set()
+
+
+def test_every_model_has_a_data_test() -> None:
+    untested = {
+        name
+        for name, model in _models().items()
+        if not model.get("data_tests")
+        and not any(c.get("data_tests") for c in model.get("columns") or [])
+    }
+    assert untested == set()
+
+
+def test_shared_wording_is_a_doc_block_and_every_block_exists() -> None:
+    blocks = set(
+        DOC_BLOCK.findall(
+            "".join(p.read_text(encoding="utf-8") for p in (REPO_ROOT / "models").rglob("*.md"))
+        )
+    )
+    plain: Counter[tuple[str, str]] = Counter()
+    used: set[str] = set()
+    for model in _models().values():
+        for column in model.get("columns") or []:
+            description = " ".join(str(column.get("description") or "").split())
+            used.update(DOC_REF.findall(description))
+            if description and not DOC_REF.search(description):
+                plain[(column["name"], description)] += 1
+    assert used - blocks == set(), "doc() of a block that does not exist"
+    assert {key for key, count in plain.items() if count > 1} == set(), "copy: make a doc block"
+    quarters = {block for block in used if block == "quarter" or block.startswith("quarter__")}
+    assert quarters == {"quarter", "quarter__cell"}
