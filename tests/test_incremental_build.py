@@ -21,8 +21,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from leerdata_bench.extra_day import write_extra_day
 
-from leerdata.bench.extra_day import write_extra_day
 from leerdata.builder.warehouse import build_warehouse
 from leerdata.builder.watermarks import watermarks
 from leerdata.config import DataPaths
