@@ -31,7 +31,13 @@ from leerdata.retention.apply import erase_person
 
 pytestmark = pytest.mark.xdist_group("incremental_build")
 
-INCREMENTAL_MODELS = ("stg_lms__enrolments", "stg_hr__employee_snapshots")
+INCREMENTAL_MODELS = (
+    "stg_lms__enrolments",
+    "stg_lms__attendance",
+    "stg_lms__evaluations",
+    "stg_lms__exam_results",
+    "stg_hr__employee_snapshots",
+)
 # Columns that name the build itself, the only ones that may differ.
 BUILD_IDENTITY = {"mart_quality_build": "build_id, built_at"}
 

@@ -1,10 +1,33 @@
 {# One row per enrolment per session day. #}
 
+{# Incremental: a build recomputes all session days of each enrolment that appears in
+   a file delivered since the last build (leerdata.builder.watermarks); `leerdata build
+   --full-refresh` recomputes all. #}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='enrolment_id',
+    on_schema_change='fail',
+    post_hook=[
+        "{{ delete_vanished_keys(source('lms', 'raw_attendance'), source('steward', 'load_manifest'), 'enrolment_id', 'enrolment_id') }}",
+        "{{ record_batch_watermark() }}",
+    ],
+) }}
+
 with
 
 raw_attendance as (
 
-    {{ rows_of_latest_batch(source('lms', 'raw_attendance'), source('steward', 'load_manifest')) }}
+    select latest_rows.*
+    from (
+        {{ rows_of_latest_batch(source('lms', 'raw_attendance'), source('steward', 'load_manifest')) }}
+    ) as latest_rows
+    {% if is_incremental() -%}
+        where latest_rows.enrolment_id in (
+            {{ keys_in_changed_files(source('lms', 'raw_attendance'), source('steward', 'load_manifest'), 'enrolment_id') }}
+        )
+    {%- endif %}
 
 ),
 

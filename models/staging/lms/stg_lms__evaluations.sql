@@ -1,11 +1,34 @@
 {# One row per evaluation. The free-text comment stays in the raw table: only whether
    there was one is kept. #}
 
+{# Incremental: a build recomputes only each evaluation that appears in a file
+   delivered since the last build (leerdata.builder.watermarks); `leerdata build
+   --full-refresh` recomputes all. #}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='evaluation_id',
+    on_schema_change='fail',
+    post_hook=[
+        "{{ delete_vanished_keys(source('lms', 'raw_evaluations'), source('steward', 'load_manifest'), 'evaluation_id', 'evaluation_id') }}",
+        "{{ record_batch_watermark() }}",
+    ],
+) }}
+
 with
 
 raw_evaluations as (
 
-    {{ rows_of_latest_batch(source('lms', 'raw_evaluations'), source('steward', 'load_manifest')) }}
+    select latest_rows.*
+    from (
+        {{ rows_of_latest_batch(source('lms', 'raw_evaluations'), source('steward', 'load_manifest')) }}
+    ) as latest_rows
+    {% if is_incremental() -%}
+        where latest_rows.evaluation_id in (
+            {{ keys_in_changed_files(source('lms', 'raw_evaluations'), source('steward', 'load_manifest'), 'evaluation_id') }}
+        )
+    {%- endif %}
 
 ),
 

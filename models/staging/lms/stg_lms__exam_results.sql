@@ -1,8 +1,31 @@
+{# Incremental: a build recomputes only each exam result that appears in a file
+   delivered since the last build (leerdata.builder.watermarks); `leerdata build
+   --full-refresh` recomputes all. #}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='exam_result_id',
+    on_schema_change='fail',
+    post_hook=[
+        "{{ delete_vanished_keys(source('lms', 'raw_exam_results'), source('steward', 'load_manifest'), 'exam_result_id', 'exam_result_id') }}",
+        "{{ record_batch_watermark() }}",
+    ],
+) }}
+
 with
 
 raw_exam_results as (
 
-    {{ rows_of_latest_batch(source('lms', 'raw_exam_results'), source('steward', 'load_manifest')) }}
+    select latest_rows.*
+    from (
+        {{ rows_of_latest_batch(source('lms', 'raw_exam_results'), source('steward', 'load_manifest')) }}
+    ) as latest_rows
+    {% if is_incremental() -%}
+        where latest_rows.exam_result_id in (
+            {{ keys_in_changed_files(source('lms', 'raw_exam_results'), source('steward', 'load_manifest'), 'exam_result_id') }}
+        )
+    {%- endif %}
 
 ),
 
