@@ -17,7 +17,7 @@ if str(_REPO_ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboards import access_log, auth, ui  # noqa: E402
+from dashboards import access_log, auth, ui, unavailable  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
 from dashboards.roles import RoleConfigError, load_roles  # noqa: E402
 
@@ -49,8 +49,10 @@ pages = [
     )
     for index, name in enumerate(role.pages)
 ]
-navigation = st.navigation(pages)
-access_log.page_opened(navigation.url_path or role.pages[0])
+# Addresses this role may not open, or that name no page, get a page of our own (not
+# Streamlit's English "Page not found" dialog).
+navigation = st.navigation([*pages, *unavailable.hidden_pages(role, pages[0])])
+access_log.page_opened(unavailable.access_log_name(navigation.url_path, role))
 navigation.run()
 # Last, so it also tells a reader (and the browser test) that the page has finished.
 ui.build_caption()

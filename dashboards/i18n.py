@@ -53,6 +53,18 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "page.factuurcontrole": {"nl": "Factuurcontrole", "en": "Invoice checks"},
     "page.evaluatie": {"nl": "Evaluatie", "en": "Evaluation"},
     "page.datakwaliteit": {"nl": "Datakwaliteit", "en": "Data quality"},
+    # an address the viewer cannot open (dashboards/unavailable.py)
+    "unavailable.not_allowed.title": {"nl": "Geen toegang", "en": "No access"},
+    "unavailable.not_allowed.body": {
+        "nl": "Uw rol geeft geen toegang tot de pagina {page}.",
+        "en": "Your role does not give access to the page {page}.",
+    },
+    "unavailable.not_found.title": {"nl": "Pagina niet gevonden", "en": "Page not found"},
+    "unavailable.not_found.body": {
+        "nl": "Er is geen pagina {page}. Controleer het adres of kies een pagina in het menu.",
+        "en": "There is no page {page}. Check the address or pick a page from the menu.",
+    },
+    "unavailable.back": {"nl": "Terug naar {page}", "en": "Back to {page}"},
     # roles and login
     "auth.role": {"nl": "Rol", "en": "Role"},
     "auth.demo_mode": {
@@ -533,14 +545,17 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "col.disputed_lines": {"nl": "Betwiste regels", "en": "Disputed lines"},
     "col.main_reason": {"nl": "Belangrijkste reden", "en": "Main reason"},
     "col.main_reason_amount": {"nl": "Bedrag met die reden", "en": "Amount with that reason"},
-    "col.newest_data": {"nl": "Nieuwste gegevens", "en": "Newest data"},
+    "col.newest_data": {"nl": "Laatste levering", "en": "Last delivery"},
+    "col.files_delivered": {"nl": "Bestanden geleverd", "en": "Files delivered"},
+    "col.delivered_at": {"nl": "Laatst binnengekomen", "en": "Last arrived"},
     "kwaliteit.freshness_help": {
-        "nl": "Nieuwste gegevens: de datum in de nieuwste bestandsnaam (facturen: de nieuwste "
-        "factuurdatum). Een bestand met dezelfde inhoud als een eerder geladen bestand wordt "
-        "overgeslagen, dus bij de stamgegevens is dit de laatste wijziging.",
-        "en": "Newest data: the date in the newest file name (invoices: the newest issue "
-        "date). A file with the same content as one loaded before is skipped, so for the "
-        "catalogue this is the last change.",
+        "nl": "Laatste levering: de datum in de naam van het nieuwste geleverde bestand "
+        "(facturen: de nieuwste factuurdatum); leeftijd: dagen van die datum tot de build. "
+        "Ook een bestand met dezelfde inhoud als een eerder geladen bestand telt als levering "
+        "(er wordt dan niets nieuws geladen).",
+        "en": "Last delivery: the date in the name of the newest delivered file (invoices: "
+        "the newest issue date); age: days from that date to the build. A file with the same "
+        "content as one loaded before counts as a delivery too (nothing new is loaded then).",
     },
     "source.hr": {"nl": "HR", "en": "HR"},
     "source.courses": {"nl": "Cursussen", "en": "Courses"},
