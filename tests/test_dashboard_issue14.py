@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -348,3 +349,21 @@ def test_datakwaliteit_in_english_names_sources_in_english(warehouse: DataPaths)
         frame.value for frame in at.dataframe if t("col.newest_data", "en") in frame.value.columns
     )[t("col.source", "en")]
     assert "Invoices" in set(sources) and "Facturen" not in set(sources)
+
+
+def test_datakwaliteit_dates_a_source_by_its_last_delivery(warehouse: DataPaths) -> None:
+    """The supplier list arrives monthly, mostly unchanged; ingest skips an unchanged file,
+    yet it is a delivery: the page's date and age are those of the newest file delivered,
+    not of the last file whose content changed."""
+    delivered = sorted((warehouse.landing / "catalogue").glob("suppliers_*.csv"))
+    hashes = {path.read_bytes() for path in delivered}
+    assert len(delivered) > len(hashes), "fixture has no unchanged supplier delivery"
+    newest = datetime.strptime(delivered[-1].stem.split("_")[-1], "%Y%m%d").date()
+    built_on = mart(warehouse, "select built_at from mart_quality_build")["built_at"][0].date()
+
+    at = open_page(start("evaluation"), "datakwaliteit")
+    shown = table(at, "col.newest_data", "col.age_days", "col.files_delivered")
+    suppliers = shown[shown[t("col.source", "nl")] == "Leveranciers"].iloc[0]
+    assert suppliers[t("col.newest_data", "nl")] == f"{newest:%d-%m-%Y}"
+    assert suppliers[t("col.age_days", "nl")] == formatting.number((built_on - newest).days)
+    assert suppliers[t("col.files_delivered", "nl")] == formatting.number(len(delivered))

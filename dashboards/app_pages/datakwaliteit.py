@@ -48,15 +48,16 @@ else:
     st.error(t("kwaliteit.not_conserved"), icon=":material/error:")
 
 st.subheader(t("kwaliteit.freshness"))
-# UBL invoice files carry no date in their name: their newest data is the newest issue
-# date. Age is counted to the build date, like the mart's.
+# A source is as current as its last delivery, unchanged files included (the mart counts
+# them); UBL invoice files carry no date in their name: their newest data is the newest
+# issue date. Age is counted to the build date, like the mart's.
 freshness = data.query(
     "with invoices as (select max(issue_date) as newest from fct_invoice_checks) "
-    "select freshness.source_name, freshness.files_loaded, freshness.rows_loaded, "
+    "select freshness.source_name, freshness.files_delivered, freshness.rows_loaded, "
     "freshness.rows_quarantined, "
-    "coalesce(freshness.newest_file_date, case when freshness.source_name = 'invoices' "
+    "coalesce(freshness.newest_delivery_date, case when freshness.source_name = 'invoices' "
     "then invoices.newest end) as newest_date, "
-    "freshness.last_loaded_at from mart_quality_freshness as freshness, invoices "
+    "freshness.last_delivered_at from mart_quality_freshness as freshness, invoices "
     "order by freshness.source_name"
 )
 built_on = build["built_at"].date()
@@ -69,12 +70,12 @@ ui.show_table(
     freshness,
     [
         Column("source_name", "col.source", translate="source."),
-        Column("files_loaded", "col.files", "int"),
+        Column("files_delivered", "col.files_delivered", "int"),
         Column("rows_loaded", "col.rows_loaded", "int"),
         Column("rows_quarantined", "col.rows_quarantined", "int"),
         Column("newest_date", "col.newest_data", "date"),
         Column("age_days", "col.age_days", "int"),
-        Column("last_loaded_at", "col.loaded_at", "datetime"),
+        Column("last_delivered_at", "col.delivered_at", "datetime"),
     ],
     key="freshness",
 )
