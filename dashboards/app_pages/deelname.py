@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, exports, ui
+from dashboards import charts, data, exports, queries, ui
 from dashboards.i18n import current_language, t
 from dashboards.ui import Column
 
@@ -35,12 +35,8 @@ st.title(t("deelname.title"))
 lang = current_language()  # bound into format_funcs, which may run outside a rerun
 st.caption(t("app.aggregates_only", k=data.min_cell_size()))
 
-quarters = data.query("select distinct quarter from mart_participation order by quarter")[
-    "quarter"
-].to_list()
-departments = data.query(
-    "select distinct department_code from mart_participation order by department_code"
-)["department_code"].to_list()
+quarters = queries.participation_quarters()
+departments = queries.participation_departments()
 if not quarters:
     st.info(t("app.no_data"))
     st.stop()
@@ -62,17 +58,9 @@ breakdown = st.sidebar.selectbox(
 if not chosen:
     st.info(t("app.no_data"))
     st.stop()
-placeholders = ", ".join("?" for _ in chosen)
-selection = f"quarter between ? and ? and department_code in ({placeholders})"
-params = [first, last, *chosen]
 
 # --- Department totals over time; a suppressed cell is a gap, never a 0.
-totals = data.query(
-    "select quarter, department_code, participants, enrolments, completion_rate, "
-    "training_hours, spend_eur, suppressed from mart_participation "
-    f"where breakdown = 'total' and {selection} order by quarter, department_code",
-    params,
-)
+totals = queries.department_totals_between(first, last, chosen)
 published = ui.label_periods(totals.filter(~pl.col("suppressed")), "quarter")
 labels = {
     "quarter": t("col.quarter"),
@@ -110,12 +98,7 @@ with right:
     )
 
 # --- The chosen breakdown per quarter, summed over the chosen departments' published cells.
-cells = data.query(
-    "select quarter, department_code, breakdown_value, participants, enrolments, "
-    "completion_rate, training_hours, spend_eur, suppressed from mart_participation "
-    f"where breakdown = ? and {selection} order by quarter, department_code, breakdown_value",
-    [breakdown, *params],
-)
+cells = queries.participation_breakdown(breakdown, first, last, chosen)
 by_value = (
     cells.filter(~pl.col("suppressed"))
     .group_by("quarter", "breakdown_value")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, ui
+from dashboards import charts, data, queries, ui
 from dashboards.i18n import current_language, t
 from dashboards.ui import Column
 
@@ -19,10 +19,9 @@ from dashboards.ui import Column
 @dataclass(frozen=True)
 class Level:
     tab: str  # i18n key of the tab
-    mart: str  # quarterly mart; the yearly one has the suffix _yearly
+    name: queries.EvaluationLevel  # which scorecard (a named query per level and grain)
     key: str  # entity column
-    name_sql: str  # select expression for the entity's display name
-    join_sql: str  # join that provides the name
+    mart: str  # quarterly mart; the yearly one has the suffix _yearly
 
 
 @dataclass(frozen=True)
@@ -36,28 +35,9 @@ class Metric:
 
 lang = current_language()
 LEVELS = (
-    Level(
-        "evaluatie.courses",
-        "mart_course_evaluation",
-        "course_id",
-        "courses.course_title",
-        "left join dim_courses as courses on cells.course_id = courses.course_id",
-    ),
-    Level(
-        "evaluatie.suppliers",
-        "mart_supplier_evaluation",
-        "supplier_id",
-        "suppliers.supplier_name",
-        "left join dim_suppliers as suppliers on cells.supplier_id = suppliers.supplier_id",
-    ),
-    Level(
-        "evaluatie.categories",
-        "mart_category_evaluation",
-        "category_code",
-        f"categories.category_name_{'en' if lang == 'en' else 'nl'}",
-        "left join (select distinct category_code, category_name_nl, category_name_en "
-        "from dim_courses) as categories on cells.category_code = categories.category_code",
-    ),
+    Level("evaluatie.courses", "course", "course_id", "mart_course_evaluation"),
+    Level("evaluatie.suppliers", "supplier", "supplier_id", "mart_supplier_evaluation"),
+    Level("evaluatie.categories", "category", "category_code", "mart_category_evaluation"),
 )
 METRICS = (
     Metric("completion_rate", "col.completion_rate", "pct", True),
@@ -84,15 +64,9 @@ granularity = st.sidebar.radio(
     horizontal=True,
     key="evaluatie_granularity",
 )
-suffix, period_column = ("", "quarter") if granularity == "quarter" else ("_yearly", "year")
 # A period has something to rank when one of its cells publishes a figure: nearly every
 # cell is published (perturbed), but a rate or mean is NULL below min_cell_size persons.
-any_scored = " or ".join(f"{m.column} is not null" for m in METRICS)
-periods_published = data.query(
-    f"select {period_column} as period, "
-    f"bool_or(not suppressed and ({any_scored})) as has_published "
-    f"from mart_course_evaluation{suffix} group by all order by period"
-)
+periods_published = queries.evaluation_periods(granularity)
 periods = ui.offered([str(p) for p in periods_published["period"].to_list()])
 periods_published = periods_published.filter(pl.col("period").cast(pl.String).is_in(periods))
 if not periods:
@@ -137,15 +111,7 @@ def ranked(cells: pl.DataFrame) -> pl.DataFrame:
 
 for level, tab in zip(LEVELS, st.tabs([t(level.tab) for level in LEVELS]), strict=True):
     with tab:
-        cells = data.query(
-            f"select cells.{level.key} as entity_id, {level.name_sql} as entity_name, "
-            "cells.participants, cells.completion_rate, cells.attendance_rate, cells.no_show_rate, "
-            "cells.pass_rate, cells.mean_overall, cells.nps, cells.responses, "
-            "cells.cost_per_completion_eur, cells.suppressed "
-            f"from {level.mart}{suffix} as cells {level.join_sql} "
-            f"where cells.{period_column} = ? order by cells.{level.key}",
-            [period],
-        )
+        cells = queries.evaluation_cells(level.name, granularity, period, lang)
         if cells.is_empty():
             st.info(t("app.no_data"))
             continue
