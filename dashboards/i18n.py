@@ -138,6 +138,10 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "col.completion_rate": {"nl": "Afronding", "en": "Completion"},
     "col.attendance_rate": {"nl": "Aanwezigheid", "en": "Attendance"},
     "col.no_show_rate": {"nl": "No-show", "en": "No-show"},
+    "col.completion_days": {
+        "nl": "Dagen van inschrijving tot afronding",
+        "en": "Days from enrolment to completion",
+    },
     "col.pass_rate": {"nl": "Slagingspercentage", "en": "Pass rate"},
     "col.satisfaction": {"nl": "Tevredenheid (1–10)", "en": "Satisfaction (1–10)"},
     "col.nps": {"nl": "NPS", "en": "NPS"},

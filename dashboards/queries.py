@@ -356,7 +356,7 @@ EvaluationLevel = Literal["course", "supplier", "category"]
 _EVALUATION_MEASURES = (
     "cells.participants, cells.completion_rate, cells.attendance_rate, cells.no_show_rate, "
     "cells.pass_rate, cells.mean_overall, cells.nps, cells.responses, "
-    "cells.cost_per_completion_eur, cells.suppressed"
+    "cells.cost_per_completion_eur, cells.mean_completion_days, cells.suppressed"
 )
 _EVALUATION_ENTITIES: dict[EvaluationLevel, tuple[str, str, str]] = {
     # level: (mart, entity select, join)
@@ -409,6 +409,7 @@ EVALUATION_MEASURE_COLUMNS = (
     "mean_overall",
     "nps",
     "cost_per_completion_eur",
+    "mean_completion_days",
 )
 _ANY_SCORED = " or ".join(f"{column} is not null" for column in EVALUATION_MEASURE_COLUMNS)
 

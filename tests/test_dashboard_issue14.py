@@ -192,6 +192,30 @@ def test_evaluatie_ranks_by_no_show_and_shows_the_ranked_column(warehouse: DataP
         assert t(label, "nl") in ranking.columns
 
 
+def test_evaluatie_ranks_on_time_from_enrolment_to_completion(warehouse: DataPaths) -> None:
+    """Shortest first, in whole days, the marts' protected figure (NULL below k shows "–")."""
+    at = open_page(start("evaluation"), "evaluatie")
+    box = at.sidebar.selectbox(key="evaluatie_metric")
+    box.select_index(box.options.index(t("col.completion_days", "nl"))).run()
+    at.sidebar.checkbox(key="evaluatie_worst").uncheck().run()  # best (shortest) first
+    assert not at.exception, at.exception
+    quarter = at.sidebar.selectbox(key="evaluatie_quarter").value
+    ranking = table(at, "col.rank", "col.course", "col.completion_days")
+    expected = mart(
+        warehouse,
+        "select course_id, mean_completion_days from mart_course_evaluation "
+        "where quarter = ? and not suppressed and mean_completion_days is not null "
+        "order by mean_completion_days, course_id",
+        [quarter],
+    )
+    assert expected.height, f"no published mean in {quarter}: nothing to rank"
+    shown = ranking.head(expected.height)
+    assert [c.split(" — ")[0] for c in shown[t("col.course", "nl")]] == list(expected["course_id"])
+    assert list(shown[t("col.completion_days", "nl")]) == [
+        formatting.number(d) for d in expected["mean_completion_days"]
+    ]
+
+
 @pytest.mark.slow
 def test_evaluatie_wording_and_axis(small: DataPaths) -> None:
     assert t("evaluatie.suppressed_note_one", "nl", k=10).startswith("1 cel ")

@@ -47,6 +47,8 @@ METRICS = (
     Metric("cost_per_completion_eur", "col.cost_per_completion", "euro", False),
     Metric("attendance_rate", "col.attendance_rate", "pct", True),
     Metric("no_show_rate", "col.no_show_rate", "pct", False),
+    # time from enrolment to completion: whole days, shorter is better
+    Metric("mean_completion_days", "col.completion_days", "int", False),
 )
 # Always in the table (the ranked metric is added when it is not one of these); fewer
 # columns than metrics, so the table fits without sideways scrolling.
@@ -158,7 +160,9 @@ for level, tab in zip(LEVELS, st.tabs([t(level.tab) for level in LEVELS]), stric
             )
             st.caption(t(note, n=suppressed_count, k=min_cell))
         st.subheader(t("evaluatie.ranking", metric=t(metric.label)))
-        shown_metrics = [m for m in METRICS if m.column in TABLE_METRICS or m == metric]
+        # By column: the widget can hand back a Metric of an earlier run of this script,
+        # whose class object differs, so == would never match it.
+        shown_metrics = [m for m in METRICS if m.column in (*TABLE_METRICS, metric.column)]
         ui.show_table(
             ranking.with_columns(
                 pl.when(pl.col("entity_name").is_null())
