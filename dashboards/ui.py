@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -64,10 +65,15 @@ def previous_quarter(quarter: str) -> str:
 
 def build_date() -> date:
     """The day the shown warehouse was built (today when the build does not say)."""
+    return _build_date_of(data.build_stamp())
+
+
+@functools.lru_cache(maxsize=4)
+def _build_date_of(stamp: int) -> date:
+    """Once per published file: period labels ask for it hundreds of times a run."""
+    del stamp  # the cache key only
     built_at = queries.built_at()
-    if built_at is not None:
-        return built_at.date()
-    return date.today()
+    return built_at.date() if built_at is not None else date.today()
 
 
 def quarter_end(quarter: str) -> date:

@@ -216,6 +216,20 @@ def test_evaluatie_ranks_on_time_from_enrolment_to_completion(warehouse: DataPat
     ]
 
 
+def test_evaluatie_runs_only_the_open_tab(warehouse: DataPaths, frames: Captured) -> None:
+    """Lazy tabs: opening the page queries and draws the course scorecard only; the
+    supplier tab's query, chart and table come when that tab is opened."""
+    at = open_page(start("evaluation"), "evaluatie")
+    assert len(at.dataframe) == 1 and len(at.get("plotly_chart")) <= 1
+    assert table(at, "col.rank", "col.course") is not None
+    assert not any("mart_supplier_evaluation" in sql for sql, _ in frames)
+    at.session_state["evaluatie_level"] = t("evaluatie.suppliers", "nl")
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe) == 1
+    assert table(at, "col.rank", "col.supplier") is not None
+
+
 @pytest.mark.slow
 def test_evaluatie_wording_and_axis(small: DataPaths) -> None:
     assert t("evaluatie.suppressed_note_one", "nl", k=10).startswith("1 cel ")

@@ -111,7 +111,12 @@ def ranked(cells: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-for level, tab in zip(LEVELS, st.tabs([t(level.tab) for level in LEVELS]), strict=True):
+# Lazy tabs: only the open tab's query, chart and table run and are drawn (each tab is a
+# chart and a table, and the browser's drawing was most of the page's time).
+tabs = st.tabs([t(level.tab) for level in LEVELS], key="evaluatie_level", on_change="rerun")
+for level, tab in zip(LEVELS, tabs, strict=True):
+    if not tab.open:
+        continue
     with tab:
         cells = queries.evaluation_cells(level.name, granularity, period, lang)
         if cells.is_empty():
