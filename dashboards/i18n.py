@@ -265,6 +265,8 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "nl": "Deelnemers naar {dimension}",
         "en": "Participants by {dimension}",
     },
+    "deelname.tab_over_time": {"nl": "Per departement", "en": "Per department"},
+    "deelname.tab_breakdown": {"nl": "Naar kenmerk", "en": "By characteristic"},
     "deelname.table": {"nl": "Tabel", "en": "Table"},
     # Verrekening
     "verrekening.title": {

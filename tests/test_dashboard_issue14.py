@@ -74,6 +74,12 @@ def x_order(fig: dict[str, Any]) -> list[str]:
     return seen
 
 
+def open_breakdown_tab(at: AppTest) -> AppTest:
+    """Deelname's second (lazy) tab, as a click on it does."""
+    at.session_state["deelname_view"] = t("deelname.tab_breakdown", "nl")
+    return at.run()
+
+
 # --- Deelname -------------------------------------------------------------------------------
 # On the small warehouse: at tiny scale a breakdown has too few directorates, quarters and
 # series (and no future year) to show the bugs.
@@ -94,7 +100,7 @@ def small(
 
 @pytest.mark.slow
 def test_deelname_time_axis_is_in_time_order(small: DataPaths) -> None:
-    at = open_page(start("management"), "deelname")
+    at = open_breakdown_tab(open_page(start("management"), "deelname"))
     at.sidebar.selectbox(key="deelname_breakdown").set_value("gender").run()
     fig = figure(at, t("deelname.by_dimension", "nl", dimension=t("dim.gender", "nl").lower()))
     shown = x_order(fig)
@@ -103,7 +109,7 @@ def test_deelname_time_axis_is_in_time_order(small: DataPaths) -> None:
 
 @pytest.mark.slow
 def test_deelname_gender_codes_are_translated_and_bands_ordered(small: DataPaths) -> None:
-    at = open_page(start("management"), "deelname")
+    at = open_breakdown_tab(open_page(start("management"), "deelname"))
     at.sidebar.selectbox(key="deelname_breakdown").set_value("gender").run()
     fig = figure(at, t("deelname.by_dimension", "nl", dimension=t("dim.gender", "nl").lower()))
     names = {trace["name"] for trace in fig["data"]}
@@ -121,12 +127,24 @@ def test_deelname_gender_codes_are_translated_and_bands_ordered(small: DataPaths
 
 @pytest.mark.slow
 def test_deelname_gives_every_directorate_its_own_colour(small: DataPaths) -> None:
-    at = open_page(start("management"), "deelname")
+    at = open_breakdown_tab(open_page(start("management"), "deelname"))
     at.sidebar.selectbox(key="deelname_breakdown").set_value("directorate").run()
     fig = figure(at, t("deelname.by_dimension", "nl", dimension=t("dim.directorate", "nl").lower()))
     colours = {trace["name"]: trace["marker"]["color"] for trace in fig["data"]}
     assert len(colours) > 8, "fixture has too few directorates to repeat the palette"
     assert len(set(colours.values())) == len(colours)
+
+
+def test_deelname_runs_only_the_open_tab(warehouse: DataPaths, frames: Captured) -> None:
+    """Lazy tabs: the department charts and the totals table first; the breakdown's query,
+    chart and table only when its tab is opened."""
+    at = open_page(start("management"), "deelname")
+    assert len(at.get("plotly_chart")) == 2 and len(at.dataframe) == 1
+    assert not any("breakdown = $breakdown" in sql for sql, _ in frames)
+    open_breakdown_tab(at)
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == 1
+    assert table(at, "col.participants", "dim.directorate") is not None
 
 
 def test_deelname_department_totals_table_with_a_download(warehouse: DataPaths) -> None:
