@@ -307,6 +307,10 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "en": "Total settled in {quarter}",
     },
     # Factuurcontrole
+    "factuur.tab_disputes": {"nl": "Geschillen per leverancier", "en": "Disputes per supplier"},
+    "factuur.tab_invoices": {"nl": "Facturen", "en": "Invoices"},
+    "factuur.tab_net": {"nl": "Nettopositie", "en": "Net position"},
+    "factuur.tab_file": {"nl": "Geschillenbestand", "en": "Dispute file"},
     "factuur.title": {"nl": "Factuurcontrole", "en": "Invoice checks"},
     "factuur.approved_total": {"nl": "Goedgekeurd", "en": "Approved"},
     "factuur.disputed_total": {"nl": "Betwist", "en": "Disputed"},

@@ -358,6 +358,7 @@ def test_f5_partial_reasons(user: User, tiny_warehouse: DataPaths) -> None:
     )
     user.open("factuurcontrole", "finance")
     user.select(t("filter.supplier", "nl"), f"{name} ({supplier})")
+    user.tab(t("factuur.tab_invoices", "nl"))
     # The user reads the rows marked "deels betwist" (the newest come first).
     rows = user.table(t("col.invoice", "nl"), t("col.status", "nl"))
     partial = [r for r in rows if r[t("col.status", "nl")] == t("status.partially_disputed", "nl")]

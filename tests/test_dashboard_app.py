@@ -100,6 +100,14 @@ def open_page(at: AppTest, page: str) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, key: str, label_key: str) -> AppTest:
+    """A lazy tab (st.tabs with a key and on_change="rerun"), as a click on it opens it."""
+    at.session_state[key] = t(label_key, "nl")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
 def metric(at: AppTest, label: str) -> Any:
     found = [m for m in at.metric if m.label == label]
     assert len(found) == 1, [m.label for m in at.metric]
@@ -350,6 +358,7 @@ def test_factuurcontrole_lists_a_suppliers_disputes_with_reasons(warehouse: Data
         "order by issue_date desc, invoice_id",
         [supplier],
     )
+    open_tab(at, "factuur_view", "factuur.tab_invoices")
     shown = table(at, "col.invoice", "col.status")
     assert list(shown[t("col.invoice", "nl")]) == invoices["invoice_id"].to_list()
     assert metric(at, t("factuur.disputed_total", "nl")).value == formatting.euro(
@@ -383,6 +392,7 @@ def test_factuurcontrole_lists_a_suppliers_disputes_with_reasons(warehouse: Data
         [supplier],
     )
     assert disputes.height > 0
+    open_tab(at, "factuur_view", "factuur.tab_file")
     assert len(table(at, "col.invoice", "col.reasons_nl")) == disputes.height
     labels = [button.proto.label for button in at.get("download_button")]
     assert t("export.download_csv", "nl") in labels and t("export.download_xlsx", "nl") in labels
@@ -564,6 +574,7 @@ def test_factuurcontrole_shows_the_net_position_and_the_document_chain(
         "from mart_supplier_net_positions where supplier_id = ?",
         [supplier],
     ).row(0, named=True)
+    open_tab(at, "factuur_view", "factuur.tab_net")
     shown = table(at, "col.credited", "col.net_approved")
     assert list(shown[t("col.net_approved", "nl")]) == [
         formatting.euro(position["net_approved_total_eur"])
@@ -572,6 +583,7 @@ def test_factuurcontrole_shows_the_net_position_and_the_document_chain(
         formatting.euro(position["net_disputed_total_eur"])
     ]
 
+    open_tab(at, "factuur_view", "factuur.tab_invoices")
     invoices = table(at, "col.invoice", "col.document_type")
     assert t("document.invoice", "nl") in set(invoices[t("col.document_type", "nl")])
     at.selectbox(key="factuur_invoice").set_value(credited["invoice_id"][0]).run()

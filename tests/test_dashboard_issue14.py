@@ -25,6 +25,7 @@ from tests.test_dashboard_app import (
     mart,
     metric,
     open_page,
+    open_tab,
     start,
     table,
     warehouse,
@@ -275,16 +276,31 @@ def test_evaluatie_table_fits_without_sideways_scrolling(warehouse: DataPaths) -
 # --- Factuurcontrole ------------------------------------------------------------------------
 
 
+def test_factuurcontrole_runs_only_the_open_tab(warehouse: DataPaths, frames: Captured) -> None:
+    """Lazy tabs: the dispute summary first; invoices, net positions and the dispute
+    file are queried and drawn when their tab is opened."""
+    at = open_page(start("finance"), "factuurcontrole")
+    assert len(at.dataframe) == 1 and len(at.get("plotly_chart")) <= 2
+    assert table(at, "col.main_reason") is not None
+    assert not any("mart_invoice_disputes" in sql for sql, _ in frames)
+    open_tab(at, "factuur_view", "factuur.tab_file")
+    assert table(at, "col.invoice", "col.reasons_nl") is not None
+    assert not at.get("plotly_chart")
+
+
 def test_factuurcontrole_partially_disputed_invoices_say_why(warehouse: DataPaths) -> None:
     at = open_page(start("finance"), "factuurcontrole")
     at.sidebar.multiselect(key="factuur_status").set_value(["partially_disputed"]).run()
+    open_tab(at, "factuur_view", "factuur.tab_invoices")
     shown = table(at, "col.invoice", "col.status")
     assert len(shown), "fixture has no partially disputed invoice"
     assert all(reasons for reasons in shown[t("col.reasons", "nl")])
 
 
 def test_factuurcontrole_disputes_newest_first(warehouse: DataPaths) -> None:
-    at = open_page(start("finance"), "factuurcontrole")
+    at = open_tab(
+        open_page(start("finance"), "factuurcontrole"), "factuur_view", "factuur.tab_file"
+    )
     shown = table(at, "col.invoice", "col.reasons_nl")
     dates = [d for d in shown[t("col.issue_date", "nl")]]
     as_iso = [f"{d[6:]}-{d[3:5]}-{d[:2]}" for d in dates]

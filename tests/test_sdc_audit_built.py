@@ -49,9 +49,7 @@ def test_audit_catches_a_count_pinned_by_its_year(
     copy = tmp_path / "reporting.duckdb"
     shutil.copy(tiny_warehouse.reporting_db, copy)
     zeros = ", ".join(
-        f"{count} = 0"
-        for count in EVALUATION_COUNTS
-        if count not in {"enrolments", "participants"}
+        f"{count} = 0" for count in EVALUATION_COUNTS if count not in {"enrolments", "participants"}
     )
     with duckdb.connect(str(copy)) as con:
         course_id, quarter, year = con.execute(
