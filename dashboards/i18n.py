@@ -6,7 +6,10 @@ that every key has both languages and that every key the code uses exists here.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+from babel import Locale
 
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
@@ -596,6 +599,20 @@ def current_language() -> str:
     except Exception:  # outside a Streamlit run there is no session
         lang = DEFAULT_LANGUAGE
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@functools.lru_cache(maxsize=8)
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+def t_count(key: str, n: int, lang: str | None = None, **values: Any) -> str:
+    """A text about `n` things in the plural form CLDR gives `n` in the language (Babel's
+    plural rules): the variant `<key>_<form>` where one exists ("1 cel" is `_one`),
+    else `key` ("0 cellen", "2 cellen")."""
+    lang = lang or current_language()
+    variant = f"{key}_{_locale(lang).plural_form(n)}"
+    return t(variant if variant in TRANSLATIONS else key, lang, n=n, **values)
 
 
 def t(key: str, lang: str | None = None, **values: Any) -> str:

@@ -12,7 +12,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import charts, data, queries, ui
-from dashboards.i18n import current_language, t
+from dashboards.i18n import current_language, t, t_count
 from dashboards.ui import Column
 
 
@@ -152,18 +152,14 @@ for level, tab in zip(LEVELS, tabs, strict=True):
         # its own denominator) sit below the ranked ones with "–": say why.
         unscored_count = ranking.height - scored.height - int(cells["suppressed"].sum())
         if unscored_count:
-            note = (
-                "evaluatie.unscored_note_one" if unscored_count == 1 else "evaluatie.unscored_note"
+            st.caption(
+                t_count(
+                    "evaluatie.unscored_note", unscored_count, metric=t(metric.label), k=min_cell
+                )
             )
-            st.caption(t(note, n=unscored_count, metric=t(metric.label), k=min_cell))
         suppressed_count = int(cells["suppressed"].sum())
         if suppressed_count:
-            note = (
-                "evaluatie.suppressed_note_one"
-                if suppressed_count == 1
-                else "evaluatie.suppressed_note"
-            )
-            st.caption(t(note, n=suppressed_count, k=min_cell))
+            st.caption(t_count("evaluatie.suppressed_note", suppressed_count, k=min_cell))
         st.subheader(t("evaluatie.ranking", metric=t(metric.label)))
         # By column: the widget can hand back a Metric of an earlier run of this script,
         # whose class object differs, so == would never match it.
