@@ -33,7 +33,11 @@ session_shares as (
 
     select
         enrolments_billed.enrolment_key,
-        cost_allocation.amount_eur / cost_allocation.billable_enrolment_count as amount_eur
+        {# exact from here on: a DOUBLE share summed per cell depended on the parallel
+           aggregation order, and a cent of published spend flipped between builds #}
+        cast(
+            cost_allocation.amount_eur / cost_allocation.billable_enrolment_count as decimal(38, 12)
+        ) as amount_eur
     from cost_allocation
     inner join enrolments_billed
         on
