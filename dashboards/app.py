@@ -11,7 +11,7 @@ import streamlit as st
 
 # `dashboards` is installed as a package with leerdata (pyproject.toml), so these
 # imports work under `streamlit run`, which only puts dashboards/ itself on sys.path.
-from dashboards import access_log, auth, ui
+from dashboards import access_log, auth, ui, unavailable
 from dashboards.i18n import t
 from dashboards.roles import RoleConfigError, load_roles
 
@@ -43,8 +43,10 @@ pages = [
     )
     for index, name in enumerate(role.pages)
 ]
-navigation = st.navigation(pages)
-access_log.page_opened(navigation.url_path or role.pages[0])
+# Addresses this role may not open, or that name no page, get a page of our own (not
+# Streamlit's English "Page not found" dialog).
+navigation = st.navigation([*pages, *unavailable.hidden_pages(role, pages[0])])
+access_log.page_opened(unavailable.access_log_name(navigation.url_path, role))
 navigation.run()
 # Last, so it also tells a reader (and the browser test) that the page has finished.
 ui.build_caption()

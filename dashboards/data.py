@@ -20,7 +20,7 @@ import json
 import os
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -235,29 +235,57 @@ def _check_frame(frame: pl.DataFrame) -> None:
         raise DisallowedQueryError(f"query returned person-level columns: {sorted(leaked)}")
 
 
+Params = Sequence[Any] | Mapping[str, Any]
+
+
+def _bound(params: tuple[Any, ...] | tuple[tuple[str, Any], ...], named: bool) -> Any:
+    """The parameters as DuckDB binds them: a dict for $names, a list for ?; a tuple
+    value (hashable in the cache key) goes in as a list (an SQL list parameter)."""
+
+    def value(v: Any) -> Any:
+        return list(v) if isinstance(v, tuple) else v
+
+    if named:
+        return {name: value(v) for name, v in params}
+    return [value(v) for v in params] or None
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached_query(
-    sql: str, params: tuple[Any, ...], stamp: int, scope: tuple[str, ...] | None
+    sql: str,
+    params: tuple[Any, ...],
+    stamp: int,
+    scope: tuple[str, ...] | None,
+    named: bool = False,
 ) -> pl.DataFrame:
     del stamp  # part of the cache key only: a new build invalidates every result
     check_query(sql)
     query_cursor = scoped_cursor(Scope(None if scope is None else frozenset(scope)))
     try:
-        return query_cursor.sql(sql, params=list(params) or None).pl()
+        return query_cursor.sql(sql, params=_bound(params, named)).pl()
     finally:
         query_cursor.close()
 
 
-def query(sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
+def query(sql: str, params: Params = ()) -> pl.DataFrame:
     """Run one read-only query on the published marts, limited to the viewer's
-    departments (see `current_scope`), and return a polars frame."""
+    departments (see `current_scope`), and return a polars frame. Pages do not call
+    this: they call the named queries in dashboards/queries.py."""
     return scoped_query(sql, params, current_scope())
 
 
-def scoped_query(sql: str, params: Sequence[Any], scope: Scope) -> pl.DataFrame:
+def _key(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def scoped_query(sql: str, params: Params, scope: Scope) -> pl.DataFrame:
     """`query` for an explicit department scope."""
     scope_key = None if scope.is_everything else tuple(scope.codes())
-    frame = _cached_query(sql, tuple(params), build_stamp(), scope_key)
+    if isinstance(params, Mapping):
+        bound = tuple(sorted((name, _key(v)) for name, v in params.items()))
+        frame = _cached_query(sql, bound, build_stamp(), scope_key, named=True)
+    else:
+        frame = _cached_query(sql, tuple(_key(v) for v in params), build_stamp(), scope_key)
     _check_frame(frame)
     with _observers_lock:
         observers = list(_observers)

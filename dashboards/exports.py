@@ -14,7 +14,7 @@ from decimal import Decimal
 import polars as pl
 import streamlit as st
 
-from dashboards import access_log, data
+from dashboards import access_log, data, queries
 from dashboards.i18n import t
 from dashboards.ui import Column, translate_value
 from leerdata.finance.disputes import DISPUTE_COLUMNS, DisputeFile, disputes_csv, disputes_xlsx
@@ -25,10 +25,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def built_at() -> datetime | None:
-    if not data.table_exists("mart_quality_build"):
-        return None
-    frame = data.query("select built_at from mart_quality_build")
-    return frame["built_at"][0] if frame.height else None
+    return queries.built_at()
 
 
 def header(title: str, period: str, note: str) -> Header:
@@ -104,12 +101,7 @@ def download_buttons(
 def statement(quarter: str, department: str) -> Statement:
     """A department's statement as `leerdata statement` reads it, from the published
     marts (summary) and the named allocation query (specification)."""
-    lines = data.query(
-        "select quarter, department_code, counterparty_department_code, counterparty_name_nl, "
-        "payable_eur, receivable_eur, net_eur from mart_department_statements "
-        "where quarter = ? and department_code = ? order by counterparty_department_code",
-        [quarter, department],
-    )
+    lines = queries.department_statement(quarter, department)
     details = data.statement_details(quarter, department)
     payable = sum(lines["payable_eur"].to_list(), Decimal("0.00"))
     receivable = sum(lines["receivable_eur"].to_list(), Decimal("0.00"))

@@ -6,7 +6,10 @@ that every key has both languages and that every key the code uses exists here.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+from babel import Locale
 
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
@@ -53,6 +56,18 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "page.factuurcontrole": {"nl": "Factuurcontrole", "en": "Invoice checks"},
     "page.evaluatie": {"nl": "Evaluatie", "en": "Evaluation"},
     "page.datakwaliteit": {"nl": "Datakwaliteit", "en": "Data quality"},
+    # an address the viewer cannot open (dashboards/unavailable.py)
+    "unavailable.not_allowed.title": {"nl": "Geen toegang", "en": "No access"},
+    "unavailable.not_allowed.body": {
+        "nl": "Uw rol geeft geen toegang tot de pagina {page}.",
+        "en": "Your role does not give access to the page {page}.",
+    },
+    "unavailable.not_found.title": {"nl": "Pagina niet gevonden", "en": "Page not found"},
+    "unavailable.not_found.body": {
+        "nl": "Er is geen pagina {page}. Controleer het adres of kies een pagina in het menu.",
+        "en": "There is no page {page}. Check the address or pick a page from the menu.",
+    },
+    "unavailable.back": {"nl": "Terug naar {page}", "en": "Back to {page}"},
     # roles and login
     "auth.role": {"nl": "Rol", "en": "Role"},
     "auth.demo_mode": {
@@ -126,6 +141,10 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "col.completion_rate": {"nl": "Afronding", "en": "Completion"},
     "col.attendance_rate": {"nl": "Aanwezigheid", "en": "Attendance"},
     "col.no_show_rate": {"nl": "No-show", "en": "No-show"},
+    "col.completion_days": {
+        "nl": "Dagen van inschrijving tot afronding",
+        "en": "Days from enrolment to completion",
+    },
     "col.pass_rate": {"nl": "Slagingspercentage", "en": "Pass rate"},
     "col.satisfaction": {"nl": "Tevredenheid (1–10)", "en": "Satisfaction (1–10)"},
     "col.nps": {"nl": "NPS", "en": "NPS"},
@@ -249,6 +268,8 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "nl": "Deelnemers naar {dimension}",
         "en": "Participants by {dimension}",
     },
+    "deelname.tab_over_time": {"nl": "Per departement", "en": "Per department"},
+    "deelname.tab_breakdown": {"nl": "Naar kenmerk", "en": "By characteristic"},
     "deelname.table": {"nl": "Tabel", "en": "Table"},
     # Verrekening
     "verrekening.title": {
@@ -289,6 +310,10 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "en": "Total settled in {quarter}",
     },
     # Factuurcontrole
+    "factuur.tab_disputes": {"nl": "Geschillen per leverancier", "en": "Disputes per supplier"},
+    "factuur.tab_invoices": {"nl": "Facturen", "en": "Invoices"},
+    "factuur.tab_net": {"nl": "Nettopositie", "en": "Net position"},
+    "factuur.tab_file": {"nl": "Geschillenbestand", "en": "Dispute file"},
     "factuur.title": {"nl": "Factuurcontrole", "en": "Invoice checks"},
     "factuur.approved_total": {"nl": "Goedgekeurd", "en": "Approved"},
     "factuur.disputed_total": {"nl": "Betwist", "en": "Disputed"},
@@ -533,14 +558,17 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "col.disputed_lines": {"nl": "Betwiste regels", "en": "Disputed lines"},
     "col.main_reason": {"nl": "Belangrijkste reden", "en": "Main reason"},
     "col.main_reason_amount": {"nl": "Bedrag met die reden", "en": "Amount with that reason"},
-    "col.newest_data": {"nl": "Nieuwste gegevens", "en": "Newest data"},
+    "col.newest_data": {"nl": "Laatste levering", "en": "Last delivery"},
+    "col.files_delivered": {"nl": "Bestanden geleverd", "en": "Files delivered"},
+    "col.delivered_at": {"nl": "Laatst binnengekomen", "en": "Last arrived"},
     "kwaliteit.freshness_help": {
-        "nl": "Nieuwste gegevens: de datum in de nieuwste bestandsnaam (facturen: de nieuwste "
-        "factuurdatum). Een bestand met dezelfde inhoud als een eerder geladen bestand wordt "
-        "overgeslagen, dus bij de stamgegevens is dit de laatste wijziging.",
-        "en": "Newest data: the date in the newest file name (invoices: the newest issue "
-        "date). A file with the same content as one loaded before is skipped, so for the "
-        "catalogue this is the last change.",
+        "nl": "Laatste levering: de datum in de naam van het nieuwste geleverde bestand "
+        "(facturen: de nieuwste factuurdatum); leeftijd: dagen van die datum tot de build. "
+        "Ook een bestand met dezelfde inhoud als een eerder geladen bestand telt als levering "
+        "(er wordt dan niets nieuws geladen).",
+        "en": "Last delivery: the date in the name of the newest delivered file (invoices: "
+        "the newest issue date); age: days from that date to the build. A file with the same "
+        "content as one loaded before counts as a delivery too (nothing new is loaded then).",
     },
     "source.hr": {"nl": "HR", "en": "HR"},
     "source.courses": {"nl": "Cursussen", "en": "Courses"},
@@ -571,6 +599,20 @@ def current_language() -> str:
     except Exception:  # outside a Streamlit run there is no session
         lang = DEFAULT_LANGUAGE
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@functools.lru_cache(maxsize=8)
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+def t_count(key: str, n: int, lang: str | None = None, **values: Any) -> str:
+    """A text about `n` things in the plural form CLDR gives `n` in the language (Babel's
+    plural rules): the variant `<key>_<form>` where one exists ("1 cel" is `_one`),
+    else `key` ("0 cellen", "2 cellen")."""
+    lang = lang or current_language()
+    variant = f"{key}_{_locale(lang).plural_form(n)}"
+    return t(variant if variant in TRANSLATIONS else key, lang, n=n, **values)
 
 
 def t(key: str, lang: str | None = None, **values: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -10,7 +11,7 @@ from typing import Any, Literal
 import polars as pl
 import streamlit as st
 
-from dashboards import data, formatting
+from dashboards import data, formatting, queries
 from dashboards.i18n import DEFAULT_LANGUAGE, LANGUAGE_STATE_KEY, LANGUAGES, current_language, t
 
 Kind = Literal["text", "int", "euro", "pct", "score", "decimal", "date", "datetime", "bool"]
@@ -52,9 +53,8 @@ def build_caption() -> None:
             return
     except data.WarehouseMissingError:
         return
-    build = data.query("select built_at from mart_quality_build")
-    if build.height:
-        built_at = build["built_at"][0]
+    built_at = queries.built_at()
+    if built_at is not None:
         st.sidebar.caption(t("app.build", built_at=f"{built_at:%d-%m-%Y %H:%M}"))
 
 
@@ -65,11 +65,15 @@ def previous_quarter(quarter: str) -> str:
 
 def build_date() -> date:
     """The day the shown warehouse was built (today when the build does not say)."""
-    if data.table_exists("mart_quality_build"):
-        frame = data.query("select built_at from mart_quality_build")
-        if frame.height and frame["built_at"][0] is not None:
-            return frame["built_at"][0].date()
-    return date.today()
+    return _build_date_of(data.build_stamp())
+
+
+@functools.lru_cache(maxsize=4)
+def _build_date_of(stamp: int) -> date:
+    """Once per published file: period labels ask for it hundreds of times a run."""
+    del stamp  # the cache key only
+    built_at = queries.built_at()
+    return built_at.date() if built_at is not None else date.today()
 
 
 def quarter_end(quarter: str) -> date:
@@ -270,8 +274,4 @@ def department_label(code: str | None, names: dict[str, str]) -> str:
 
 def department_names() -> dict[str, str]:
     """Department code → name in the session's language."""
-    if not data.table_exists("dim_departments"):
-        return {}
-    column = "department_name_en" if current_language() == "en" else "department_name_nl"
-    frame = data.query(f"select department_code, {column} as name from dim_departments")
-    return dict(zip(frame["department_code"], frame["name"], strict=True))
+    return queries.department_names("en" if current_language() == "en" else "nl")

@@ -160,3 +160,40 @@ def test_the_demo_role_survives_english_and_a_page_change(server: str, by_link: 
             assert t("page.verrekening", "en") in sidebar_links(page)
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize(
+    ("address", "kind", "named"),
+    [
+        ("verrekening?role=management", "not_allowed", t("page.verrekening", "nl")),
+        ("bestaat-niet?role=finance", "not_found", "/bestaat-niet"),
+    ],
+    ids=["not-allowed", "unknown"],
+)
+def test_an_address_the_role_cannot_open_gets_our_own_page(
+    server: str, address: str, kind: str, named: str
+) -> None:
+    """Not Streamlit's bare English "Page not found" dialog: a Dutch page that says why,
+    with a link back to the role's first page."""
+    assert CHROMIUM.exists(), CHROMIUM_MISSING
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1200})
+            page.goto(f"{server}/{address}")
+            wait_until_rendered(page)
+            content = page.content()
+            assert "Page not found" not in content
+            assert "You have requested page" not in content
+            assert page.locator('[role="dialog"]').count() == 0
+            assert page.locator("h1").first.inner_text() == t(f"unavailable.{kind}.title", "nl")
+            body = t(f"unavailable.{kind}.body", "nl", page=named)
+            assert page.get_by_text(body).count() == 1
+            home = load_roles().roles[address.split("role=")[1]].pages[0]
+            page.get_by_role(
+                "link", name=t("unavailable.back", "nl", page=t(f"page.{home}", "nl"))
+            ).click()
+            page.wait_for_selector(f"h1:has-text('{t(TITLE_KEYS[home], 'nl')}')")
+            wait_until_rendered(page)
+        finally:
+            browser.close()

@@ -358,6 +358,7 @@ def test_f5_partial_reasons(user: User, tiny_warehouse: DataPaths) -> None:
     )
     user.open("factuurcontrole", "finance")
     user.select(t("filter.supplier", "nl"), f"{name} ({supplier})")
+    user.tab(t("factuur.tab_invoices", "nl"))
     # The user reads the rows marked "deels betwist" (the newest come first).
     rows = user.table(t("col.invoice", "nl"), t("col.status", "nl"))
     partial = [r for r in rows if r[t("col.status", "nl")] == t("status.partially_disputed", "nl")]
@@ -396,7 +397,8 @@ def test_f6_statement_download(user: User, tiny_warehouse: DataPaths) -> None:
 _SCORED = (
     "not suppressed and (completion_rate is not null or pass_rate is not null "
     "or mean_overall is not null or nps is not null or cost_per_completion_eur is not null "
-    "or attendance_rate is not null or no_show_rate is not null)"
+    "or attendance_rate is not null or no_show_rate is not null "
+    "or mean_completion_days is not null)"
 )
 
 
@@ -495,6 +497,24 @@ def test_e4_course_satisfaction(user: User, tiny_warehouse: DataPaths) -> None:
         course = row[t("col.course", "nl")].split(" — ")[0]
         if expected[course] is not None:
             assert row[t("col.satisfaction", "nl")] == formatting.score(expected[course])
+
+
+def test_e6_longest_enrolment_to_completion(user: User, tiny_warehouse: DataPaths) -> None:
+    year = _year(tiny_warehouse)
+    course, days = mart(
+        tiny_warehouse,
+        "select course_id, mean_completion_days from mart_course_evaluation_yearly "
+        "where year = ? and not suppressed and mean_completion_days is not null "
+        "order by mean_completion_days desc, course_id limit 1",
+        [year],
+    )[0]
+    user.open("evaluatie", "evaluation")
+    user.radio(t("evaluatie.granularity", "nl"), t("evaluatie.per_year", "nl"))
+    user.select(t("filter.metric", "nl"), t("col.completion_days", "nl"))
+    first = user.table(t("col.rank", "nl"))[0]
+    assert first[t("col.course", "nl")].startswith(course)
+    assert first[t("col.completion_days", "nl")] == formatting.number(days)
+    assert user.interactions == 2
 
 
 def test_e5_unscored(user: User, tiny_warehouse: DataPaths) -> None:

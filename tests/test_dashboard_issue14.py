@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from tests.test_dashboard_app import (
     mart,
     metric,
     open_page,
+    open_tab,
     start,
     table,
     warehouse,
@@ -73,6 +75,12 @@ def x_order(fig: dict[str, Any]) -> list[str]:
     return seen
 
 
+def open_breakdown_tab(at: AppTest) -> AppTest:
+    """Deelname's second (lazy) tab, as a click on it does."""
+    at.session_state["deelname_view"] = t("deelname.tab_breakdown", "nl")
+    return at.run()
+
+
 # --- Deelname -------------------------------------------------------------------------------
 # On the small warehouse: at tiny scale a breakdown has too few directorates, quarters and
 # series (and no future year) to show the bugs.
@@ -93,7 +101,7 @@ def small(
 
 @pytest.mark.slow
 def test_deelname_time_axis_is_in_time_order(small: DataPaths) -> None:
-    at = open_page(start("management"), "deelname")
+    at = open_breakdown_tab(open_page(start("management"), "deelname"))
     at.sidebar.selectbox(key="deelname_breakdown").set_value("gender").run()
     fig = figure(at, t("deelname.by_dimension", "nl", dimension=t("dim.gender", "nl").lower()))
     shown = x_order(fig)
@@ -102,7 +110,7 @@ def test_deelname_time_axis_is_in_time_order(small: DataPaths) -> None:
 
 @pytest.mark.slow
 def test_deelname_gender_codes_are_translated_and_bands_ordered(small: DataPaths) -> None:
-    at = open_page(start("management"), "deelname")
+    at = open_breakdown_tab(open_page(start("management"), "deelname"))
     at.sidebar.selectbox(key="deelname_breakdown").set_value("gender").run()
     fig = figure(at, t("deelname.by_dimension", "nl", dimension=t("dim.gender", "nl").lower()))
     names = {trace["name"] for trace in fig["data"]}
@@ -120,12 +128,24 @@ def test_deelname_gender_codes_are_translated_and_bands_ordered(small: DataPaths
 
 @pytest.mark.slow
 def test_deelname_gives_every_directorate_its_own_colour(small: DataPaths) -> None:
-    at = open_page(start("management"), "deelname")
+    at = open_breakdown_tab(open_page(start("management"), "deelname"))
     at.sidebar.selectbox(key="deelname_breakdown").set_value("directorate").run()
     fig = figure(at, t("deelname.by_dimension", "nl", dimension=t("dim.directorate", "nl").lower()))
     colours = {trace["name"]: trace["marker"]["color"] for trace in fig["data"]}
     assert len(colours) > 8, "fixture has too few directorates to repeat the palette"
     assert len(set(colours.values())) == len(colours)
+
+
+def test_deelname_runs_only_the_open_tab(warehouse: DataPaths, frames: Captured) -> None:
+    """Lazy tabs: the department charts and the totals table first; the breakdown's query,
+    chart and table only when its tab is opened."""
+    at = open_page(start("management"), "deelname")
+    assert len(at.get("plotly_chart")) == 2 and len(at.dataframe) == 1
+    assert not any("breakdown = $breakdown" in sql for sql, _ in frames)
+    open_breakdown_tab(at)
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == 1
+    assert table(at, "col.participants", "dim.directorate") is not None
 
 
 def test_deelname_department_totals_table_with_a_download(warehouse: DataPaths) -> None:
@@ -191,6 +211,44 @@ def test_evaluatie_ranks_by_no_show_and_shows_the_ranked_column(warehouse: DataP
         assert t(label, "nl") in ranking.columns
 
 
+def test_evaluatie_ranks_on_time_from_enrolment_to_completion(warehouse: DataPaths) -> None:
+    """Shortest first, in whole days, the marts' protected figure (NULL below k shows "–")."""
+    at = open_page(start("evaluation"), "evaluatie")
+    box = at.sidebar.selectbox(key="evaluatie_metric")
+    box.select_index(box.options.index(t("col.completion_days", "nl"))).run()
+    at.sidebar.checkbox(key="evaluatie_worst").uncheck().run()  # best (shortest) first
+    assert not at.exception, at.exception
+    quarter = at.sidebar.selectbox(key="evaluatie_quarter").value
+    ranking = table(at, "col.rank", "col.course", "col.completion_days")
+    expected = mart(
+        warehouse,
+        "select course_id, mean_completion_days from mart_course_evaluation "
+        "where quarter = ? and not suppressed and mean_completion_days is not null "
+        "order by mean_completion_days, course_id",
+        [quarter],
+    )
+    assert expected.height, f"no published mean in {quarter}: nothing to rank"
+    shown = ranking.head(expected.height)
+    assert [c.split(" — ")[0] for c in shown[t("col.course", "nl")]] == list(expected["course_id"])
+    assert list(shown[t("col.completion_days", "nl")]) == [
+        formatting.number(d) for d in expected["mean_completion_days"]
+    ]
+
+
+def test_evaluatie_runs_only_the_open_tab(warehouse: DataPaths, frames: Captured) -> None:
+    """Lazy tabs: opening the page queries and draws the course scorecard only; the
+    supplier tab's query, chart and table come when that tab is opened."""
+    at = open_page(start("evaluation"), "evaluatie")
+    assert len(at.dataframe) == 1 and len(at.get("plotly_chart")) <= 1
+    assert table(at, "col.rank", "col.course") is not None
+    assert not any("mart_supplier_evaluation" in sql for sql, _ in frames)
+    at.session_state["evaluatie_level"] = t("evaluatie.suppliers", "nl")
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe) == 1
+    assert table(at, "col.rank", "col.supplier") is not None
+
+
 @pytest.mark.slow
 def test_evaluatie_wording_and_axis(small: DataPaths) -> None:
     assert t("evaluatie.suppressed_note_one", "nl", k=10).startswith("1 cel ")
@@ -218,16 +276,31 @@ def test_evaluatie_table_fits_without_sideways_scrolling(warehouse: DataPaths) -
 # --- Factuurcontrole ------------------------------------------------------------------------
 
 
+def test_factuurcontrole_runs_only_the_open_tab(warehouse: DataPaths, frames: Captured) -> None:
+    """Lazy tabs: the dispute summary first; invoices, net positions and the dispute
+    file are queried and drawn when their tab is opened."""
+    at = open_page(start("finance"), "factuurcontrole")
+    assert len(at.dataframe) == 1 and len(at.get("plotly_chart")) <= 2
+    assert table(at, "col.main_reason") is not None
+    assert not any("mart_invoice_disputes" in sql for sql, _ in frames)
+    open_tab(at, "factuur_view", "factuur.tab_file")
+    assert table(at, "col.invoice", "col.reasons_nl") is not None
+    assert not at.get("plotly_chart")
+
+
 def test_factuurcontrole_partially_disputed_invoices_say_why(warehouse: DataPaths) -> None:
     at = open_page(start("finance"), "factuurcontrole")
     at.sidebar.multiselect(key="factuur_status").set_value(["partially_disputed"]).run()
+    open_tab(at, "factuur_view", "factuur.tab_invoices")
     shown = table(at, "col.invoice", "col.status")
     assert len(shown), "fixture has no partially disputed invoice"
     assert all(reasons for reasons in shown[t("col.reasons", "nl")])
 
 
 def test_factuurcontrole_disputes_newest_first(warehouse: DataPaths) -> None:
-    at = open_page(start("finance"), "factuurcontrole")
+    at = open_tab(
+        open_page(start("finance"), "factuurcontrole"), "factuur_view", "factuur.tab_file"
+    )
     shown = table(at, "col.invoice", "col.reasons_nl")
     dates = [d for d in shown[t("col.issue_date", "nl")]]
     as_iso = [f"{d[6:]}-{d[3:5]}-{d[:2]}" for d in dates]
@@ -348,3 +421,21 @@ def test_datakwaliteit_in_english_names_sources_in_english(warehouse: DataPaths)
         frame.value for frame in at.dataframe if t("col.newest_data", "en") in frame.value.columns
     )[t("col.source", "en")]
     assert "Invoices" in set(sources) and "Facturen" not in set(sources)
+
+
+def test_datakwaliteit_dates_a_source_by_its_last_delivery(warehouse: DataPaths) -> None:
+    """The supplier list arrives monthly, mostly unchanged; ingest skips an unchanged file,
+    yet it is a delivery: the page's date and age are those of the newest file delivered,
+    not of the last file whose content changed."""
+    delivered = sorted((warehouse.landing / "catalogue").glob("suppliers_*.csv"))
+    hashes = {path.read_bytes() for path in delivered}
+    assert len(delivered) > len(hashes), "fixture has no unchanged supplier delivery"
+    newest = datetime.strptime(delivered[-1].stem.split("_")[-1], "%Y%m%d").date()
+    built_on = mart(warehouse, "select built_at from mart_quality_build")["built_at"][0].date()
+
+    at = open_page(start("evaluation"), "datakwaliteit")
+    shown = table(at, "col.newest_data", "col.age_days", "col.files_delivered")
+    suppliers = shown[shown[t("col.source", "nl")] == "Leveranciers"].iloc[0]
+    assert suppliers[t("col.newest_data", "nl")] == f"{newest:%d-%m-%Y}"
+    assert suppliers[t("col.age_days", "nl")] == formatting.number((built_on - newest).days)
+    assert suppliers[t("col.files_delivered", "nl")] == formatting.number(len(delivered))

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from dashboards import formatting
-from dashboards.i18n import LANGUAGES, TRANSLATIONS, t
+from dashboards.i18n import LANGUAGES, TRANSLATIONS, t, t_count
 from dashboards.roles import ALL_PAGES, RoleConfigError, Scope, load_roles
 from leerdata.spreadsheet import Header, Table, header_line_count, to_csv_bytes, to_xlsx_bytes
 
@@ -67,6 +67,20 @@ def test_every_key_exists_in_both_languages() -> None:
         assert set(entry) == set(LANGUAGES), key
         for lang, text in entry.items():
             assert text.strip(), f"{key} is empty in {lang}"
+
+
+@pytest.mark.parametrize(
+    ("n", "lang", "start"),
+    [
+        (1, "nl", "1 cel onderdrukt"),
+        (2, "nl", "2 cellen onderdrukt"),
+        (0, "nl", "0 cellen onderdrukt"),
+        (1, "en", "1 cell suppressed"),
+        (21, "en", "21 cells suppressed"),
+    ],
+)
+def test_counted_texts_take_the_cldr_plural_form(n: int, lang: str, start: str) -> None:
+    assert t_count("evaluatie.suppressed_note", n, lang, k=10).startswith(start)
 
 
 def test_placeholders_agree_between_languages() -> None:

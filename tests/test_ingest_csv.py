@@ -119,6 +119,23 @@ def test_same_content_under_another_name_is_skipped(paths: DataPaths) -> None:
     assert counts(paths) == (2, 0, 1)
 
 
+def test_same_content_under_another_name_is_recorded_as_a_delivery(paths: DataPaths) -> None:
+    """Nothing is loaded from it, but it was delivered: the Datakwaliteit page dates a
+    source by its last delivery, and an unchanged monthly file is still a delivery."""
+    original = write_csv(paths.landing, "hr", valid_rows("hr", 2))
+    run_ingest(paths, show_progress=False)
+    write_bytes(paths.landing, "hr/hr_VWS_20240401.csv", original.read_bytes())
+
+    run_ingest(paths, show_progress=False)
+    run_ingest(paths, show_progress=False)  # once, not on every run
+
+    recorded = query(
+        paths, "select file_name, source, file_date, content_sha256 from unchanged_deliveries"
+    )
+    [(loaded_hash,)] = query(paths, "select content_sha256 from load_manifest")
+    assert recorded == [("hr/hr_VWS_20240401.csv", "hr", date(2024, 4, 1), loaded_hash)]
+
+
 def test_changed_content_with_the_same_name_is_a_new_batch(paths: DataPaths) -> None:
     write_csv(paths.landing, "hr", valid_rows("hr", 2))
     run_ingest(paths, show_progress=False)

@@ -17,6 +17,7 @@ import yaml
 
 from leerdata import contract
 from leerdata.config import REPO_ROOT, DataPaths
+from leerdata.ingest.deliveries import UNCHANGED_DELIVERIES_TABLE, UNCHANGED_DELIVERY_COLUMNS
 from leerdata.ingest.schema import MANIFEST_COLUMNS, QUARANTINE_COLUMNS, raw_table_columns
 from leerdata.privacy.keys import load_or_create_key
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
@@ -63,6 +64,7 @@ def test_sources_declare_every_raw_table_and_column_ingest_creates() -> None:
     expected[contract.MANIFEST_TABLE] = [c for c, _ in MANIFEST_COLUMNS]
     expected[RETAINED_ENROLMENTS] = [c for c, _ in RETAINED_ENROLMENT_COLUMNS]
     expected[RUNS] = [c for c, _ in RUN_COLUMNS]
+    expected[UNCHANGED_DELIVERIES_TABLE] = [c for c, _ in UNCHANGED_DELIVERY_COLUMNS]
     assert declared == expected
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, formatting, ui
+from dashboards import charts, formatting, queries, ui
 from dashboards.i18n import current_language, t
 from dashboards.ui import Column
 
@@ -18,14 +18,8 @@ ui.require_marts(
 lang = current_language()
 st.title(t("kwaliteit.title"))
 
-build = data.query(
-    "select build_id, built_at, dbt_version, min_cell_size, has_retention_runs, "
-    "batches_loaded, rows_read, rows_loaded, rows_quarantined, is_every_batch_conserved "
-    "from mart_quality_build"
-).row(0, named=True)
-latest_files = data.query(
-    "select count(*) as files from mart_quality_loads where is_latest_batch_of_file"
-)["files"][0]
+build = queries.build_summary()
+latest_files = queries.latest_file_count()
 
 left, middle, right, last = st.columns([1, 1, 1, 1.3])
 left.metric(t("kwaliteit.files"), formatting.number(latest_files))
@@ -48,17 +42,10 @@ else:
     st.error(t("kwaliteit.not_conserved"), icon=":material/error:")
 
 st.subheader(t("kwaliteit.freshness"))
-# UBL invoice files carry no date in their name: their newest data is the newest issue
-# date. Age is counted to the build date, like the mart's.
-freshness = data.query(
-    "with invoices as (select max(issue_date) as newest from fct_invoice_checks) "
-    "select freshness.source_name, freshness.files_loaded, freshness.rows_loaded, "
-    "freshness.rows_quarantined, "
-    "coalesce(freshness.newest_file_date, case when freshness.source_name = 'invoices' "
-    "then invoices.newest end) as newest_date, "
-    "freshness.last_loaded_at from mart_quality_freshness as freshness, invoices "
-    "order by freshness.source_name"
-)
+# A source is as current as its last delivery, unchanged files included (the mart counts
+# them); UBL invoice files carry no date in their name: their newest data is the newest
+# issue date. Age is counted to the build date, like the mart's.
+freshness = queries.freshness()
 built_on = build["built_at"].date()
 freshness = freshness.with_columns(
     pl.col("newest_date")
@@ -69,25 +56,19 @@ ui.show_table(
     freshness,
     [
         Column("source_name", "col.source", translate="source."),
-        Column("files_loaded", "col.files", "int"),
+        Column("files_delivered", "col.files_delivered", "int"),
         Column("rows_loaded", "col.rows_loaded", "int"),
         Column("rows_quarantined", "col.rows_quarantined", "int"),
         Column("newest_date", "col.newest_data", "date"),
         Column("age_days", "col.age_days", "int"),
-        Column("last_loaded_at", "col.loaded_at", "datetime"),
+        Column("last_delivered_at", "col.delivered_at", "datetime"),
     ],
     key="freshness",
 )
 st.caption(t("kwaliteit.freshness_help"))
 
 st.subheader(t("kwaliteit.quarantine_by_reason"))
-label = "reason_label_en" if lang == "en" else "reason_label_nl"
-by_reason = data.query(
-    f"select reason_code, any_value({label}) as reason, "
-    "cast(sum(quarantined_rows) as bigint) as quarantined_rows "
-    "from mart_quality_quarantine where is_latest_batch_of_file "
-    "group by reason_code order by quarantined_rows desc, reason_code"
-)
+by_reason = queries.quarantine_by_reason(lang)
 if by_reason.is_empty():
     st.info(t("kwaliteit.no_quarantine"))
 else:
@@ -102,11 +83,7 @@ else:
         key="quarantine_by_reason",
     )
     st.subheader(t("kwaliteit.quarantine_by_file"))
-    by_file = data.query(
-        f"select source_name, file_name, reason_code, {label} as reason, quarantined_rows "
-        "from mart_quality_quarantine where is_latest_batch_of_file "
-        "order by quarantined_rows desc, file_name, reason_code"
-    )
+    by_file = queries.quarantine_by_file(lang)
     ui.show_table(
         by_file,
         [
@@ -120,10 +97,7 @@ else:
     )
 
 st.subheader(t("kwaliteit.loads"))
-loads = data.query(
-    "select source_name, file_name, rows_read, rows_loaded, rows_quarantined, is_conserved, "
-    "load_status, loaded_at from mart_quality_loads order by loaded_at desc, batch_id desc"
-)
+loads = queries.loads()
 ui.show_table(
     loads,
     [
@@ -140,15 +114,7 @@ ui.show_table(
 )
 
 st.subheader(t("kwaliteit.retention"))
-retention = (
-    data.query(
-        "select run_at, run_kind, as_of_date, persons_erased, enrolments_unlinked, "
-        "person_years_after_exit, enrolment_link_months from mart_quality_retention_runs "
-        "order by run_at desc"
-    )
-    if data.table_exists("mart_quality_retention_runs")
-    else pl.DataFrame()
-)
+retention = queries.retention_runs()
 if retention.is_empty():
     st.info(t("kwaliteit.no_retention"))
 else:

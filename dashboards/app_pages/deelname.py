@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, exports, ui
+from dashboards import charts, data, exports, queries, ui
 from dashboards.i18n import current_language, t
 from dashboards.ui import Column
 
@@ -35,12 +35,8 @@ st.title(t("deelname.title"))
 lang = current_language()  # bound into format_funcs, which may run outside a rerun
 st.caption(t("app.aggregates_only", k=data.min_cell_size()))
 
-quarters = data.query("select distinct quarter from mart_participation order by quarter")[
-    "quarter"
-].to_list()
-departments = data.query(
-    "select distinct department_code from mart_participation order by department_code"
-)["department_code"].to_list()
+quarters = queries.participation_quarters()
+departments = queries.participation_departments()
 if not quarters:
     st.info(t("app.no_data"))
     st.stop()
@@ -62,17 +58,9 @@ breakdown = st.sidebar.selectbox(
 if not chosen:
     st.info(t("app.no_data"))
     st.stop()
-placeholders = ", ".join("?" for _ in chosen)
-selection = f"quarter between ? and ? and department_code in ({placeholders})"
-params = [first, last, *chosen]
 
 # --- Department totals over time; a suppressed cell is a gap, never a 0.
-totals = data.query(
-    "select quarter, department_code, participants, enrolments, completion_rate, "
-    "training_hours, spend_eur, suppressed from mart_participation "
-    f"where breakdown = 'total' and {selection} order by quarter, department_code",
-    params,
-)
+totals = queries.department_totals_between(first, last, chosen)
 published = ui.label_periods(totals.filter(~pl.col("suppressed")), "quarter")
 labels = {
     "quarter": t("col.quarter"),
@@ -80,106 +68,114 @@ labels = {
     "participants": t("col.participants"),
     "spend_eur": t("col.spend"),
 }
-left, right = st.columns(2)
-with left:
-    st.plotly_chart(
-        charts.bar(
-            published,
-            "quarter",
-            "participants",
-            color="department_code",
-            barmode="group",
-            title=t("deelname.over_time"),
-            labels=labels,
-        ),
-        key="participants_over_time",
-    )
-with right:
-    st.plotly_chart(
-        charts.bar(
-            published,
-            "quarter",
-            "spend_eur",
-            color="department_code",
-            barmode="group",
-            euro=True,
-            title=t("deelname.spend_over_time"),
-            labels=labels,
-        ),
-        key="spend_over_time",
-    )
+# Lazy tabs: only the open tab's queries, charts and tables run and are drawn (three
+# plotly charts and two tables took most of this page's time in the browser).
+over_time, by_breakdown = st.tabs(
+    [t("deelname.tab_over_time"), t("deelname.tab_breakdown")],
+    key="deelname_view",
+    on_change="rerun",
+)
+if over_time.open:
+    with over_time:
+        left, right = st.columns(2)
+        with left:
+            st.plotly_chart(
+                charts.bar(
+                    published,
+                    "quarter",
+                    "participants",
+                    color="department_code",
+                    barmode="group",
+                    title=t("deelname.over_time"),
+                    labels=labels,
+                ),
+                key="participants_over_time",
+            )
+        with right:
+            st.plotly_chart(
+                charts.bar(
+                    published,
+                    "quarter",
+                    "spend_eur",
+                    color="department_code",
+                    barmode="group",
+                    euro=True,
+                    title=t("deelname.spend_over_time"),
+                    labels=labels,
+                ),
+                key="spend_over_time",
+            )
 
-# --- The chosen breakdown per quarter, summed over the chosen departments' published cells.
-cells = data.query(
-    "select quarter, department_code, breakdown_value, participants, enrolments, "
-    "completion_rate, training_hours, spend_eur, suppressed from mart_participation "
-    f"where breakdown = ? and {selection} order by quarter, department_code, breakdown_value",
-    [breakdown, *params],
-)
-by_value = (
-    cells.filter(~pl.col("suppressed"))
-    .group_by("quarter", "breakdown_value")
-    .agg(pl.col("participants").sum())
-    .sort("quarter", "breakdown_value")
-)
-values_in_order = sorted(
-    by_value["breakdown_value"].unique().to_list(), key=lambda v: value_rank(breakdown, v)
-)
-by_value = ui.label_periods(by_value, "quarter").with_columns(
-    pl.col("breakdown_value").replace_strict(
-        {v: value_label(breakdown, v) for v in values_in_order}
-    )
-)
-dimension = t(f"dim.{breakdown}")
-st.plotly_chart(
-    charts.bar(
-        by_value,
-        "quarter",
-        "participants",
-        color="breakdown_value",
-        title=t("deelname.by_dimension", dimension=dimension.lower()),
-        labels={**labels, "breakdown_value": dimension},
-        category_orders={"breakdown_value": [value_label(breakdown, v) for v in values_in_order]},
-    ),
-    key="participants_by_breakdown",
-)
+        ui.running_note(totals["quarter"].unique().to_list())
 
-ui.running_note(totals["quarter"].unique().to_list())
+        # --- Department totals per quarter: the table management downloads.
+        st.subheader(t("deelname.totals_table"))
+        TOTAL_COLUMNS = [
+            Column("quarter", "col.quarter"),
+            Column("department_code", "col.department"),
+            Column("participants", "col.participants", "int"),
+            Column("enrolments", "col.enrolments", "int"),
+            Column("completion_rate", "col.completion_rate", "pct"),
+            Column("training_hours", "col.training_hours", "decimal"),
+            Column("spend_eur", "col.spend", "euro"),
+        ]
+        ui.show_table(totals, TOTAL_COLUMNS, key="department_totals")
+        exports.download_buttons(
+            totals,
+            TOTAL_COLUMNS,
+            title=t("deelname.totals_table"),
+            period=f"{first} – {last}" if first != last else first,
+            note=t("export.note_protected", k=data.min_cell_size()),
+            file_stem=f"deelname_afdelingen_{first}_{last}",
+            key="department_totals",
+        )
 
-# --- Department totals per quarter: the table management downloads.
-st.subheader(t("deelname.totals_table"))
-TOTAL_COLUMNS = [
-    Column("quarter", "col.quarter"),
-    Column("department_code", "col.department"),
-    Column("participants", "col.participants", "int"),
-    Column("enrolments", "col.enrolments", "int"),
-    Column("completion_rate", "col.completion_rate", "pct"),
-    Column("training_hours", "col.training_hours", "decimal"),
-    Column("spend_eur", "col.spend", "euro"),
-]
-ui.show_table(totals, TOTAL_COLUMNS, key="department_totals")
-exports.download_buttons(
-    totals,
-    TOTAL_COLUMNS,
-    title=t("deelname.totals_table"),
-    period=f"{first} – {last}" if first != last else first,
-    note=t("export.note_protected", k=data.min_cell_size()),
-    file_stem=f"deelname_afdelingen_{first}_{last}",
-    key="department_totals",
-)
+if by_breakdown.open:
+    with by_breakdown:
+        # --- The chosen breakdown per quarter, summed over the chosen departments' published cells.
+        cells = queries.participation_breakdown(breakdown, first, last, chosen)
+        by_value = (
+            cells.filter(~pl.col("suppressed"))
+            .group_by("quarter", "breakdown_value")
+            .agg(pl.col("participants").sum())
+            .sort("quarter", "breakdown_value")
+        )
+        values_in_order = sorted(
+            by_value["breakdown_value"].unique().to_list(), key=lambda v: value_rank(breakdown, v)
+        )
+        by_value = ui.label_periods(by_value, "quarter").with_columns(
+            pl.col("breakdown_value").replace_strict(
+                {v: value_label(breakdown, v) for v in values_in_order}
+            )
+        )
+        dimension = t(f"dim.{breakdown}")
+        st.plotly_chart(
+            charts.bar(
+                by_value,
+                "quarter",
+                "participants",
+                color="breakdown_value",
+                title=t("deelname.by_dimension", dimension=dimension.lower()),
+                labels={**labels, "breakdown_value": dimension},
+                category_orders={
+                    "breakdown_value": [value_label(breakdown, v) for v in values_in_order]
+                },
+            ),
+            key="participants_by_breakdown",
+        )
 
-st.subheader(t("deelname.table"))
-ui.show_table(
-    cells,
-    [
-        Column("quarter", "col.quarter"),
-        Column("department_code", "col.department"),
-        Column("breakdown_value", f"dim.{breakdown}", translate=f"value.{breakdown}."),
-        Column("participants", "col.participants", "int"),
-        Column("enrolments", "col.enrolments", "int"),
-        Column("completion_rate", "col.completion_rate", "pct"),
-        Column("training_hours", "col.training_hours", "decimal"),
-        Column("spend_eur", "col.spend", "euro"),
-    ],
-    key="participation_table",
-)
+        st.subheader(t("deelname.table"))
+        ui.show_table(
+            cells,
+            [
+                Column("quarter", "col.quarter"),
+                Column("department_code", "col.department"),
+                Column("breakdown_value", f"dim.{breakdown}", translate=f"value.{breakdown}."),
+                Column("participants", "col.participants", "int"),
+                Column("enrolments", "col.enrolments", "int"),
+                Column("completion_rate", "col.completion_rate", "pct"),
+                Column("training_hours", "col.training_hours", "decimal"),
+                Column("spend_eur", "col.spend", "euro"),
+            ],
+            key="participation_table",
+        )

@@ -11,18 +11,17 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, ui
-from dashboards.i18n import current_language, t
+from dashboards import charts, data, queries, ui
+from dashboards.i18n import current_language, t, t_count
 from dashboards.ui import Column
 
 
 @dataclass(frozen=True)
 class Level:
     tab: str  # i18n key of the tab
-    mart: str  # quarterly mart; the yearly one has the suffix _yearly
+    name: queries.EvaluationLevel  # which scorecard (a named query per level and grain)
     key: str  # entity column
-    name_sql: str  # select expression for the entity's display name
-    join_sql: str  # join that provides the name
+    mart: str  # quarterly mart; the yearly one has the suffix _yearly
 
 
 @dataclass(frozen=True)
@@ -36,28 +35,9 @@ class Metric:
 
 lang = current_language()
 LEVELS = (
-    Level(
-        "evaluatie.courses",
-        "mart_course_evaluation",
-        "course_id",
-        "courses.course_title",
-        "left join dim_courses as courses on cells.course_id = courses.course_id",
-    ),
-    Level(
-        "evaluatie.suppliers",
-        "mart_supplier_evaluation",
-        "supplier_id",
-        "suppliers.supplier_name",
-        "left join dim_suppliers as suppliers on cells.supplier_id = suppliers.supplier_id",
-    ),
-    Level(
-        "evaluatie.categories",
-        "mart_category_evaluation",
-        "category_code",
-        f"categories.category_name_{'en' if lang == 'en' else 'nl'}",
-        "left join (select distinct category_code, category_name_nl, category_name_en "
-        "from dim_courses) as categories on cells.category_code = categories.category_code",
-    ),
+    Level("evaluatie.courses", "course", "course_id", "mart_course_evaluation"),
+    Level("evaluatie.suppliers", "supplier", "supplier_id", "mart_supplier_evaluation"),
+    Level("evaluatie.categories", "category", "category_code", "mart_category_evaluation"),
 )
 METRICS = (
     Metric("completion_rate", "col.completion_rate", "pct", True),
@@ -67,6 +47,8 @@ METRICS = (
     Metric("cost_per_completion_eur", "col.cost_per_completion", "euro", False),
     Metric("attendance_rate", "col.attendance_rate", "pct", True),
     Metric("no_show_rate", "col.no_show_rate", "pct", False),
+    # time from enrolment to completion: whole days, shorter is better
+    Metric("mean_completion_days", "col.completion_days", "int", False),
 )
 # Always in the table (the ranked metric is added when it is not one of these); fewer
 # columns than metrics, so the table fits without sideways scrolling.
@@ -84,15 +66,9 @@ granularity = st.sidebar.radio(
     horizontal=True,
     key="evaluatie_granularity",
 )
-suffix, period_column = ("", "quarter") if granularity == "quarter" else ("_yearly", "year")
 # A period has something to rank when one of its cells publishes a figure: nearly every
 # cell is published (perturbed), but a rate or mean is NULL below min_cell_size persons.
-any_scored = " or ".join(f"{m.column} is not null" for m in METRICS)
-periods_published = data.query(
-    f"select {period_column} as period, "
-    f"bool_or(not suppressed and ({any_scored})) as has_published "
-    f"from mart_course_evaluation{suffix} group by all order by period"
-)
+periods_published = queries.evaluation_periods(granularity)
 periods = ui.offered([str(p) for p in periods_published["period"].to_list()])
 periods_published = periods_published.filter(pl.col("period").cast(pl.String).is_in(periods))
 if not periods:
@@ -135,17 +111,14 @@ def ranked(cells: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-for level, tab in zip(LEVELS, st.tabs([t(level.tab) for level in LEVELS]), strict=True):
+# Lazy tabs: only the open tab's query, chart and table run and are drawn (each tab is a
+# chart and a table, and the browser's drawing was most of the page's time).
+tabs = st.tabs([t(level.tab) for level in LEVELS], key="evaluatie_level", on_change="rerun")
+for level, tab in zip(LEVELS, tabs, strict=True):
+    if not tab.open:
+        continue
     with tab:
-        cells = data.query(
-            f"select cells.{level.key} as entity_id, {level.name_sql} as entity_name, "
-            "cells.participants, cells.completion_rate, cells.attendance_rate, cells.no_show_rate, "
-            "cells.pass_rate, cells.mean_overall, cells.nps, cells.responses, "
-            "cells.cost_per_completion_eur, cells.suppressed "
-            f"from {level.mart}{suffix} as cells {level.join_sql} "
-            f"where cells.{period_column} = ? order by cells.{level.key}",
-            [period],
-        )
+        cells = queries.evaluation_cells(level.name, granularity, period, lang)
         if cells.is_empty():
             st.info(t("app.no_data"))
             continue
@@ -179,20 +152,18 @@ for level, tab in zip(LEVELS, st.tabs([t(level.tab) for level in LEVELS]), stric
         # its own denominator) sit below the ranked ones with "–": say why.
         unscored_count = ranking.height - scored.height - int(cells["suppressed"].sum())
         if unscored_count:
-            note = (
-                "evaluatie.unscored_note_one" if unscored_count == 1 else "evaluatie.unscored_note"
+            st.caption(
+                t_count(
+                    "evaluatie.unscored_note", unscored_count, metric=t(metric.label), k=min_cell
+                )
             )
-            st.caption(t(note, n=unscored_count, metric=t(metric.label), k=min_cell))
         suppressed_count = int(cells["suppressed"].sum())
         if suppressed_count:
-            note = (
-                "evaluatie.suppressed_note_one"
-                if suppressed_count == 1
-                else "evaluatie.suppressed_note"
-            )
-            st.caption(t(note, n=suppressed_count, k=min_cell))
+            st.caption(t_count("evaluatie.suppressed_note", suppressed_count, k=min_cell))
         st.subheader(t("evaluatie.ranking", metric=t(metric.label)))
-        shown_metrics = [m for m in METRICS if m.column in TABLE_METRICS or m == metric]
+        # By column: the widget can hand back a Metric of an earlier run of this script,
+        # whose class object differs, so == would never match it.
+        shown_metrics = [m for m in METRICS if m.column in (*TABLE_METRICS, metric.column)]
         ui.show_table(
             ranking.with_columns(
                 pl.when(pl.col("entity_name").is_null())

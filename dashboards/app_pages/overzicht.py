@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, formatting, ui
+from dashboards import charts, data, formatting, queries, ui
 from dashboards.i18n import t
 
 ui.require_marts("mart_participation", "mart_settlement_matrix", "fct_invoice_checks")
@@ -15,9 +15,7 @@ st.title(t("overzicht.title"))
 
 # A department filter: everything below is for the chosen departments (all by default).
 names = ui.department_names()
-all_departments = data.query(
-    "select distinct department_code from mart_participation order by department_code"
-)["department_code"].to_list()
+all_departments = queries.participation_departments()
 chosen = st.sidebar.multiselect(
     t("filter.departments"),
     all_departments,
@@ -26,16 +24,10 @@ chosen = st.sidebar.multiselect(
     key="overzicht_departments",
 )
 departments = chosen or all_departments
-placeholders = ", ".join("?" for _ in departments)
 
 # Participation per quarter from the published department totals; a suppressed total
 # stays out (never counted as 0) and is reported beside the figure.
-department_totals = data.query(
-    "select quarter, department_code, participants, completions, enrolments, suppressed "
-    f"from mart_participation where breakdown = 'total' and department_code in ({placeholders}) "
-    "order by quarter, department_code",
-    departments,
-)
+department_totals = queries.department_totals(departments)
 participation = (
     department_totals.group_by("quarter")
     .agg(
@@ -54,17 +46,8 @@ participation = (
     )
 )
 # Spend of a department: what it is charged (it is the debtor).
-spend = data.query(
-    "select quarter, sum(amount_eur) as spend_eur from mart_settlement_matrix "
-    f"where debtor_department_code in ({placeholders}) group by quarter order by quarter",
-    departments,
-)
-disputes = data.query(
-    "select year(issue_date) || '-Q' || quarter(issue_date) as quarter, "
-    "count(*) filter (where status in ('disputed', 'partially_disputed')) as disputed_invoices, "
-    "sum(disputed_total_eur) as disputed_eur "
-    "from fct_invoice_checks where issue_date is not null group by all order by quarter"
-)
+spend = queries.spend_per_quarter(departments)
+disputes = queries.disputed_invoices_per_quarter()
 
 
 def value_in(frame: pl.DataFrame, column: str, period: str) -> Any:

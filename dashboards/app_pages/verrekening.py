@@ -5,28 +5,21 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, exports, formatting, ui
+from dashboards import charts, data, exports, formatting, queries, ui
 from dashboards.i18n import t
 from dashboards.ui import Column
 
 ui.require_marts("mart_settlement_matrix")
 st.title(t("verrekening.title"))
 
-quarters = data.query("select distinct quarter from mart_settlement_matrix order by quarter")[
-    "quarter"
-].to_list()
+quarters = queries.settlement_quarters()
 if not quarters:
     st.info(t("app.no_data"))
     st.stop()
 quarter = ui.quarter_picker(quarters, key="verrekening_quarter")
 names = ui.department_names()
 
-matrix = data.query(
-    "select debtor_department_code, creditor_department_code, "
-    "sum(amount_eur) as amount_eur from mart_settlement_matrix where quarter = ? "
-    "group by debtor_department_code, creditor_department_code",
-    [quarter],
-)
+matrix = queries.settlement_matrix(quarter)
 total = matrix["amount_eur"].sum() if matrix.height else 0
 st.metric(t("verrekening.total", quarter=quarter), formatting.euro(total))
 
@@ -88,13 +81,7 @@ st.plotly_chart(
 ui.require_marts("mart_department_statements")
 st.subheader(t("verrekening.net"))
 st.caption(t("verrekening.net_help"))
-net = data.query(
-    "select department_code, sum(receivable_eur) as receivable_eur, "
-    "sum(payable_eur) as payable_eur, sum(net_eur) as net_eur "
-    "from mart_department_statements where quarter = ? "
-    "group by department_code order by net_eur desc, department_code",
-    [quarter],
-)
+net = queries.net_positions(quarter)
 if net.height:
     st.plotly_chart(
         charts.bar(
@@ -126,12 +113,7 @@ department = st.selectbox(
     format_func=lambda code: ui.department_label(code, names),
     key="verrekening_statement_department",
 )
-statement = data.query(
-    "select quarter, department_code, counterparty_department_code, counterparty_name_nl, "
-    "payable_eur, receivable_eur, net_eur from mart_department_statements "
-    "where quarter = ? and department_code = ? order by counterparty_department_code",
-    [quarter, department],
-)
+statement = queries.department_statement(quarter, department)
 ui.show_table(
     statement,
     [

@@ -21,6 +21,7 @@
     pass_rate,
     first_attempt_pass_rate,
     mean_exam_score,
+    mean_completion_days,
     response_rate,
     mean_overall,
     nps,

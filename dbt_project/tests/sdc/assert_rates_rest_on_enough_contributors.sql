@@ -59,6 +59,10 @@ evaluation_violations as (
             and evaluation_published.mean_overall is not null
         )
         or (
+            evaluation_true.completion_lead_days_contributors < {{ min_cell_size }}
+            and evaluation_published.mean_completion_days is not null
+        )
+        or (
             evaluation_true.recommend_responses < {{ min_cell_size }}
             and evaluation_published.nps is not null
         )

@@ -108,6 +108,7 @@ enrolments_on_sessions as (
         enrolments.enrolment_status,
         enrolments.requested_at,
         enrolments.approved_at,
+        enrolments.completed_at,
         sessions.course_id,
         sessions.start_date,
         sessions.session_status,
@@ -182,7 +183,18 @@ final as (
                     cast(enrolments_on_sessions.requested_at as date),
                     cast(enrolments_on_sessions.approved_at as date)
                 )
-        end as approval_lead_days
+        end as approval_lead_days,
+        {# enrolment (request) to completion, for a completed enrolment with both dates #}
+        case
+            when
+                enrolments_on_sessions.enrolment_status = 'completed'
+                and enrolments_on_sessions.completed_at >= enrolments_on_sessions.requested_at
+                then datediff(
+                    'day',
+                    cast(enrolments_on_sessions.requested_at as date),
+                    cast(enrolments_on_sessions.completed_at as date)
+                )
+        end as completion_lead_days
     from enrolments_on_sessions
     left join attendance_per_enrolment
         on enrolments_on_sessions.enrolment_key = attendance_per_enrolment.enrolment_key

@@ -166,6 +166,11 @@ published as (
             when withheld_reason is null and examined >= {{ min_cell_size }}
                 then round(exam_score_sum / examined, 0)
         end as mean_exam_score,
+        {# whole days over enough true contributors, like mean_approval_lead_days #}
+        case
+            when withheld_reason is null and completion_lead_days_contributors >= {{ min_cell_size }}
+                then round(completion_lead_days_sum / completion_lead_days_contributors, 0)
+        end as mean_completion_days,
         case
             when withheld_reason is null and enrolments >= {{ min_cell_size }}
                 then least(1.0, perturbed_responses / nullif(perturbed_enrolments, 0))

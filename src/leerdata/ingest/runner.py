@@ -31,9 +31,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from leerdata.config import DataPaths, IngestSettings, load_settings
-from leerdata.contract import RAW_INVOICE_LINES_TABLE
+from leerdata.contract import MANIFEST_TABLE, RAW_INVOICE_LINES_TABLE
 from leerdata.errors import LeerdataError
 from leerdata.ingest.csv_loader import LoadOutcome, load_csv_file
+from leerdata.ingest.deliveries import delivered_before, record_unchanged
 from leerdata.ingest.discovery import LandingFile, Rejection, discover, rejection_for
 from leerdata.ingest.store import (
     FileContext,
@@ -158,6 +159,7 @@ class _Ingestor:
         self.seen = known_hashes(con)
         self.rejected = rejected_before(con)
         self.batch_id = next_batch_id(con)
+        self.delivered = delivered_before(con, MANIFEST_TABLE)
 
     def _read(self, file: LandingFile) -> bytes | Rejection:
         if file.rejection is not None:
@@ -182,6 +184,7 @@ class _Ingestor:
         if file.unknown_reason is not None and (file.relative_name, sha) in self.rejected:
             return FileResult(file.relative_name, None, None, "skipped")
         if file.unknown_reason is None and sha in self.seen:
+            self._note_unchanged(file, sha)
             return FileResult(file.relative_name, file.source_name, None, "skipped")
         ctx = self._context(file)
         con = self.con
@@ -210,6 +213,16 @@ class _Ingestor:
         else:
             self.rejected.add((file.relative_name, sha))
         return _result(entry, outcome)
+
+    def _note_unchanged(self, file: LandingFile, sha: str) -> None:
+        """A new delivery with known content: nothing to load, but it says the source is
+        current (see deliveries.py). Recorded once per file name and content."""
+        if file.source_name is None or (file.relative_name, sha) in self.delivered:
+            return
+        record_unchanged(
+            self.con, file.relative_name, file.source_name, sha, file.file_date, datetime.now()
+        )
+        self.delivered.add((file.relative_name, sha))
 
     def _reject_unread(self, file: LandingFile, rejection: Rejection, started: float) -> FileResult:
         """Quarantine a link, pipe, device or oversized file without reading it."""
@@ -252,6 +265,7 @@ class _Ingestor:
                     raise ConservationError("redo file by file")  # rare: changed since listing
                 sha = hashlib.sha256(raw).hexdigest()
                 if sha in self.seen or sha in new_hashes:
+                    self._note_unchanged(file, sha)
                     results.append(
                         FileResult(file.relative_name, file.source_name, None, "skipped")
                     )
@@ -271,6 +285,7 @@ class _Ingestor:
         except Exception:
             con.execute("rollback")
             self.batch_id = first_batch_id
+            self.delivered = delivered_before(con, MANIFEST_TABLE)  # its notes rolled back
             return [self.process(file, None) for file in files]
         self.seen |= new_hashes
         for (index, _, _, _, outcome, _), entry in zip(pending, entries, strict=True):

@@ -23,6 +23,7 @@ from leerdata.contract import (
     RAW_TAX_SUBTOTALS_TABLE,
     TAX_SUBTOTAL_COLUMNS,
 )
+from leerdata.ingest.deliveries import create_unchanged_deliveries
 
 MANIFEST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("batch_id", "BIGINT PRIMARY KEY"),
@@ -82,3 +83,4 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f'alter table {table} add column if not exists "{name}" {sql_type}')
     con.execute(_ddl(QUARANTINE_TABLE, QUARANTINE_COLUMNS))
     con.execute(_ddl(MANIFEST_TABLE, MANIFEST_COLUMNS))
+    create_unchanged_deliveries(con)
