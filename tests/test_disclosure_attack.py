@@ -29,7 +29,6 @@ PUBLISHED_METHOD = Method(max_noise=2, small_values=2)  # README: Disclosure con
 PREVIOUS_DESIGN = Path(__file__).parent / "fixtures" / "sdc_previous_design"
 
 
-
 def _attack(paths: DataPaths, method: Method):
     evaluation, participation, courses = published_cells(paths.reporting_db)
     evaluation_truth, participation_truth = true_cells(paths.restricted_db)
