@@ -28,8 +28,6 @@ from tests.disclosure_attacker import (
 PUBLISHED_METHOD = Method(max_noise=2, small_values=2)  # README: Disclosure control
 PREVIOUS_DESIGN = Path(__file__).parent / "fixtures" / "sdc_previous_design"
 
-pytestmark = pytest.mark.xdist_group("disclosure_attack")
-
 
 def _attack(paths: DataPaths, method: Method):
     evaluation, participation, courses = published_cells(paths.reporting_db)

@@ -16,9 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from typer.testing import CliRunner
 
-from leerdata.cli import app
 from leerdata.config import DataPaths
 from leerdata.privacy.keys import load_or_create_key
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
@@ -206,17 +204,60 @@ def test_erase_of_unknown_id_fails_before_touching_anything(subject: Subject) ->
     assert subject.paths.restricted_db.stat().st_mtime_ns == before
 
 
+@dataclass
+class Erasure:
+    """One `leerdata erase` of the subject (two builds: the module's tests share it)."""
+
+    run: subprocess.CompletedProcess[str]
+    # Files outside landing/ holding the personnel number, looked for right after the run.
+    files_holding_id: list[str]
+
+
 @pytest.fixture(scope="module")
-def erased(tiny_warehouse: DataPaths, tmp_path_factory: pytest.TempPathFactory) -> Subject:
+def erasure(
+    tiny_warehouse: DataPaths, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Subject, Erasure]:
     victim = _copy_with_subject(tiny_warehouse, tmp_path_factory.mktemp("erase") / "data")
     published_before = victim.paths.reporting_db.stat().st_mtime_ns
-    result = CliRunner().invoke(
-        app,
-        ["erase", "--employee-id", victim.employee_id, "--data-dir", str(victim.paths.root)],
-    )
-    assert result.exit_code == 0, result.output
+    run = subprocess.run(
+        [LEERDATA, "erase", "--employee-id", victim.employee_id,
+         "--data-dir", str(victim.paths.root)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
     assert victim.paths.reporting_db.stat().st_mtime_ns > published_before, "not rebuilt"
-    return victim
+    holding = [
+        str(file.relative_to(victim.paths.root))
+        for file in victim.paths.root.rglob("*")
+        if file.is_file()
+        and not file.is_relative_to(victim.paths.landing)
+        and victim.employee_id.encode() in file.read_bytes()
+    ]
+    return victim, Erasure(run, holding)
+
+
+@pytest.fixture(scope="module")
+def erased(erasure: tuple[Subject, Erasure]) -> Subject:
+    return erasure[0]
+
+
+def test_erase_writes_the_personnel_number_nowhere_outside_landing(
+    erasure: tuple[Subject, Erasure],
+) -> None:
+    """dbt wrote leerdata's own command line into run_results.json and its log."""
+    subject, done = erasure
+    assert subject.employee_id not in done.run.stdout + done.run.stderr
+    assert done.files_holding_id == []
+    assert (subject.paths.dbt_target / "run_results.json").exists()
+    # The steward is told which deliveries still hold the person (names only).
+    landing = subject.paths.landing
+    in_landing = sorted(
+        file.relative_to(landing).as_posix()
+        for file in landing.rglob("*")
+        if file.is_file() and subject.employee_id.encode() in file.read_bytes()
+    )
+    assert in_landing and f"{len(in_landing)} delivered files in landing/" in done.run.stdout
+    assert all(name in done.run.stdout for name in in_landing)
 
 
 def test_after_erase_subject_access_finds_nothing(erased: Subject, tmp_path: Path) -> None:
