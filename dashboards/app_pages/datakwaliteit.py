@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import polars as pl
 import streamlit as st
 
@@ -15,10 +17,10 @@ ui.require_marts(
     "mart_quality_quarantine",
     "mart_quality_freshness",
 )
-lang = current_language()
+lang = cast(queries.Lang, current_language())
 st.title(t("kwaliteit.title"))
 
-build = queries.build_summary()
+build = cast(dict[str, Any], queries.build_summary())
 latest_files = queries.latest_file_count()
 
 left, middle, right, last = st.columns([1, 1, 1, 1.3])

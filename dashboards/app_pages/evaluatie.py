@@ -7,6 +7,7 @@ recompute figures from perturbed counts the marts publish per grain.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import polars as pl
 import streamlit as st
@@ -33,7 +34,7 @@ class Metric:
     places: int | None = None
 
 
-lang = current_language()
+lang = cast(queries.Lang, current_language())
 LEVELS = (
     Level("evaluatie.courses", "course", "course_id", "mart_course_evaluation"),
     Level("evaluatie.suppliers", "supplier", "supplier_id", "mart_supplier_evaluation"),
@@ -59,7 +60,7 @@ ui.require_marts("dim_courses", "dim_suppliers")
 st.title(t("evaluatie.title"))
 
 # --- Sidebar: period grain and period, ranking metric.
-granularity = st.sidebar.radio(
+granularity: queries.Granularity = st.sidebar.radio(
     t("evaluatie.granularity"),
     ["quarter", "year"],
     format_func=lambda g: t(f"evaluatie.per_{g}", lang),
