@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from leerdata import contract
+from leerdata.builder.watermarks import WATERMARK_COLUMNS, WATERMARK_TABLE
 from leerdata.config import REPO_ROOT, DataPaths
 from leerdata.ingest.deliveries import UNCHANGED_DELIVERIES_TABLE, UNCHANGED_DELIVERY_COLUMNS
 from leerdata.ingest.schema import MANIFEST_COLUMNS, QUARANTINE_COLUMNS, raw_table_columns
@@ -65,6 +66,7 @@ def test_sources_declare_every_raw_table_and_column_ingest_creates() -> None:
     expected[RETAINED_ENROLMENTS] = [c for c, _ in RETAINED_ENROLMENT_COLUMNS]
     expected[RUNS] = [c for c, _ in RUN_COLUMNS]
     expected[UNCHANGED_DELIVERIES_TABLE] = [c for c, _ in UNCHANGED_DELIVERY_COLUMNS]
+    expected[WATERMARK_TABLE] = [c for c, _ in WATERMARK_COLUMNS]
     assert declared == expected
 
 

@@ -1,3 +1,11 @@
+{% macro build_watermarks() -%}
+    {#- The watermark table beside the model (leerdata.builder.watermarks creates it),
+        named here: only staging models may call source() (tests/test_staging.py). -#}
+    {{- return(api.Relation.create(
+        database=this.database, schema=this.schema, identifier='leerdata_build_watermarks'
+    )) -}}
+{%- endmacro %}
+
 {% macro batch_watermark() -%}
     {#- The highest load batch this model had seen when it was last built
         (leerdata.builder.watermarks); -1 when unknown (first build of a new model, or
@@ -5,7 +13,7 @@
         changed, so every key is recomputed. -#}
     (
         select coalesce(max(batch_id), -1)
-        from {{ source('steward', 'build_watermarks') }}
+        from {{ build_watermarks() }}
         where model_name = '{{ this.identifier }}'
     )
 {%- endmacro %}
@@ -71,14 +79,14 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro record_batch_watermark() -%}
+{% macro record_batch_watermark(manifest_relation) -%}
     {#- Post-hook, after delete_vanished_keys: the batches seen by this build. The build
         holds the data directory's write lock, so no batch arrives while it runs. -#}
-    insert or replace into {{ source('steward', 'build_watermarks') }}
+    insert or replace into {{ build_watermarks() }}
         (model_name, batch_id, built_at)
     select
         '{{ this.identifier }}',
         coalesce(max(batch_id), 0),
         current_timestamp
-    from {{ source('steward', 'load_manifest') }}
+    from {{ manifest_relation }}
 {%- endmacro %}

@@ -12,7 +12,7 @@
     on_schema_change='fail',
     post_hook=[
         "{{ delete_vanished_keys(source('hr', 'raw_hr'), source('steward', 'load_manifest'), '_file_date', 'snapshot_date') }}",
-        "{{ record_batch_watermark() }}",
+        "{{ record_batch_watermark(source('steward', 'load_manifest')) }}",
     ],
 ) }}
 

@@ -11,7 +11,7 @@
     on_schema_change='fail',
     post_hook=[
         "{{ delete_vanished_keys(source('lms', 'raw_attendance'), source('steward', 'load_manifest'), 'enrolment_id', 'enrolment_id') }}",
-        "{{ record_batch_watermark() }}",
+        "{{ record_batch_watermark(source('steward', 'load_manifest')) }}",
     ],
 ) }}
 

@@ -12,7 +12,7 @@
     on_schema_change='fail',
     post_hook=[
         "{{ delete_vanished_keys(source('lms', 'raw_enrolments'), source('steward', 'load_manifest'), 'enrolment_id', 'enrolment_id') }}",
-        "{{ record_batch_watermark() }}",
+        "{{ record_batch_watermark(source('steward', 'load_manifest')) }}",
     ],
 ) }}
 

@@ -12,7 +12,7 @@
     on_schema_change='fail',
     post_hook=[
         "{{ delete_vanished_keys(source('lms', 'raw_evaluations'), source('steward', 'load_manifest'), 'evaluation_id', 'evaluation_id') }}",
-        "{{ record_batch_watermark() }}",
+        "{{ record_batch_watermark(source('steward', 'load_manifest')) }}",
     ],
 ) }}
 

@@ -9,7 +9,7 @@
     on_schema_change='fail',
     post_hook=[
         "{{ delete_vanished_keys(source('lms', 'raw_exam_results'), source('steward', 'load_manifest'), 'exam_result_id', 'exam_result_id') }}",
-        "{{ record_batch_watermark() }}",
+        "{{ record_batch_watermark(source('steward', 'load_manifest')) }}",
     ],
 ) }}
 

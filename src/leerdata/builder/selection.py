@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from leerdata.builder.watermarks import ensure_watermark_table, watermarks
+from leerdata.config import PROJECT_DIR
 
 # Load-manifest source name -> the dbt sources its batches land in.
 SOURCE_TABLES: dict[str, tuple[str, ...]] = {
@@ -41,8 +42,7 @@ SOURCE_TABLES: dict[str, tuple[str, ...]] = {
         "invoices.raw_invoice_tax_subtotals",
     ),
 }
-# every steward model (manifest, quarantine, unchanged deliveries change with every ingest)
-ALWAYS_REBUILT = ("path:models/staging/steward+", "path:models/marts")
+STEWARD_MODELS = "models/staging/steward"  # change with every ingest: always rebuilt
 SOURCE_MARK = "published:"  # watermark rows of the last published build, per source
 STATE_DIR_NAME = "dbt-state"  # the manifest of the last published build
 
@@ -54,6 +54,14 @@ class DaySelection:
     select: tuple[str, ...] | None
     changed: tuple[str, ...]
     reason: str
+
+
+def always_rebuilt(project_dir: Path = PROJECT_DIR) -> list[str]:
+    """Every steward model and what depends on it, and the marts. By model name: a
+    `path:` selector of the steward folder would also match the sources declared there,
+    and everything in staging reads the load manifest."""
+    steward = sorted(p.stem for p in (project_dir / STEWARD_MODELS).glob("*.sql"))
+    return [*(f"{name}+" for name in steward), "path:models/marts"]
 
 
 def state_dir(warehouse: Path) -> Path:
@@ -88,7 +96,7 @@ def choose(restricted_db: Path, warehouse: Path) -> DaySelection:
         return DaySelection(None, tuple(sorted(current)), f"unmapped sources {unknown}")
     changed = tuple(sorted(s for s, batch in current.items() if batch > published.get(s, -1)))
     select = [f"source:{table}+" for source in changed for table in SOURCE_TABLES[source]]
-    select += [*ALWAYS_REBUILT, "state:modified+"]
+    select += [*always_rebuilt(), "state:modified+"]
     reason = "sources with new batches" if changed else "no new batches"
     return DaySelection(tuple(select), changed, reason)
 

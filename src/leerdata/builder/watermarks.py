@@ -15,13 +15,16 @@ from __future__ import annotations
 import duckdb
 
 WATERMARK_TABLE = "leerdata_build_watermarks"
+WATERMARK_COLUMNS = (
+    ("model_name", "VARCHAR PRIMARY KEY"),
+    ("batch_id", "BIGINT NOT NULL"),
+    ("built_at", "TIMESTAMP"),
+)
 
 
 def ensure_watermark_table(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        f"create table if not exists main.{WATERMARK_TABLE} ("
-        "model_name varchar primary key, batch_id bigint not null, built_at timestamp)"
-    )
+    columns = ", ".join(f"{name} {sql_type}" for name, sql_type in WATERMARK_COLUMNS)
+    con.execute(f"create table if not exists main.{WATERMARK_TABLE} ({columns})")
 
 
 def invalidate_watermarks(con: duckdb.DuckDBPyConnection) -> None:
