@@ -37,6 +37,20 @@
     )
 {%- endmacro %}
 
+{% macro latest_rows_of_changed_keys(raw_relation, manifest_relation, key) -%}
+    {#- The raw rows that count (rows_of_latest_batch); on an incremental build only those
+        of the keys in files delivered since the model's last build. -#}
+    select latest_rows.*
+    from (
+        {{ rows_of_latest_batch(raw_relation, manifest_relation) }}
+    ) as latest_rows
+    {% if is_incremental() -%}
+        where latest_rows.{{ key }} in (
+            {{ keys_in_changed_files(raw_relation, manifest_relation, key) }}
+        )
+    {%- endif %}
+{%- endmacro %}
+
 {% macro delete_vanished_keys(raw_relation, manifest_relation, raw_key, target_key) -%}
     {#- Post-hook of an incremental staging model, inside its transaction: a key that
         was recomputed but has no current raw row left (a corrected file dropped it)

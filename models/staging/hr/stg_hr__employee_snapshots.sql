@@ -20,15 +20,9 @@ with
 
 raw_hr as (
 
-    select latest_rows.*
-    from (
-        {{ rows_of_latest_batch(source('hr', 'raw_hr'), source('steward', 'load_manifest')) }}
-    ) as latest_rows
-    {% if is_incremental() -%}
-        where latest_rows._file_date in (
-            {{ keys_in_changed_files(source('hr', 'raw_hr'), source('steward', 'load_manifest'), '_file_date') }}
-        )
-    {%- endif %}
+    {{ latest_rows_of_changed_keys(
+        source('hr', 'raw_hr'), source('steward', 'load_manifest'), '_file_date'
+    ) }}
 
 ),
 

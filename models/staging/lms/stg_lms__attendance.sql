@@ -19,15 +19,9 @@ with
 
 raw_attendance as (
 
-    select latest_rows.*
-    from (
-        {{ rows_of_latest_batch(source('lms', 'raw_attendance'), source('steward', 'load_manifest')) }}
-    ) as latest_rows
-    {% if is_incremental() -%}
-        where latest_rows.enrolment_id in (
-            {{ keys_in_changed_files(source('lms', 'raw_attendance'), source('steward', 'load_manifest'), 'enrolment_id') }}
-        )
-    {%- endif %}
+    {{ latest_rows_of_changed_keys(
+        source('lms', 'raw_attendance'), source('steward', 'load_manifest'), 'enrolment_id'
+    ) }}
 
 ),
 

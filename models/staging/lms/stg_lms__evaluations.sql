@@ -20,15 +20,9 @@ with
 
 raw_evaluations as (
 
-    select latest_rows.*
-    from (
-        {{ rows_of_latest_batch(source('lms', 'raw_evaluations'), source('steward', 'load_manifest')) }}
-    ) as latest_rows
-    {% if is_incremental() -%}
-        where latest_rows.evaluation_id in (
-            {{ keys_in_changed_files(source('lms', 'raw_evaluations'), source('steward', 'load_manifest'), 'evaluation_id') }}
-        )
-    {%- endif %}
+    {{ latest_rows_of_changed_keys(
+        source('lms', 'raw_evaluations'), source('steward', 'load_manifest'), 'evaluation_id'
+    ) }}
 
 ),
 

@@ -17,15 +17,9 @@ with
 
 raw_exam_results as (
 
-    select latest_rows.*
-    from (
-        {{ rows_of_latest_batch(source('lms', 'raw_exam_results'), source('steward', 'load_manifest')) }}
-    ) as latest_rows
-    {% if is_incremental() -%}
-        where latest_rows.exam_result_id in (
-            {{ keys_in_changed_files(source('lms', 'raw_exam_results'), source('steward', 'load_manifest'), 'exam_result_id') }}
-        )
-    {%- endif %}
+    {{ latest_rows_of_changed_keys(
+        source('lms', 'raw_exam_results'), source('steward', 'load_manifest'), 'exam_result_id'
+    ) }}
 
 ),
 
