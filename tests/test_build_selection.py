@@ -1,13 +1,16 @@
-"""The day-build selection knows every landing source, and names only real dbt sources."""
+"""The day-build selection knows every landing source, names only real dbt sources, and
+rebuilds everything from scratch when the project changed."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import yaml
 
-from leerdata.builder.selection import SOURCE_TABLES
+from leerdata.builder.selection import SOURCE_TABLES, choose, project_fingerprint, record_published
 from leerdata.contract import CSV_SOURCES, INVOICE_FOLDER
+from leerdata.ingest.schema import create_raw_tables
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -31,3 +34,39 @@ def test_the_mapped_tables_are_dbt_sources() -> None:
     assert mapped <= _dbt_sources()
     raw_sources = {name for name in _dbt_sources() if name.split(".")[1].startswith("raw_")}
     assert raw_sources <= mapped, "a raw table no landing source maps to"
+
+
+def _project(root: Path) -> Path:
+    for part in ("models/staging", "dbt_project/macros", "seeds", "src/leerdata"):
+        (root / part).mkdir(parents=True)
+    (root / "models/staging/stg_a.sql").write_text("select 1 as a\n")
+    (root / "dbt_project.yml").write_text("name: leerdata\n")
+    return root
+
+
+def test_the_fingerprint_follows_the_project_and_the_settings(tmp_path: Path) -> None:
+    project = _project(tmp_path / "project")
+    first = project_fingerprint("min_cell_size=10", project)
+    assert project_fingerprint("min_cell_size=10", project) == first
+    assert project_fingerprint("min_cell_size=11", project) != first
+    (project / "models/staging/stg_a.sql").write_text("select 2 as a\n")
+    assert project_fingerprint("min_cell_size=10", project) != first
+    (project / "models/staging/stg_a.sql").write_text("select 1 as a\n")
+    (project / "seeds/new_seed.csv").write_text("a\n1\n")
+    assert project_fingerprint("min_cell_size=10", project) != first
+
+
+def test_a_changed_project_means_a_full_refresh(tmp_path: Path) -> None:
+    database, warehouse = tmp_path / "restricted.duckdb", tmp_path / "warehouse"
+    with duckdb.connect(str(database)) as con:
+        create_raw_tables(con)
+        con.execute(
+            "insert into load_manifest (batch_id, source, file_name, status) "
+            "values (1, 'enrolments', 'enrolments_1.csv', 'loaded')"
+        )
+    assert choose(database, warehouse, "A").reason == "no published build recorded"
+    record_published(database, warehouse, "A")
+    day = choose(database, warehouse, "A")
+    assert day.select is not None and not day.full_refresh and day.changed == ()
+    changed = choose(database, warehouse, "B")
+    assert changed.select is None and changed.full_refresh

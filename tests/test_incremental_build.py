@@ -1,11 +1,13 @@
 """Daily (incremental) builds give the same warehouse as a full refresh.
 
 One data directory lives through what a real one does: an erasure, an extra landing day
-whose build is killed (kill -9) after its first incremental model committed and is then
-run again, the same day ingested twice, a late invoice for a closed quarter, a corrected
-enrolment file that drops a row, and a corrected HR export. A copy of the result is then
-built with `--full-refresh`, and every table of the reporting file and every incremental
-staging table must be equal, row for row and value for value.
+whose build is killed (kill -9) after its first incremental staging model committed,
+and again after its first year-incremental model committed, and is then run again; the
+same day ingested twice; a late invoice and a late credit note for a closed quarter with
+a corrected enrolment file that drops a row (a day that recomputes only some years); and
+a corrected HR export. A copy of the result is then built with `--full-refresh`, and
+every table of the reporting file and every incremental table must be equal, row for
+row and value for value.
 """
 
 from __future__ import annotations
@@ -37,6 +39,13 @@ INCREMENTAL_MODELS = (
     "stg_lms__evaluations",
     "stg_lms__exam_results",
     "stg_hr__employee_snapshots",
+    # year-incremental (leerdata.builder.periods)
+    "int_enrolments_outcomes",
+    "int_person_quarters_attributed",
+    "int_participation_cells",
+    "int_participation_cells_perturbed",
+    "int_evaluation_cells",
+    "int_evaluation_cells_perturbed",
 )
 # Columns that name the build itself, the only ones that may differ.
 BUILD_IDENTITY = {"mart_quality_build": "build_id, built_at"}
@@ -81,19 +90,76 @@ def _copy(paths: DataPaths, target: Path) -> DataPaths:
     return DataPaths.of(target)
 
 
-def _late_invoice_for_a_closed_quarter(paths: DataPaths) -> str:
-    """An old invoice delivered again under a new number and file name: late, for a
-    quarter long closed, billing enrolments already billed (the checks must see it)."""
+def _deliver_late_copy(paths: DataPaths, pattern: str) -> str:
+    """The oldest invoice document matching `pattern` delivered again under a new
+    number and file name: late, for a quarter long closed."""
     folder = paths.landing / "invoices"
-    # supplier invoices are named SUPnnn-YYYYMM.xml (credit notes and corrections differ)
-    oldest = min(folder.glob("SUP*-??????.xml"), key=lambda p: p.stem[-6:])
+    oldest = min(folder.glob(pattern), key=lambda p: p.stem[-6:])
     xml = oldest.read_text(encoding="utf-8")
     number = re.search(r"<cbc:ID>([^<]+)</cbc:ID>", xml)
-    assert number, f"no invoice number in {oldest.name}"
+    assert number, f"no document number in {oldest.name}"
     late_number = number.group(1) + "-LATE"
     late = xml.replace(f"<cbc:ID>{number.group(1)}</cbc:ID>", f"<cbc:ID>{late_number}</cbc:ID>", 1)
     (folder / f"LATE-{oldest.name}").write_text(late, encoding="utf-8")
     return late_number
+
+
+def _late_invoice_for_a_closed_quarter(paths: DataPaths) -> str:
+    """Billing enrolments already billed (the checks must see it). Supplier invoices are
+    named SUPnnn-YYYYMM.xml, credit notes CN-SUPnnn-YYYYMM.xml."""
+    return _deliver_late_copy(paths, "SUP*-??????.xml")
+
+
+def _late_credit_note_for_a_closed_quarter(paths: DataPaths) -> str:
+    """Crediting lines of an old invoice again: the invoice's chain is recomputed."""
+    return _deliver_late_copy(paths, "CN-SUP*-??????.xml")
+
+
+def _withdraw_a_line_from_an_old_invoice(paths: DataPaths) -> str:
+    """The oldest supplier invoice delivered again under its own file name without its
+    first line (a correction by re-delivery, interpretation #1): what was billed for a
+    closed quarter changes, so its published spend must."""
+    oldest = min((paths.landing / "invoices").glob("SUP*-??????.xml"), key=lambda p: p.stem[-6:])
+    xml = oldest.read_text(encoding="utf-8")
+    corrected = re.sub(r"<cac:InvoiceLine>.*?</cac:InvoiceLine>\s*", "", xml, count=1, flags=re.S)
+    assert corrected != xml, f"no invoice line in {oldest.name}"
+    oldest.write_text(corrected, encoding="utf-8")
+    number = re.search(r"<cbc:ID>([^<]+)</cbc:ID>", xml)
+    assert number
+    return number.group(1)
+
+
+def _session_years_of_documents(paths: DataPaths, invoice_ids: list[str]) -> set[int]:
+    """The years of the sessions the documents' lines, and the lines of the invoices
+    they correct, refer to."""
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        rows = con.execute(
+            """
+            with documents as (
+                select invoice_id from raw_invoices where list_contains(?, invoice_id)
+                union
+                select corrected_invoice_id from raw_invoices where list_contains(?, invoice_id)
+            ),
+            refs as (
+                select order_line_ref from raw_invoice_lines
+                where invoice_id in (select invoice_id from documents)
+            )
+            select distinct year(start_date) from raw_sessions
+            where session_id in (select order_line_ref from refs)
+                or session_id in (
+                    select session_id from raw_enrolments
+                    where enrolment_id in (select order_line_ref from refs)
+                )
+            """,
+            [invoice_ids, invoice_ids],
+        ).fetchall()
+    return {year for (year,) in rows}
+
+
+def _all_years(paths: DataPaths) -> set[int]:
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        rows = con.execute("select distinct year from int_enrolments_outcomes").fetchall()
+    return {year for (year,) in rows}
 
 
 def _drop_an_enrolment_from_its_only_file(paths: DataPaths) -> str:
@@ -181,16 +247,30 @@ def test_daily_builds_equal_a_full_refresh(tiny_warehouse: DataPaths, tmp_path: 
     _build_killed_after(paths, "stg_lms__enrolments")
     after_kill = watermarks_of(paths)
     assert after_kill["stg_lms__enrolments"] > before["stg_lms__enrolments"]
+    _build_killed_after(paths, "int_enrolments_outcomes")
     build_warehouse(paths, show_progress=False)
     batches = _manifest_rows(paths)
     run_ingest(paths, show_progress=False)
     assert _manifest_rows(paths) == batches, "the same day ingested twice added a batch"
     build_warehouse(paths, show_progress=False)
 
-    # Late data for closed periods: an invoice, a corrected enrolment file, an HR fix.
-    _late_invoice_for_a_closed_quarter(paths)
+    # Late data for closed periods, without HR: only the years it touches are recomputed.
+    late = [
+        _late_invoice_for_a_closed_quarter(paths),
+        _late_credit_note_for_a_closed_quarter(paths),
+        _withdraw_a_line_from_an_old_invoice(paths),
+    ]
+    run_ingest(paths, show_progress=False)
+    late_day = build_warehouse(paths, show_progress=False)
+    assert late_day.selection is not None and late_day.selection.years is not None
+    touched = set(late_day.selection.years)
+    late_years = _session_years_of_documents(paths, late)
+    assert late_years and late_years <= touched
+    assert touched < _all_years(paths), "a late delivery recomputed every year"
+    # compared here too: the HR day below recomputes every year, which would hide a
+    # year this day missed
+    assert _equal_to_a_full_refresh(paths, tmp_path / "full-after-late-day") == []
     dropped = _drop_an_enrolment_from_its_only_file(paths)
-    _correct_an_hr_export(paths)
     run_ingest(paths, show_progress=False)
     build_warehouse(paths, show_progress=False)
     with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
@@ -199,11 +279,22 @@ def test_daily_builds_equal_a_full_refresh(tiny_warehouse: DataPaths, tmp_path: 
         ).fetchall()
     assert still_there == 0, "an enrolment its corrected file dropped stayed in staging"
 
-    full = _copy(paths, tmp_path / "full")
+    # An HR correction: a person's first state reaches back, so every year.
+    _correct_an_hr_export(paths)
+    run_ingest(paths, show_progress=False)
+    hr_day = build_warehouse(paths, show_progress=False)
+    assert hr_day.selection is not None and hr_day.selection.years is None
+
+    assert _equal_to_a_full_refresh(paths, tmp_path / "full") == []
+
+
+def _equal_to_a_full_refresh(paths: DataPaths, copy_to: Path) -> list[str]:
+    """The tables that differ between `paths` and a copy of it built with --full-refresh."""
+    full = _copy(paths, copy_to)
     build_warehouse(full, show_progress=False, full_refresh=True)
     problems = _differences(paths.reporting_db, full.reporting_db)
     problems += _differences(paths.restricted_db, full.restricted_db, INCREMENTAL_MODELS)
-    assert problems == []
+    return problems
 
 
 def watermarks_of(paths: DataPaths) -> dict[str, int]:

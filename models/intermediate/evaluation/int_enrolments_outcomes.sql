@@ -5,7 +5,12 @@
    counting_key is the unit participants are counted in (person x quarter): the
    person pseudonym while the enrolment still has its person link, else the enrolment
    pseudonym (after the retention period the link is gone, so such an enrolment counts
-   as its own person; aggregates of closed quarters are not recomputed). #}
+   as its own person; aggregates of closed quarters are not recomputed). 
+
+   Year-incremental: a build recomputes only the years its new batches touch
+   (leerdata.builder.periods). #}
+
+{{ year_incremental_config() }}
 
 with
 
@@ -73,31 +78,6 @@ duration_on_start_date as (
 
 ),
 
-attendance_per_enrolment as (
-
-    select
-        enrolment_key,
-        count(*) as attendance_days_recorded,
-        count(*) filter (where is_present) as days_present
-    from attendance
-    group by enrolment_key
-
-),
-
-exams_per_enrolment as (
-
-    select
-        enrolment_key,
-        count(*) as exam_attempts,
-        bool_or(is_passed) as is_passed_any_attempt,
-        {# first attempt: the lowest attempt number, then the earliest exam date #}
-        arg_min(is_passed, attempt_number * 100000 + epoch(exam_date) / 86400) as is_passed_first_attempt,
-        arg_min(score, attempt_number * 100000 + epoch(exam_date) / 86400) as first_attempt_score
-    from exam_results
-    group by enrolment_key
-
-),
-
 enrolments_on_sessions as (
 
     select
@@ -125,6 +105,34 @@ enrolments_on_sessions as (
         on sessions.course_id = course_profile.course_id
     left join duration_on_start_date
         on enrolments.session_id = duration_on_start_date.session_id
+    where {{ in_changed_years('year(sessions.start_date)') }}
+
+),
+
+attendance_per_enrolment as (
+
+    select
+        enrolment_key,
+        count(*) as attendance_days_recorded,
+        count(*) filter (where is_present) as days_present
+    from attendance
+    where enrolment_key in (select enrolments_on_sessions.enrolment_key from enrolments_on_sessions)
+    group by enrolment_key
+
+),
+
+exams_per_enrolment as (
+
+    select
+        enrolment_key,
+        count(*) as exam_attempts,
+        bool_or(is_passed) as is_passed_any_attempt,
+        {# first attempt: the lowest attempt number, then the earliest exam date #}
+        arg_min(is_passed, attempt_number * 100000 + epoch(exam_date) / 86400) as is_passed_first_attempt,
+        arg_min(score, attempt_number * 100000 + epoch(exam_date) / 86400) as first_attempt_score
+    from exam_results
+    where enrolment_key in (select enrolments_on_sessions.enrolment_key from enrolments_on_sessions)
+    group by enrolment_key
 
 ),
 

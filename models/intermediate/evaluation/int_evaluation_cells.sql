@@ -6,7 +6,12 @@
    level the sum of the quarters ("deelnemer-kwartalen").
    Every count has a <count>_key: the sum of the record keys of the records it counts
    (person-quarters, enrolments or evaluations), the cell key of the cell key method.
-   The same records give the same key in every table, so the same noise. #}
+   The same records give the same key in every table, so the same noise.
+
+   Year-incremental: a build recomputes only the years its new batches touch
+   (leerdata.builder.periods); a course's profile comes from every year. #}
+
+{{ year_incremental_config() }}
 
 with
 
@@ -45,6 +50,7 @@ enrolments_keyed as (
         {{ record_key("min(enrolment_key) over (partition by counting_key, quarter)") }}
             as person_quarter_record_key
     from enrolment_outcomes
+    where {{ in_changed_years('year') }}
 
 ),
 
@@ -129,6 +135,7 @@ evaluations_on_courses as (
         on evaluations.session_id = sessions.session_id
     inner join course_profile
         on sessions.course_id = course_profile.course_id
+    where {{ in_changed_years('year(sessions.start_date)') }}
 
 ),
 
@@ -186,6 +193,7 @@ spend_on_courses as (
     from cost_allocation
     inner join course_profile
         on cost_allocation.course_id = course_profile.course_id
+    where {{ in_changed_years('cast(left(cost_allocation.quarter, 4) as integer)') }}
     group by all
 
 ),

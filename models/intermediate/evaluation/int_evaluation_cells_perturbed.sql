@@ -1,13 +1,19 @@
 {# Every count of the evaluation cells next to its perturbed value (cell key method, see
    leerdata.sdc.ptable): published = true + noise(true, cell key). The true counts stay
    here, in the restricted zone, for the build's disclosure audit and the denominator
-   thresholds of rates; only the perturbed values and figures derived from them leave. #}
+   thresholds of rates; only the perturbed values and figures derived from them leave. 
+
+   Year-incremental: a build recomputes only the years its new batches touch
+   (leerdata.builder.periods). #}
+
+{{ year_incremental_config() }}
 
 with
 
 cells as (
 
     select * from {{ ref('int_evaluation_cells') }}
+    where {{ in_changed_years('year') }}
 
 ),
 

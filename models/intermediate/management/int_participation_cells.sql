@@ -5,19 +5,26 @@
    enrolment: a person can be counted under two modes in one quarter, so the modes
    cover the total instead of adding up to it). participants = distinct persons per
    quarter cell; a year's participants is the sum of its quarters. Every count has a
-   <count>_key, the sum of its records' keys (the cell key of the cell key method). #}
+   <count>_key, the sum of its records' keys (the cell key of the cell key method). 
+
+   Year-incremental: a build recomputes only the years its new batches touch
+   (leerdata.builder.periods). #}
+
+{{ year_incremental_config() }}
 
 with
 
 enrolment_outcomes as (
 
     select * from {{ ref('int_enrolments_outcomes') }}
+    where {{ in_changed_years('year') }}
 
 ),
 
 person_quarters as (
 
     select * from {{ ref('int_person_quarters_attributed') }}
+    where {{ in_changed_years('year') }}
 
 ),
 

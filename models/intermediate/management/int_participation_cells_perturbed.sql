@@ -1,12 +1,18 @@
 {# Every count of the participation cells next to its perturbed value (cell key method,
    see leerdata.sdc.ptable). The true counts stay in the restricted zone, for the
-   build's disclosure audit and the thresholds of means and rates. #}
+   build's disclosure audit and the thresholds of means and rates. 
+
+   Year-incremental: a build recomputes only the years its new batches touch
+   (leerdata.builder.periods). #}
+
+{{ year_incremental_config() }}
 
 with
 
 cells as (
 
     select * from {{ ref('int_participation_cells') }}
+    where {{ in_changed_years('year') }}
 
 ),
 

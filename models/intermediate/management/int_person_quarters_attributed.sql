@@ -3,13 +3,19 @@
    first session in the quarter (an admitted one if there is any). One state per
    person-quarter keeps the participation tables additive: the directorates, scale
    bands, age bands and genders of a department add up to the department, which the
-   disclosure-control audit relies on. #}
+   disclosure-control audit relies on. 
+
+   Year-incremental: a build recomputes only the years its new batches touch
+   (leerdata.builder.periods). #}
+
+{{ year_incremental_config() }}
 
 with
 
 enrolment_outcomes as (
 
     select * from {{ ref('int_enrolments_outcomes') }}
+    where {{ in_changed_years('year') }}
 
 ),
 

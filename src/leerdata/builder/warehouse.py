@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from leerdata.builder.dbt_runner import DbtError, DbtOutcome, run_dbt
+from leerdata.builder.periods import write_changed_years
 from leerdata.builder.publish import discard, publish
-from leerdata.builder.selection import DaySelection, choose, record_published, state_dir
-from leerdata.config import DataPaths
+from leerdata.builder.selection import DaySelection, choose, project_fingerprint, record_published
+from leerdata.config import DataPaths, load_settings
 from leerdata.errors import LeerdataError
 from leerdata.privacy.keys import ensure_outside, load_or_create_key
 
@@ -41,8 +43,7 @@ def _node_count(paths: DataPaths) -> int | None:
 def ensure_restricted_tables(paths: DataPaths) -> None:
     """Every table a dbt source names exists before dbt runs (empty if nothing wrote it
     yet), so models read them plainly instead of checking for their existence."""
-    import duckdb
-
+    from leerdata.builder.periods import ensure_changed_years_table
     from leerdata.builder.watermarks import ensure_watermark_table
     from leerdata.ingest.schema import create_raw_tables
     from leerdata.retention.tables import ensure_retention_tables
@@ -51,12 +52,12 @@ def ensure_restricted_tables(paths: DataPaths) -> None:
         create_raw_tables(con)
         ensure_retention_tables(con)
         ensure_watermark_table(con)
+        ensure_changed_years_table(con)
 
 
 def refuse_exposed_tables(paths: DataPaths, build_file: Path) -> None:
     """The disclosure audit (leerdata.sdc.published) on the fresh file: never publish a
     small cell or a suppressed cell a reader can recompute or narrow."""
-    from leerdata.config import load_settings
     from leerdata.sdc.published import audit_reporting
 
     findings = audit_reporting(build_file, load_settings(paths.root).disclosure.min_cell_size)
@@ -107,14 +108,18 @@ def _build_and_publish(
     # where they cost ~0.5 s each. The data tests (invariants on today's data) stay.
     extra += ["--exclude-resource-type", "unit_test"]
     day: DaySelection | None = None
+    fingerprint = project_fingerprint(repr(load_settings(paths.root).disclosure))
+    if not full_refresh and not select:
+        day = choose(paths.restricted_db, paths.warehouse, fingerprint)
+        full_refresh = day.full_refresh
+        if day.select is not None:
+            extra += ["--select", *day.select]
     if full_refresh:
         extra += ["--full-refresh"]
     if select:
         extra += ["--select", *select]
-    elif not full_refresh:
-        day = choose(paths.restricted_db, paths.warehouse)
-        if day.select is not None:
-            extra += ["--select", *day.select, "--state", str(state_dir(paths.warehouse))]
+    with duckdb.connect(str(paths.restricted_db)) as con:
+        write_changed_years(con, day.years if day is not None and day.select is not None else None)
     with Progress(
         TextColumn("[bold]dbt build"),
         BarColumn(),
@@ -146,7 +151,7 @@ def _build_and_publish(
     if not select:
         # a build of a user's selection covers only part of the project: not a base
         # for the next day's selection
-        record_published(paths.restricted_db, paths.warehouse, paths.dbt_target)
+        record_published(paths.restricted_db, paths.warehouse, fingerprint)
     return BuildResult(outcome=outcome, reporting_db=str(paths.reporting_db), selection=day)
 
 
