@@ -23,6 +23,7 @@ direct_amounts as (
 
     select
         enrolment_key,
+        quarter,
         amount_eur
     from cost_allocation
     where enrolment_key is not null
@@ -33,6 +34,7 @@ session_shares as (
 
     select
         enrolments_billed.enrolment_key,
+        cost_allocation.quarter,
         {# an exact decimal (to a nano-euro), so the sums over it do not depend on the
            order a parallel aggregation adds them in (a DOUBLE sum does) #}
         cast(
@@ -61,9 +63,11 @@ final as (
 
     select
         enrolment_key,
+        {# an enrolment's amounts all belong to its session's quarter #}
+        cast(left(quarter, 4) as integer) as year,  -- noqa: RF04
         sum(amount_eur) as spend_eur
     from amounts
-    group by enrolment_key
+    group by enrolment_key, cast(left(quarter, 4) as integer)
 
 )
 

@@ -31,6 +31,7 @@ person_quarters as (
 enrolments_spend as (
 
     select * from {{ ref('int_enrolments_spend') }}
+    where {{ in_changed_years('year') }}
 
 ),
 
