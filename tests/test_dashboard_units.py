@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 
 from dashboards import formatting
 from dashboards.i18n import LANGUAGES, TRANSLATIONS, t, t_count
-from dashboards.roles import ALL_PAGES, RoleConfigError, Scope, load_roles
+from dashboards.roles import ALL_PAGES, Access, RoleConfig, RoleConfigError, Scope, load_roles
 from leerdata.spreadsheet import Header, Table, header_line_count, to_csv_bytes, to_xlsx_bytes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -157,6 +158,12 @@ def test_roles_file_maps_each_role_to_existing_pages() -> None:
     assert every_page == set(ALL_PAGES)
 
 
+def _granted(config: RoleConfig, email: str, groups: Iterable[str] = ()) -> Access:
+    access = config.access_for(email, groups)
+    assert access is not None, f"{email} {groups} got no access"
+    return access
+
+
 def test_users_get_roles_by_address_then_groups_then_domain(tmp_path: Path) -> None:
     path = tmp_path / "roles.toml"
     path.write_text(
@@ -173,15 +180,15 @@ def test_users_get_roles_by_address_then_groups_then_domain(tmp_path: Path) -> N
         encoding="utf-8",
     )
     config = load_roles(path)
-    boss = config.access_for("a.boss@example.nl", ["mgt-all"])
+    boss = _granted(config, "a.boss@example.nl", ["mgt-all"])
     assert (boss.role.name, boss.scope) == ("management", Scope.of(["VWS"]))  # address first
-    both = config.access_for("x@elsewhere.nl", ["fin-ocw", "FIN-SZW", "unrelated"])
+    both = _granted(config, "x@elsewhere.nl", ["fin-ocw", "FIN-SZW", "unrelated"])
     assert (both.role.name, both.scope.codes()) == ("finance", ["OCW", "SZW"])
-    assert config.access_for("x@elsewhere.nl", ["mgt-all"]).scope.is_everything
-    assert config.access_for("x@elsewhere.nl", "fin-ocw").scope.codes() == ["OCW"]
+    assert _granted(config, "x@elsewhere.nl", ["mgt-all"]).scope.is_everything
+    assert _granted(config, "x@elsewhere.nl", "fin-ocw").scope.codes() == ["OCW"]
     # Groups naming two roles: refused, not guessed.
     assert config.access_for("x@elsewhere.nl", ["fin-ocw", "mgt-all"]) is None
-    by_domain = config.access_for("someone@EXAMPLE.nl")
+    by_domain = _granted(config, "someone@EXAMPLE.nl")
     assert (by_domain.role.name, by_domain.scope.codes()) == ("finance", ["SZW"])
     assert config.access_for("someone@elsewhere.nl") is None
     assert config.access_for(None) is None
