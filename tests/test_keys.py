@@ -167,8 +167,10 @@ def test_pseudonyms_are_deterministic_per_key_and_domain() -> None:
     again = Pseudonymiser(key, "reporting").many(IDS)
     assert first == again
     assert len(set(first)) == len(IDS)
-    assert all(len(p) == PSEUDONYM_HEX_CHARS and int(p, 16) >= 0 for p in first)
-    assert all(p not in IDS and i not in p for p, i in zip(first, IDS, strict=True))
+    assert all(p is not None and len(p) == PSEUDONYM_HEX_CHARS and int(p, 16) >= 0 for p in first)
+    assert all(
+        p is not None and p not in IDS and i not in p for p, i in zip(first, IDS, strict=True)
+    )
 
 
 def test_pseudonyms_differ_across_domains_and_keys() -> None:
