@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -58,6 +58,24 @@ def test_numbers_group_thousands_with_dots() -> None:
     assert formatting.number(1234.5, 1) == "1.234,5"
     assert formatting.score(7.25) == "7,3"
     assert formatting.number(float("nan")) == "–"
+
+
+def test_what_rounds_to_zero_has_no_minus_sign() -> None:
+    assert formatting.euro(Decimal("-0.004")) == "€ 0,00"
+    assert formatting.number(-0.4) == "0"
+    assert formatting.percent(-0.00049) == "0,0%"
+    assert formatting.euro(Decimal("-0.005")) == "€ -0,01"  # half-up, away from zero
+
+
+def test_dates_are_dutch_day_month_year() -> None:
+    assert formatting.date(date(2026, 3, 5)) == "05-03-2026"
+    assert formatting.date(datetime(2026, 11, 30, 23, 59)) == "30-11-2026"
+    assert formatting.time(datetime(2026, 11, 30, 7, 4, 59)) == "07:04"
+    assert formatting.date_time(datetime(2026, 11, 30, 7, 4)) == "30-11-2026 07:04"
+    # an aware moment keeps its own zone
+    cet = timezone(timedelta(hours=1))
+    assert formatting.date_time(datetime(2026, 11, 30, 23, 30, tzinfo=cet)) == "30-11-2026 23:30"
+    assert formatting.PLOTLY_SEPARATORS == ",."
 
 
 # --- translations -----------------------------------------------------------------------
