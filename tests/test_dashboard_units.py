@@ -12,8 +12,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from babel.messages.pofile import read_po
 
-from dashboards import formatting
+from dashboards import formatting, i18n
 from dashboards.i18n import LANGUAGES, TRANSLATIONS, t, t_count
 from dashboards.roles import ALL_PAGES, Access, RoleConfig, RoleConfigError, Scope, load_roles
 from leerdata.spreadsheet import Header, Table, header_line_count, to_csv_bytes, to_xlsx_bytes
@@ -79,6 +80,17 @@ def test_dates_are_dutch_day_month_year() -> None:
 
 
 # --- translations -----------------------------------------------------------------------
+
+
+def test_the_catalogs_have_no_fuzzy_or_obsolete_labels() -> None:
+    # gettext tools skip a fuzzy entry; t() would show it: neither may be in a catalog.
+    for lang in LANGUAGES:
+        path = i18n.LOCALE_DIR / lang / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        fuzzy = [message.id for message in catalog if message.id and message.fuzzy]
+        assert (fuzzy, dict(catalog.obsolete)) == ([], {}), lang
+        assert catalog.locale is not None and str(catalog.locale) == lang
 
 
 def test_every_key_exists_in_both_languages() -> None:
