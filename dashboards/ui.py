@@ -55,7 +55,7 @@ def build_caption() -> None:
         return
     built_at = queries.built_at()
     if built_at is not None:
-        st.sidebar.caption(t("app.build", built_at=f"{built_at:%d-%m-%Y %H:%M}"))
+        st.sidebar.caption(t("app.build", built_at=formatting.date_time(built_at)))
 
 
 def previous_quarter(quarter: str) -> str:
@@ -130,7 +130,9 @@ def running_note(periods: Sequence[str]) -> None:
     """Say so under a chart when it shows a period that is not over yet."""
     running = [str(p) for p in periods if is_running(str(p))]
     if running:
-        st.caption(t("period.running_note", period=running[-1], built=f"{build_date():%d-%m-%Y}"))
+        st.caption(
+            t("period.running_note", period=running[-1], built=formatting.date(build_date()))
+        )
 
 
 def latest_closed(periods: Sequence[str]) -> str:
@@ -195,9 +197,9 @@ def format_value(value: Any, kind: Kind, places: int | None = None) -> str:
     if kind == "score":
         return formatting.score(value, 1 if places is None else places)
     if kind == "date":
-        return f"{value:%d-%m-%Y}"
+        return formatting.date(value)
     if kind == "datetime":
-        return f"{value:%d-%m-%Y %H:%M}"
+        return formatting.date_time(value)
     if kind == "bool":
         return t("value.yes") if value else t("value.no")
     return str(value)

@@ -407,12 +407,12 @@ class Attack:
             (r["department_code"], r["period_type"], r["period"]): r["row"]
             for r in pa.filter(pl.col("breakdown") == "total").iter_rows(named=True)
         }
-        parts: dict[tuple, list[int]] = defaultdict(list)
+        breakdown_rows: dict[tuple, list[int]] = defaultdict(list)
         for r in pa.filter(pl.col("breakdown") != "total").iter_rows(named=True):
-            parts[(r["department_code"], r["period_type"], r["period"], r["breakdown"])].append(
-                r["row"]
-            )
-        for key, members in parts.items():
+            breakdown_rows[
+                (r["department_code"], r["period_type"], r["period"], r["breakdown"])
+            ].append(r["row"])
+        for key, members in breakdown_rows.items():
             total = totals.get(key[:3])
             if total is None:
                 continue

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from leerdata.config import REPO_ROOT, DataPaths
+from leerdata.duckdb_rows import one_row, scalar
 
 LINE_TRUTH_FILE = "invoice_lines.csv"
 INVOICE_TRUTH_FILE = "invoices.csv"
@@ -133,7 +134,8 @@ def measure_accuracy(paths: DataPaths) -> AccuracyReport:
         codes = reason_codes()
         scores = []
         for code in codes:
-            tp, fp, fn = con.execute(
+            tp, fp, fn = one_row(
+                con,
                 """
                 select
                     count(*) filter (where has_truth and has_warehouse),
@@ -150,9 +152,10 @@ def measure_accuracy(paths: DataPaths) -> AccuracyReport:
                 )
                 """,
                 {"code": code},
-            ).fetchone()
+            )
             scores.append(CodeScore(code, tp, fp, fn))
-        missing, extra, amounts = con.execute(
+        missing, extra, amounts = one_row(
+            con,
             """
             select
                 count(*) filter (where in_truth and not in_warehouse),
@@ -162,8 +165,8 @@ def measure_accuracy(paths: DataPaths) -> AccuracyReport:
                     and truth_expected <> warehouse_expected
                 ),
             from paired
-            """
-        ).fetchone()
+            """,
+        )
         examples = con.execute(
             """
             select invoice_id, line_id, truth_codes, warehouse_codes, truth_expected,
@@ -176,9 +179,11 @@ def measure_accuracy(paths: DataPaths) -> AccuracyReport:
             limit 10
             """
         ).fetchall()
-        compared = con.execute(
-            "select count(*) from paired where in_truth and in_warehouse and line_id <> '<invoice>'"
-        ).fetchone()[0]
+        compared = scalar(
+            con,
+            "select count(*) from paired "
+            "where in_truth and in_warehouse and line_id <> '<invoice>'",
+        )
     finally:
         con.close()
     return AccuracyReport(scores, compared, missing, extra, amounts, examples)

@@ -25,6 +25,7 @@ import duckdb
 
 from leerdata import catalog
 from leerdata.config import DataPaths
+from leerdata.duckdb_rows import scalar
 from leerdata.privacy.scan import files_containing
 
 # Raw columns whose values must never appear downstream: (kind, raw table, column). Every
@@ -104,7 +105,7 @@ def _relations(
 
 def column_name_leaks(db_file: Path, table_pattern: str | None = None) -> list[Leak]:
     with duckdb.connect(str(db_file), read_only=True) as con:
-        alias = con.execute("select current_database()").fetchone()[0]
+        alias = scalar(con, "select current_database()")
         columns = _relations(con, alias, table_pattern)
     return [
         Leak("column_name", f"{table}.{column}", "identifier-like column name")

@@ -34,6 +34,7 @@ from dashboards.auth_texts import say
 from dashboards.i18n import t
 from leerdata.config import DataPaths
 from leerdata.dashboard_launcher import dashboard_url, free_port, start_dashboard, stop_dashboard
+from leerdata.duckdb_rows import scalar
 from tests.test_browser_dashboard import CHROMIUM, CHROMIUM_ARGS, TITLE_KEYS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -171,7 +172,7 @@ def login_server(
 
 def truth(paths: DataPaths, sql: str, params: list[Any]) -> Any:
     with duckdb.connect(str(paths.reporting_db), read_only=True) as con:
-        return con.execute(sql, params).fetchone()[0]
+        return scalar(con, sql, params)
 
 
 def wait_for_app(page: Page, timeout: float = 45.0) -> None:

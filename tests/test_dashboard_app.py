@@ -148,9 +148,7 @@ def test_each_role_opens_its_pages_and_no_other(
                 "unavailable.not_allowed.body", "nl", page=t(f"page.{page}", "nl")
             )
             home = t(f"page.{allowed[0]}", "nl")
-            assert [link.label for link in at.get("page_link")] == [
-                t("unavailable.back", "nl", page=home)
-            ]
+            assert [link.label for link in at.page_link] == [t("unavailable.back", "nl", page=home)]
             assert not at.dataframe and not at.metric
     assert frames, "no frame was captured: the instrument in data.py is not wired"
     # fct_cost_allocation only through the fixed, aggregating named queries.
@@ -220,6 +218,7 @@ def test_overzicht_shows_the_marts_figures(warehouse: DataPaths) -> None:
     built_at = mart(warehouse, "select built_at from mart_quality_build")["built_at"][0]
     # The page opens on a quarter that is over by the build date.
     default = at.sidebar.selectbox(key="overzicht_quarter").value
+    assert isinstance(default, str), default
     year, q = int(default[:4]), int(default[-1])
     assert (year, q) < (built_at.year, (built_at.month - 1) // 3 + 1)
     # The busiest quarter: the figures shown are the marts' figures.

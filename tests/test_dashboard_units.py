@@ -5,16 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
+from babel.messages.pofile import read_po
 
-from dashboards import formatting
+from dashboards import formatting, i18n
 from dashboards.i18n import LANGUAGES, TRANSLATIONS, t, t_count
-from dashboards.roles import ALL_PAGES, RoleConfigError, Scope, load_roles
+from dashboards.roles import ALL_PAGES, Access, RoleConfig, RoleConfigError, Scope, load_roles
 from leerdata.spreadsheet import Header, Table, header_line_count, to_csv_bytes, to_xlsx_bytes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +61,36 @@ def test_numbers_group_thousands_with_dots() -> None:
     assert formatting.number(float("nan")) == "–"
 
 
+def test_what_rounds_to_zero_has_no_minus_sign() -> None:
+    assert formatting.euro(Decimal("-0.004")) == "€ 0,00"
+    assert formatting.number(-0.4) == "0"
+    assert formatting.percent(-0.00049) == "0,0%"
+    assert formatting.euro(Decimal("-0.005")) == "€ -0,01"  # half-up, away from zero
+
+
+def test_dates_are_dutch_day_month_year() -> None:
+    assert formatting.date(date(2026, 3, 5)) == "05-03-2026"
+    assert formatting.date(datetime(2026, 11, 30, 23, 59)) == "30-11-2026"
+    assert formatting.time(datetime(2026, 11, 30, 7, 4, 59)) == "07:04"
+    assert formatting.date_time(datetime(2026, 11, 30, 7, 4)) == "30-11-2026 07:04"
+    # an aware moment keeps its own zone
+    cet = timezone(timedelta(hours=1))
+    assert formatting.date_time(datetime(2026, 11, 30, 23, 30, tzinfo=cet)) == "30-11-2026 23:30"
+    assert formatting.PLOTLY_SEPARATORS == ",."
+
+
 # --- translations -----------------------------------------------------------------------
+
+
+def test_the_catalogs_have_no_fuzzy_or_obsolete_labels() -> None:
+    # gettext tools skip a fuzzy entry; t() would show it: neither may be in a catalog.
+    for lang in LANGUAGES:
+        path = i18n.LOCALE_DIR / lang / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        fuzzy = [message.id for message in catalog if message.id and message.fuzzy]
+        assert (fuzzy, dict(catalog.obsolete)) == ([], {}), lang
+        assert catalog.locale is not None and str(catalog.locale) == lang
 
 
 def test_every_key_exists_in_both_languages() -> None:
@@ -157,6 +188,12 @@ def test_roles_file_maps_each_role_to_existing_pages() -> None:
     assert every_page == set(ALL_PAGES)
 
 
+def _granted(config: RoleConfig, email: str, groups: Iterable[str] = ()) -> Access:
+    access = config.access_for(email, groups)
+    assert access is not None, f"{email} {groups} got no access"
+    return access
+
+
 def test_users_get_roles_by_address_then_groups_then_domain(tmp_path: Path) -> None:
     path = tmp_path / "roles.toml"
     path.write_text(
@@ -173,15 +210,15 @@ def test_users_get_roles_by_address_then_groups_then_domain(tmp_path: Path) -> N
         encoding="utf-8",
     )
     config = load_roles(path)
-    boss = config.access_for("a.boss@example.nl", ["mgt-all"])
+    boss = _granted(config, "a.boss@example.nl", ["mgt-all"])
     assert (boss.role.name, boss.scope) == ("management", Scope.of(["VWS"]))  # address first
-    both = config.access_for("x@elsewhere.nl", ["fin-ocw", "FIN-SZW", "unrelated"])
+    both = _granted(config, "x@elsewhere.nl", ["fin-ocw", "FIN-SZW", "unrelated"])
     assert (both.role.name, both.scope.codes()) == ("finance", ["OCW", "SZW"])
-    assert config.access_for("x@elsewhere.nl", ["mgt-all"]).scope.is_everything
-    assert config.access_for("x@elsewhere.nl", "fin-ocw").scope.codes() == ["OCW"]
+    assert _granted(config, "x@elsewhere.nl", ["mgt-all"]).scope.is_everything
+    assert _granted(config, "x@elsewhere.nl", "fin-ocw").scope.codes() == ["OCW"]
     # Groups naming two roles: refused, not guessed.
     assert config.access_for("x@elsewhere.nl", ["fin-ocw", "mgt-all"]) is None
-    by_domain = config.access_for("someone@EXAMPLE.nl")
+    by_domain = _granted(config, "someone@EXAMPLE.nl")
     assert (by_domain.role.name, by_domain.scope.codes()) == ("finance", ["SZW"])
     assert config.access_for("someone@elsewhere.nl") is None
     assert config.access_for(None) is None

@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from leerdata.config import DataPaths
+from leerdata.duckdb_rows import scalar
 from leerdata.retention import erase_person
 
 pytestmark = pytest.mark.xdist_group("erase_mentions")
@@ -118,7 +119,7 @@ def test_erase_blanks_other_peoples_text_that_names_the_person(named: Named) -> 
             ).fetchall()
             if _names_the_person(i, named.last_name)
         ]
-        kept = con.execute("select count(comment) from raw_evaluations").fetchone()[0]
+        kept = scalar(con, "select count(comment) from raw_evaluations")
     assert left == [] and items == []
     assert kept > 0, "comments that name nobody erased stay"
     assert named.full_name.encode() not in named.paths.restricted_db.read_bytes()

@@ -22,6 +22,7 @@ import duckdb
 import pytest
 
 from leerdata.config import DataPaths
+from leerdata.duckdb_rows import scalar
 from leerdata.retention.pending import pending_path
 from tests.test_subject_access import Subject, _copy_with_subject
 
@@ -83,10 +84,11 @@ def _assert_erased_everywhere(subject: Subject) -> None:
     assert subject.employee_id.encode() not in data, "personnel number left in the file"
     assert subject.email.encode() not in data, "e-mail left in the file"
     with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
-        left = con.execute(
+        left = scalar(
+            con,
             "select count(*) from raw_hr where employee_id = $id or email = $email",
             {"id": subject.employee_id, "email": subject.email},
-        ).fetchone()[0]
+        )
         runs = con.execute(
             "select run_kind, persons_erased from retention_runs where persons_erased > 0"
         ).fetchall()

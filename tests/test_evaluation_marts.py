@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from leerdata.config import DataPaths, load_settings
+from leerdata.duckdb_rows import one_row
 from leerdata.privacy.udf import register_pseudonym_udf
 
 # All on one worker, so the module fixtures (a connection) are built once per run.
@@ -185,9 +186,7 @@ def test_suppressed_cells_publish_no_measure(
 ) -> None:
     columns = measure_columns(reporting, mart)
     leaked = " or ".join(f"{c} is not null" for c in columns)
-    (count,) = reporting.execute(
-        f"select count(*) from {mart} where suppressed and ({leaked})"
-    ).fetchone()
+    (count,) = one_row(reporting, f"select count(*) from {mart} where suppressed and ({leaked})")
     assert count == 0
     # The reason is not published: "group_disclosure" would say a small group shares
     # one outcome, "small_cell" that a cell holds fewer than min_cell_size persons.
@@ -199,20 +198,23 @@ def test_rates_are_ratios_of_the_published_counts(
     reporting: duckdb.DuckDBPyConnection, mart: str
 ) -> None:
     for rate, (numerator, denominator) in RATES.items():
-        (wrong,) = reporting.execute(
+        (wrong,) = one_row(
+            reporting,
             f"select count(*) from {mart} where {rate} is not null and "
-            f"abs({rate} - least(1.0, {numerator} / {denominator})) > 1e-9"
-        ).fetchone()
+            f"abs({rate} - least(1.0, {numerator} / {denominator})) > 1e-9",
+        )
         assert wrong == 0, rate
-    (wrong_nps,) = reporting.execute(
+    (wrong_nps,) = one_row(
+        reporting,
         f"select count(*) from {mart} where nps is not null and abs(nps - greatest(-100, "
-        f"least(100, round(100.0 * (promoters - detractors) / recommend_responses)))) > 1e-9"
-    ).fetchone()
+        f"least(100, round(100.0 * (promoters - detractors) / recommend_responses)))) > 1e-9",
+    )
     assert wrong_nps == 0
-    (wrong_cost,) = reporting.execute(
+    (wrong_cost,) = one_row(
+        reporting,
         f"select count(*) from {mart} where cost_per_completion_eur is not null and "
-        f"abs(cost_per_completion_eur - spend_eur / completions) > 0.005"
-    ).fetchone()
+        f"abs(cost_per_completion_eur - spend_eur / completions) > 0.005",
+    )
     assert wrong_cost == 0
 
 
@@ -222,7 +224,8 @@ def test_a_year_is_the_sum_of_its_quarters_and_its_rate_is_not_an_average(
 ) -> None:
     # Compared on the unsuppressed truth in the restricted zone, where every cell exists.
     with duckdb.connect(str(tiny_warehouse.restricted_db), read_only=True) as con:
-        (mismatches,) = con.execute(
+        (mismatches,) = one_row(
+            con,
             """
             with q as (
                 select entity_id, year, sum(participants) as participants,
@@ -239,7 +242,7 @@ def test_a_year_is_the_sum_of_its_quarters_and_its_rate_is_not_an_average(
                or y.enrolments <> q.enrolments
             """,
             [level, level],
-        ).fetchone()
+        )
     assert mismatches == 0
 
 
@@ -302,7 +305,7 @@ def test_participants_are_distinct_admitted_persons_per_quarter(
                 key = (level, entity, when if period_type == "quarter" else int(when))
                 assert participants == truth[key], (mart, entity, when)
                 compared += 1
-        (cells,) = reporting.execute(f"select count(*) from mart_{level}_evaluation").fetchone()
+        (cells,) = one_row(reporting, f"select count(*) from mart_{level}_evaluation")
         assert cells == sum(1 for k in truth if k[0] == level and isinstance(k[2], str))
     assert compared > 0, "no published evaluation cell to compare"
 

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from leerdata.config import DataPaths
+from leerdata.duckdb_rows import one_row
 from tests.finance_accuracy import AccuracyReport, measure_accuracy, reason_codes
 
 
@@ -53,19 +54,21 @@ def test_the_measurement_sees_false_positives_and_negatives(
     copy.warehouse.mkdir(parents=True)
     shutil.copy(tiny_warehouse.reporting_db, copy.reporting_db)
     with duckdb.connect(str(copy.reporting_db)) as con:
-        invoice_id, line_id, codes = con.execute(
+        invoice_id, line_id, codes = one_row(
+            con,
             "select invoice_id, line_id, reason_codes from fct_invoice_line_checks "
-            "where reason_codes = '' order by invoice_id, line_id limit 1"
-        ).fetchone()
+            "where reason_codes = '' order by invoice_id, line_id limit 1",
+        )
         con.execute(
             "update fct_invoice_line_checks set reason_codes = 'VAT_MISMATCH' "
             "where invoice_id = ? and line_id = ?",
             [invoice_id, line_id],
         )
-        flagged = con.execute(
+        flagged = one_row(
+            con,
             "select invoice_id, line_id, reason_codes from fct_invoice_line_checks "
-            "where reason_codes = 'DUPLICATE_LINE' limit 1"
-        ).fetchone()
+            "where reason_codes = 'DUPLICATE_LINE' limit 1",
+        )
         con.execute(
             "update fct_invoice_line_checks set reason_codes = '' "
             "where invoice_id = ? and line_id = ?",

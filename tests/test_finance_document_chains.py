@@ -28,6 +28,7 @@ import pytest
 
 from leerdata.builder.warehouse import build_warehouse
 from leerdata.config import DataPaths
+from leerdata.duckdb_rows import one_row
 from leerdata.ingest import run_ingest
 from tests.ingest_cases.builders import VALID_VALUES, write_bytes, write_csv
 
@@ -226,10 +227,11 @@ def test_line_verdicts_and_net_verdicts(chain: duckdb.DuckDBPyConnection) -> Non
         ("INV-1", "5", "invoice", "PRICE_MISMATCH", "disputed", D("330.00"), D("300.00"),
          D("30.00"), D("0"), D("300.00"), D("300.00"), D("0"), "settled", ""),
     ]  # fmt: skip
-    [chain_ids] = chain.execute(
+    [chain_ids] = one_row(
+        chain,
         "select adjusted_by_invoice_ids from fct_invoice_line_checks "
-        "where invoice_id = 'INV-1' and line_id = '1'"
-    ).fetchone()
+        "where invoice_id = 'INV-1' and line_id = '1'",
+    )
     assert chain_ids == "CN-1"
 
 

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from leerdata.cli import app
 from leerdata.config import DataPaths
+from leerdata.duckdb_rows import one_row, scalar
 from leerdata.errors import LeerdataError
 from leerdata.finance.disputes import DISPUTE_LABELS
 
@@ -41,16 +42,18 @@ def test_disputes_csv_lists_every_dispute_of_the_supplier(
     tiny_warehouse: DataPaths, tmp_path: Path
 ) -> None:
     with _reporting(tiny_warehouse) as con:
-        supplier, expected_rows, expected_disputed = con.execute(
+        supplier, expected_rows, expected_disputed = one_row(
+            con,
             "select supplier_id, count(*), "
             "sum(disputed_amount_eur) filter (where dispute_level = 'line') "
-            "from mart_invoice_disputes group by supplier_id order by count(*) desc, 1 limit 1"
-        ).fetchone()
-        line_total = con.execute(
+            "from mart_invoice_disputes group by supplier_id order by count(*) desc, 1 limit 1",
+        )
+        line_total = scalar(
+            con,
             "select sum(disputed_amount_eur) from fct_invoice_line_checks "
             "where supplier_id = ? and verdict = 'disputed'",
             [supplier],
-        ).fetchone()[0]
+        )
     out = tmp_path / "disputes.csv"
     result = runner.invoke(
         app,
@@ -94,9 +97,7 @@ def test_disputes_csv_lists_every_dispute_of_the_supplier(
 
 def test_disputes_as_excel_keep_amounts_numeric(tiny_warehouse: DataPaths, tmp_path: Path) -> None:
     with _reporting(tiny_warehouse) as con:
-        supplier = con.execute(
-            "select supplier_id from mart_invoice_disputes order by 1 limit 1"
-        ).fetchone()[0]
+        supplier = scalar(con, "select supplier_id from mart_invoice_disputes order by 1 limit 1")
     out = tmp_path / "geschillen.xlsx"
     result = runner.invoke(
         app,
@@ -125,16 +126,18 @@ def test_disputes_for_an_unknown_supplier_is_an_error(
 
 def _busiest_statement(paths: DataPaths) -> tuple[str, str]:
     with _reporting(paths) as con:
-        return con.execute(
+        return one_row(
+            con,
             "select department_code, quarter from mart_department_statements "
-            "group by all order by count(*) desc, sum(payable_eur) desc, 1, 2 limit 1"
-        ).fetchone()
+            "group by all order by count(*) desc, sum(payable_eur) desc, 1, 2 limit 1",
+        )
 
 
 def _allocated(paths: DataPaths, department: str, quarter: str) -> tuple[Decimal, Decimal]:
     """Payable and receivable straight from fct_cost_allocation (not the statement mart)."""
     with _reporting(paths) as con:
-        return con.execute(
+        return one_row(
+            con,
             """
             select
                 coalesce(sum(amount_eur) filter (where debtor_department_code = $d), 0),
@@ -143,7 +146,7 @@ def _allocated(paths: DataPaths, department: str, quarter: str) -> tuple[Decimal
             where quarter = $q and creditor_department_code <> debtor_department_code
             """,
             {"d": department, "q": quarter},
-        ).fetchone()
+        )
 
 
 def test_statement_csv_adds_up_to_the_allocation(tiny_warehouse: DataPaths, tmp_path: Path) -> None:
@@ -292,9 +295,7 @@ def test_statement_for_a_quarter_without_settlements_is_an_error(
     out = tmp_path / "s.csv"
     result = _statement(tiny_warehouse, out, "VWS", "2030-Q1")
     with _reporting(tiny_warehouse) as con:
-        first, last = con.execute(
-            "select min(quarter), max(quarter) from mart_settlement_matrix"
-        ).fetchone()
+        first, last = one_row(con, "select min(quarter), max(quarter) from mart_settlement_matrix")
     message = _error(result)
     assert "2030-Q1" in message and first in message and last in message  # names what exists
     assert not out.exists()
@@ -334,9 +335,7 @@ def test_disputes_take_a_supplier_code_in_any_case_and_list_the_valid_ones(
     tiny_warehouse: DataPaths, tmp_path: Path
 ) -> None:
     with _reporting(tiny_warehouse) as con:
-        supplier = con.execute(
-            "select supplier_id from mart_invoice_disputes order by 1 limit 1"
-        ).fetchone()[0]
+        supplier = scalar(con, "select supplier_id from mart_invoice_disputes order by 1 limit 1")
     out = tmp_path / "d.csv"
     lower = runner.invoke(
         app,

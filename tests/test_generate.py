@@ -68,7 +68,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 def _rows(paths: DataPaths, prefix: str) -> list[tuple[str, int, dict[str, str]]]:
     """(file date, line number, row) for every file of one kind, oldest file first."""
-    out = []
+    out: list[tuple[str, int, dict[str, str]]] = []
     folder = {"hr": "hr", "enrolments": "lms", "attendance": "lms", "exam_results": "lms",
               "evaluations": "lms", "suppliers": "catalogue", "courses": "catalogue",
               "sessions": "catalogue"}[prefix]  # fmt: skip
@@ -190,6 +190,12 @@ def _text(element: etree._Element, path: str) -> str | None:
     return None if found is None else found.text
 
 
+def _required_text(element: etree._Element, path: str) -> str:
+    text = _text(element, path)
+    assert text is not None, f"{path} missing"
+    return text
+
+
 def _parse_invoices(paths: DataPaths) -> list[dict]:
     invoices = []
     for path in sorted((paths.landing / INVOICE_FOLDER).glob("*.xml")):
@@ -222,7 +228,7 @@ def _parse_invoices(paths: DataPaths) -> list[dict]:
                     "scheme": _text(
                         line, "cac:Item/cac:ClassifiedTaxCategory/cac:TaxScheme/cbc:ID"
                     ),
-                    "price": Decimal(_text(line, "cac:Price/cbc:PriceAmount")),
+                    "price": Decimal(_required_text(line, "cac:Price/cbc:PriceAmount")),
                 }
             )
         invoices.append(
@@ -230,7 +236,7 @@ def _parse_invoices(paths: DataPaths) -> list[dict]:
                 "file": path.name,
                 "root": root,
                 "id": _text(root, "cbc:ID"),
-                "issue_date": date.fromisoformat(_text(root, "cbc:IssueDate")),
+                "issue_date": date.fromisoformat(_required_text(root, "cbc:IssueDate")),
                 "type": _text(root, type_tag),
                 "sign": -1 if is_credit_note else 1,
                 "reference": _text(
@@ -240,7 +246,9 @@ def _parse_invoices(paths: DataPaths) -> list[dict]:
                 "buyer_reference": _text(root, "cbc:BuyerReference"),
                 "company_id": company.text,
                 "scheme": company.get("schemeID"),
-                "total": Decimal(_text(root, "cac:LegalMonetaryTotal/cbc:LineExtensionAmount")),
+                "total": Decimal(
+                    _required_text(root, "cac:LegalMonetaryTotal/cbc:LineExtensionAmount")
+                ),
                 "lines": lines,
             }
         )
@@ -467,7 +475,9 @@ def test_enrolment_statuses_and_timestamps_are_consistent(tiny: DataPaths) -> No
 
 
 def test_participants_are_in_hr_on_the_session_date(tiny: DataPaths) -> None:
-    snapshots = defaultdict(dict)  # employee -> {snapshot date: row}
+    snapshots: defaultdict[str, dict[str, dict[str, str]]] = defaultdict(
+        dict
+    )  # employee -> {date: row}
     for file_date, _, row in _rows(tiny, "hr"):
         snapshots[row["employee_id"]][f"{file_date[:4]}-{file_date[4:6]}-{file_date[6:]}"] = row
     sessions = {k[0]: v for k, v in _newest(_rows(tiny, "sessions"), ("session_id",)).items()}

@@ -28,6 +28,7 @@ from leerdata_bench.extra_day import write_extra_day
 from leerdata.builder.warehouse import build_warehouse
 from leerdata.builder.watermarks import watermarks
 from leerdata.config import DataPaths
+from leerdata.duckdb_rows import one_row
 from leerdata.ingest import run_ingest
 from leerdata.retention.apply import erase_person
 
@@ -166,13 +167,14 @@ def _drop_an_enrolment_from_its_only_file(paths: DataPaths) -> str:
     """Deliver the oldest enrolment file again without one of the enrolments that only
     it holds: that enrolment must leave staging (a key that vanished)."""
     with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
-        file_name, enrolment_id = con.execute(
+        file_name, enrolment_id = one_row(
+            con,
             """
             select any_value(_file_name), enrolment_id from raw_enrolments
             group by enrolment_id having count(distinct _file_name) = 1
             order by min(_file_date), enrolment_id limit 1
-            """
-        ).fetchone()
+            """,
+        )
     path = paths.landing / file_name
     lines = path.read_bytes().split(b"\n")
     kept = [line for line in lines if not line.startswith(enrolment_id.encode() + b";")]

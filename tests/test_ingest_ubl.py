@@ -14,6 +14,7 @@ import pytest
 from leerdata.config import DataPaths
 from leerdata.ingest import run_ingest
 from leerdata.ingest import runner as ingest_runner
+from leerdata.ingest.ubl import ParsedInvoice
 from tests.ingest_cases.builders import ubl_invoice, write_bytes
 from tests.ingest_cases.queries import assert_conserved, dicts, manifest, quarantine, query
 
@@ -357,9 +358,12 @@ def test_invoices_parsed_in_a_process_pool_load_the_same(
     monkeypatch.setattr(ingest_runner, "ProcessPoolExecutor", counting_pool)
     inline = []
     real_parse = ingest_runner.parse_invoice
-    monkeypatch.setattr(
-        ingest_runner, "parse_invoice", lambda data: inline.append(1) or real_parse(data)
-    )
+
+    def counting_parse(data: bytes) -> ParsedInvoice:
+        inline.append(1)
+        return real_parse(data)
+
+    monkeypatch.setattr(ingest_runner, "parse_invoice", counting_parse)
     for i in range(1, 5):
         write_bytes(paths.landing, f"invoices/INV-{i}.xml", ubl_invoice(f"INV-{i}", 2).encode())
     write_bytes(paths.landing, "invoices/broken.xml", b"<Invoice")

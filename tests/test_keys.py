@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from leerdata.config import DataPaths
+from leerdata.duckdb_rows import scalar
 from leerdata.errors import LeerdataError
 from leerdata.ingest.schema import create_raw_tables
 from leerdata.privacy.keys import (
@@ -166,8 +167,10 @@ def test_pseudonyms_are_deterministic_per_key_and_domain() -> None:
     again = Pseudonymiser(key, "reporting").many(IDS)
     assert first == again
     assert len(set(first)) == len(IDS)
-    assert all(len(p) == PSEUDONYM_HEX_CHARS and int(p, 16) >= 0 for p in first)
-    assert all(p not in IDS and i not in p for p, i in zip(first, IDS, strict=True))
+    assert all(p is not None and len(p) == PSEUDONYM_HEX_CHARS and int(p, 16) >= 0 for p in first)
+    assert all(
+        p is not None and p not in IDS and i not in p for p, i in zip(first, IDS, strict=True)
+    )
 
 
 def test_pseudonyms_differ_across_domains_and_keys() -> None:
@@ -236,9 +239,9 @@ def test_key_absent_from_databases_dbt_artifacts_logs_and_exports(
 ) -> None:
     paths = tiny_warehouse
     with duckdb.connect(str(paths.reporting_db), read_only=True) as con:
-        keyed = con.execute(
-            "select count(*) from duckdb_columns() where column_name = 'enrolment_key'"
-        ).fetchone()[0]
+        keyed = scalar(
+            con, "select count(*) from duckdb_columns() where column_name = 'enrolment_key'"
+        )
     assert keyed > 0, "the build must hold pseudonyms, or the scan proves little"
     assert (paths.dbt_target / "manifest.json").exists(), "the scan must see dbt's artifacts"
     assert list(paths.dbt_logs.glob("*.log")), "the scan must see dbt's logs"
@@ -281,7 +284,7 @@ def test_udf_on_repeated_ids_and_nulls_across_many_batches_matches_one_by_one() 
 def test_pseudonym_memory_starting_afresh_changes_no_result() -> None:
     key = os.urandom(32)
     worker = Pseudonymiser(key, "reporting")
-    worker.CACHE_LIMIT = 5  # type: ignore[misc]
+    worker.CACHE_LIMIT = 5
     values = [f"E{i % 9}" for i in range(40)]
     assert [worker.many([v])[0] for v in values] == [worker.one(v) for v in values]
     assert len(worker._cache) <= 6

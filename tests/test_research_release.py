@@ -112,7 +112,7 @@ def singled_out(frame: pl.DataFrame, person_of_row: list[str], k: int) -> list[s
     for index, unit in enumerate(units):
         for row in unit:
             units_holding[tuples[row]].add(index)
-    exposed = []
+    exposed: list[str] = []
     for unit in units:
         # the units that hold every combination the attacker knows
         matching = set.intersection(*(units_holding[tuples[row]] for row in unit))
@@ -270,7 +270,7 @@ def test_manifest_accounts_for_every_row_and_value(
 
 
 def rows(group: str, persons: list[str], **values: list) -> list[dict]:
-    base = dict.fromkeys(QUASI_IDENTIFIERS, "x")
+    base: dict[str, object] = dict.fromkeys(QUASI_IDENTIFIERS, "x")
     out = []
     for i, person in enumerate(persons):
         row = {**base, "category_code": group, "counting_key": person}

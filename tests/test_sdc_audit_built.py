@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from leerdata.config import DataPaths, load_settings
+from leerdata.duckdb_rows import one_row
 from leerdata.sdc.published import audit_reporting
 from leerdata.sdc.reader_model import EVALUATION_COUNTS
 
@@ -52,10 +53,11 @@ def test_audit_catches_a_count_pinned_by_its_year(
         f"{count} = 0" for count in EVALUATION_COUNTS if count not in {"enrolments", "participants"}
     )
     with duckdb.connect(str(copy)) as con:
-        course_id, quarter, year = con.execute(
+        course_id, quarter, year = one_row(
+            con,
             "select course_id, any_value(quarter), year from mart_course_evaluation "
-            "group by course_id, year having count(*) = 1 order by all limit 1"
-        ).fetchone()
+            "group by course_id, year having count(*) = 1 order by all limit 1",
+        )
         for mart, period, published in (
             ("mart_course_evaluation", "quarter", 7),
             ("mart_course_evaluation_yearly", "year", 11),

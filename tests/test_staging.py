@@ -18,6 +18,7 @@ import yaml
 from leerdata import contract
 from leerdata.builder.watermarks import WATERMARK_COLUMNS, WATERMARK_TABLE
 from leerdata.config import REPO_ROOT, DataPaths
+from leerdata.duckdb_rows import one_row
 from leerdata.ingest.deliveries import UNCHANGED_DELIVERIES_TABLE, UNCHANGED_DELIVERY_COLUMNS
 from leerdata.ingest.schema import MANIFEST_COLUMNS, QUARANTINE_COLUMNS, raw_table_columns
 from leerdata.privacy.keys import load_or_create_key
@@ -194,13 +195,14 @@ def test_upserts_keep_one_row_per_key_and_lose_no_key(tiny_warehouse: DataPaths)
     }
     with duckdb.connect(str(tiny_warehouse.restricted_db), read_only=True) as con:
         for model, (raw, key) in checks.items():
-            staged, staged_keys = con.execute(
-                f"select count(*), count(distinct {key}) from {model}"
-            ).fetchone()
+            staged, staged_keys = one_row(
+                con, f"select count(*), count(distinct {key}) from {model}"
+            )
             # A key that only lives in a superseded batch may vanish; any other may not.
-            (raw_keys,) = con.execute(
+            (raw_keys,) = one_row(
+                con,
                 f"select count(distinct {key}) from (select * from {raw} "
-                "qualify _batch_id = max(_batch_id) over (partition by _file_name))"
-            ).fetchone()
+                "qualify _batch_id = max(_batch_id) over (partition by _file_name))",
+            )
             assert staged == staged_keys, f"{model}: duplicate keys"
             assert staged_keys == raw_keys, f"{model}: {staged_keys} keys, raw has {raw_keys}"

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from leerdata.config import DataPaths
+from leerdata.duckdb_rows import scalar
 from leerdata.privacy.keys import load_or_create_key
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
 
@@ -103,7 +104,7 @@ def _subject_access(paths: DataPaths, employee_id: str, out: Path) -> subprocess
 
 def _count(paths: DataPaths, sql: str, params: list) -> int:
     with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
-        return int(con.execute(sql, params).fetchone()[0])
+        return int(scalar(con, sql, params))
 
 
 def test_export_holds_every_row_about_the_person(subject: Subject, tmp_path: Path) -> None:
@@ -161,10 +162,11 @@ def test_export_holds_every_row_about_the_person(subject: Subject, tmp_path: Pat
     enrolment_keys = set(worker.many(ids))
     assert doc["pseudonyms"]["person_key"] == worker.one(subject.employee_id)
     with duckdb.connect(str(paths.reporting_db), read_only=True) as con:
-        allocated = con.execute(
+        allocated = scalar(
+            con,
             "select count(*) from fct_cost_allocation where list_contains(?, enrolment_key)",
             [sorted(enrolment_keys)],
-        ).fetchone()[0]
+        )
     exported = doc["reporting"].get("fct_cost_allocation", [])
     assert allocated > 0 and len(exported) == allocated
     assert {r["enrolment_key"] for r in exported} <= enrolment_keys
@@ -270,26 +272,30 @@ def test_after_erase_identifiers_are_gone_from_the_file(erased: Subject) -> None
     assert erased.email.encode() not in data
     assert erased.employee_id.encode() not in data
     with duckdb.connect(str(erased.paths.restricted_db), read_only=True) as con:
-        comments = con.execute(
+        comments = scalar(
+            con,
             "select count(comment) from raw_evaluations where list_contains(?, enrolment_id)",
             [erased.enrolment_ids],
-        ).fetchone()[0]
-        item_names = con.execute(
+        )
+        item_names = scalar(
+            con,
             "select count(item_name) from raw_invoice_lines where list_contains(?, order_line_ref)",
             [erased.enrolment_ids],
-        ).fetchone()[0]
-        still_linked = con.execute(
+        )
+        still_linked = scalar(
+            con,
             "select count(distinct employee_id) from raw_enrolments "
             "where list_contains(?, enrolment_id)",
             [erased.enrolment_ids],
-        ).fetchone()[0]
-        quarters = con.execute(
+        )
+        quarters = scalar(
+            con,
             "select count(distinct coalesce("
             "    strftime(s.start_date, '%Y') || '-Q' || quarter(s.start_date), 'unknown')) "
             "from stg_lms__enrolments e left join stg_catalogue__sessions s using (session_id) "
             "where list_contains(?, e.enrolment_id)",
             [erased.enrolment_ids],
-        ).fetchone()[0]
+        )
         quarantine = con.execute(
             "select raw_value, raw_record from quarantine where batch_id = 0"
         ).fetchall()

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from leerdata.config import DataPaths
+from leerdata.duckdb_rows import scalar
 from leerdata.locking import WarehouseBusyError, lock_path, write_lock
 from tests.test_publish import (  # noqa: F401 - fixtures
     CLI_WRAPPER,
@@ -34,6 +35,7 @@ HOLDER = """
 import sys, time
 from leerdata.config import DataPaths
 from leerdata.locking import write_lock
+from leerdata.duckdb_rows import scalar
 with write_lock(DataPaths.of(sys.argv[1]), sys.argv[2]):
     print("held", flush=True)
     time.sleep(600)
@@ -82,11 +84,12 @@ def test_two_builds_started_together_publish_one_full_build(
     assert len(lines) == 1, refused
     assert "holds the write lock" in lines[0] and "`build` (pid" in lines[0], lines[0]
     with duckdb.connect(str(data_dir.reporting_db), read_only=True) as con:
-        rows = con.execute("select count(*) from dim_departments").fetchone()[0]
-        name = con.execute(
+        rows = scalar(con, "select count(*) from dim_departments")
+        name = scalar(
+            con,
             "select department_name_en from dim_departments where department_code = ?",
             [PROBE_DEPARTMENT],
-        ).fetchone()[0]
+        )
     assert rows > 0 and name == "Built Once"
     assert not data_dir.reporting_build_db.exists()
 

@@ -28,11 +28,11 @@ left.metric(t("kwaliteit.files"), formatting.number(latest_files))
 middle.metric(t("kwaliteit.rows_loaded"), formatting.number(build["rows_loaded"]))
 right.metric(t("kwaliteit.rows_quarantined"), formatting.number(build["rows_quarantined"]))
 # The date as the figure (a date and a time did not fit the column and were cut off).
-last.metric(t("kwaliteit.last_build"), f"{build['built_at']:%d-%m-%Y}")
+last.metric(t("kwaliteit.last_build"), formatting.date(build["built_at"]))
 st.caption(
     t(
         "kwaliteit.build_info",
-        time=f"{build['built_at']:%H:%M}",
+        time=formatting.time(build["built_at"]),
         build_id=build["build_id"][:8],
         dbt_version=build["dbt_version"],
         k=build["min_cell_size"],

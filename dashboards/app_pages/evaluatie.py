@@ -12,7 +12,7 @@ from typing import cast
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, queries, ui
+from dashboards import charts, data, formatting, queries, ui
 from dashboards.i18n import current_language, t, t_count
 from dashboards.ui import Column
 
@@ -128,7 +128,7 @@ for level, tab in zip(LEVELS, tabs, strict=True):
         entity_label = t(f"col.{level.key.removesuffix('_id').removesuffix('_code')}")
         if ui.is_running(period_text):
             st.warning(
-                t("period.running_note", period=period_text, built=f"{ui.build_date():%d-%m-%Y}")
+                t("period.running_note", period=period_text, built=formatting.date(ui.build_date()))
             )
         if scored.height:
             shown = scored.head(15).with_columns(

@@ -146,7 +146,7 @@ if suppressed:
     )
 
 if ui.is_running(quarter):
-    st.warning(t("period.running_note", period=quarter, built=f"{ui.build_date():%d-%m-%Y}"))
+    st.warning(t("period.running_note", period=quarter, built=formatting.date(ui.build_date())))
 if chosen:
     st.caption(t("overzicht.disputes_all_departments"))
 

@@ -1,5 +1,5 @@
 {# Participation per quarter x department x breakdown, protected (see
-   int_participation_cells_protected). breakdown 'total' is the department total. #}
+   int_participation_cells_published). breakdown 'total' is the department total. #}
 
 with
 
@@ -15,20 +15,7 @@ final as (
     select
         quarter,
         year,
-        department_code,
-        breakdown,
-        breakdown_value,
-        participants,
-        enrolments,
-        requested_enrolments,
-        completions,
-        completion_rate,
-        training_hours,
-        spend_eur,
-        waitlisted_enrolments,
-        approved_enrolments,
-        mean_approval_lead_days,
-        suppressed
+        {{ participation_measures() }}
     from published_cells
 
 )

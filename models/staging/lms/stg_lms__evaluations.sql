@@ -26,51 +26,30 @@ raw_evaluations as (
 
 ),
 
-enrolments as (
-
-    {# The enrolment pseudonyms are already computed there: an HMAC in Python costs
-       seconds per million values, a join on enrolment_id a fraction of that. #}
-    select
-        enrolment_id,
-        enrolment_key
-    from {{ ref('stg_lms__enrolments') }}
-
-),
-
 newest_row_per_evaluation as (
 
-    {# Interpretation #2: the newest file date wins, ties by batch, then line (last wins). #}
-    select *
-    from raw_evaluations
-    qualify row_number() over (
-        partition by evaluation_id
-        order by _file_date desc, _batch_id desc, _line_number desc
-    ) = 1
+    {{ newest_rows_with_enrolment_key(
+        'raw_evaluations', ['evaluation_id'], ref('stg_lms__enrolments')
+    ) }}
 
 ),
 
 final as (
 
     select
-        newest_row_per_evaluation.evaluation_id,
-        {# only an enrolment unknown to the LMS export falls back to the UDF #}
-        coalesce(
-            enrolments.enrolment_key,
-            {{ pseudonymise('newest_row_per_evaluation.enrolment_id') }}
-        ) as enrolment_key,
-        newest_row_per_evaluation.enrolment_id,
-        newest_row_per_evaluation.session_id,
-        newest_row_per_evaluation.submitted_at,
-        newest_row_per_evaluation.overall as overall_score,
-        newest_row_per_evaluation.content as content_score,
-        newest_row_per_evaluation.trainer as trainer_score,
-        newest_row_per_evaluation.relevance as relevance_score,
-        newest_row_per_evaluation.recommend as recommend_score,
-        newest_row_per_evaluation.enrolment_id is null as is_anonymous,
-        coalesce(trim(newest_row_per_evaluation.comment) <> '', false) as has_comment
+        evaluation_id,
+        enrolment_key,
+        enrolment_id,
+        session_id,
+        submitted_at,
+        overall as overall_score,
+        content as content_score,
+        trainer as trainer_score,
+        relevance as relevance_score,
+        recommend as recommend_score,
+        enrolment_id is null as is_anonymous,
+        coalesce(trim(comment) <> '', false) as has_comment
     from newest_row_per_evaluation
-    left join enrolments
-        on newest_row_per_evaluation.enrolment_id = enrolments.enrolment_id
 
 )
 

@@ -23,46 +23,25 @@ raw_exam_results as (
 
 ),
 
-enrolments as (
-
-    {# The enrolment pseudonyms are already computed there: an HMAC in Python costs
-       seconds per million values, a join on enrolment_id a fraction of that. #}
-    select
-        enrolment_id,
-        enrolment_key
-    from {{ ref('stg_lms__enrolments') }}
-
-),
-
 newest_row_per_exam_result as (
 
-    {# Interpretation #2: the newest file date wins, ties by batch, then line (last wins). #}
-    select *
-    from raw_exam_results
-    qualify row_number() over (
-        partition by exam_result_id
-        order by _file_date desc, _batch_id desc, _line_number desc
-    ) = 1
+    {{ newest_rows_with_enrolment_key(
+        'raw_exam_results', ['exam_result_id'], ref('stg_lms__enrolments')
+    ) }}
 
 ),
 
 final as (
 
     select
-        newest_row_per_exam_result.exam_result_id,
-        {# only an enrolment unknown to the LMS export falls back to the UDF #}
-        coalesce(
-            enrolments.enrolment_key,
-            {{ pseudonymise('newest_row_per_exam_result.enrolment_id') }}
-        ) as enrolment_key,
-        newest_row_per_exam_result.enrolment_id,
-        newest_row_per_exam_result.exam_date,
-        newest_row_per_exam_result.attempt as attempt_number,
-        cast(newest_row_per_exam_result.score as decimal(18, 2)) as score,
-        newest_row_per_exam_result.passed as is_passed
+        exam_result_id,
+        enrolment_key,
+        enrolment_id,
+        exam_date,
+        attempt as attempt_number,
+        cast(score as decimal(18, 2)) as score,
+        passed as is_passed
     from newest_row_per_exam_result
-    left join enrolments
-        on newest_row_per_exam_result.enrolment_id = enrolments.enrolment_id
 
 )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
+from typing import overload
 
 PSEUDONYM_HEX_CHARS = 32
 REPORTING_DOMAIN = "reporting"
@@ -37,6 +38,10 @@ class Pseudonymiser:
         self._base = hmac.new(domain_key(secret, domain), digestmod=hashlib.sha256)
         self._cache: dict[str, str] = {}
 
+    @overload
+    def one(self, value: str) -> str: ...
+    @overload
+    def one(self, value: None) -> None: ...
     def one(self, value: str | None) -> str | None:
         if value is None:
             return None
@@ -55,6 +60,6 @@ class Pseudonymiser:
                 continue
             hit = cache.get(value)
             if hit is None:
-                hit = cache[value] = self.one(value)  # type: ignore[assignment]
+                hit = cache[value] = self.one(value)
             out.append(hit)
         return out
