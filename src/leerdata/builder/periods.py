@@ -116,10 +116,10 @@ def changed_years(
     for source in changed:
         mark = published.get(source, -1)
         if source in ENROLMENT_KEYED:
-            rows = _changed_rows(ENROLMENT_KEYED[source], source, mark)
-            con.execute(f"insert into changed_enrolments select enrolment_id from ({rows})")
+            delivered = _changed_rows(ENROLMENT_KEYED[source], source, mark)
+            con.execute(f"insert into changed_enrolments select enrolment_id from ({delivered})")
             if source == "evaluations":
-                con.execute(f"insert into changed_sessions select session_id from ({rows})")
+                con.execute(f"insert into changed_sessions select session_id from ({delivered})")
         else:  # invoices: an order reference is an enrolment or a session
             _invoice_chain(con, mark)
             lines = """
