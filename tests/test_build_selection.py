@@ -8,7 +8,13 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from leerdata.builder.selection import SOURCE_TABLES, choose, project_fingerprint, record_published
+from leerdata.builder.selection import (
+    SOURCE_TABLES,
+    DaySelection,
+    choose,
+    project_fingerprint,
+    record_published,
+)
 from leerdata.contract import CSV_SOURCES, INVOICE_FOLDER
 from leerdata.ingest.schema import create_raw_tables
 
@@ -70,3 +76,16 @@ def test_a_changed_project_means_a_full_refresh(tmp_path: Path) -> None:
     assert day.select is not None and not day.full_refresh and day.changed == ()
     changed = choose(database, warehouse, "B")
     assert changed.select is None and changed.full_refresh
+
+
+def test_a_build_says_what_it_covered() -> None:
+    day = DaySelection(
+        ("x+",), ("enrolments", "invoices"), "sources with new batches", (2025, 2026)
+    )
+    assert day.describe() == (
+        "day build: new batches of enrolments, invoices; years recomputed: 2025, 2026"
+    )
+    assert "every year" in DaySelection(("x+",), ("hr",), "r", None).describe()
+    assert DaySelection(None, (), "the project changed", full_refresh=True).describe() == (
+        "full refresh: the project changed"
+    )

@@ -67,6 +67,16 @@ class DaySelection:
     years: tuple[int, ...] | None = None
     full_refresh: bool = False
 
+    def describe(self) -> str:
+        """One line for the person who ran the build: what it covered, and why."""
+        if self.select is None:
+            kind = "full refresh" if self.full_refresh else "full build"
+            return f"{kind}: {self.reason}"
+        if not self.changed:
+            return "day build: no new batches; steward tables and marts rebuilt"
+        years = "every year" if self.years is None else ", ".join(map(str, self.years)) or "none"
+        return f"day build: new batches of {', '.join(self.changed)}; years recomputed: {years}"
+
 
 def always_rebuilt(project_dir: Path = PROJECT_DIR) -> list[str]:
     """Every steward model and what depends on it, and the marts. By model name: a

@@ -80,6 +80,10 @@ def do_build(paths: DataPaths, full_refresh: bool = False) -> None:
 
     announce_new_key()
     result = build_warehouse(paths, full_refresh=full_refresh)
+    if result.selection is not None:
+        console.print(result.selection.describe(), highlight=False)
+    elif full_refresh:
+        console.print("full refresh: asked for", highlight=False)
     console.print(f"built and published {result.reporting_db}")
 
 
