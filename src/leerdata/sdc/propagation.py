@@ -96,16 +96,14 @@ class System:
         )
 
 
-def _grouped(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """An order that groups the members by variable, the variables and their starts."""
-    order = np.argsort(cols, kind="stable")
-    sorted_cols = cols[order]
-    starts = np.flatnonzero(np.concatenate(([True], sorted_cols[1:] != sorted_cols[:-1])))
-    return order, sorted_cols[starts], starts
-
-
 def propagate(system: System, max_rounds: int = 100) -> tuple[np.ndarray, np.ndarray]:
-    """The tightest bounds row-by-row propagation reaches (a fixpoint)."""
+    """The tightest bounds row-by-row propagation reaches (a fixpoint).
+
+    Each round tightens every variable with every row, from the bounds of the round
+    before. After the first round only the rows holding a variable that changed are
+    recomputed: a row whose members kept their bounds gives the same bounds as before,
+    which are already applied, so the rounds and the result are the same as recomputing
+    every row (tests/test_sdc_propagation.py compares the two)."""
     rows, cols, coef = system.frozen()
     low = system.low.astype(float).copy()
     high = system.high.astype(float).copy()
@@ -113,24 +111,29 @@ def propagate(system: System, max_rounds: int = 100) -> tuple[np.ndarray, np.nda
         return low, high
     n_rows = system.row_count
     positive = coef > 0
-    order, variables, starts = _grouped(cols)
+    members = np.arange(len(rows))
     for _ in range(max_rounds):
+        row, col, pos = rows[members], cols[members], positive[members]
         # each member's contribution to its row's minimum activity
-        contribution = np.where(positive, low[cols], -high[cols])
+        contribution = np.where(pos, low[col], -high[col])
         infinite = np.isinf(contribution)
         finite = np.where(infinite, 0.0, contribution)
-        finite_part = np.bincount(rows, weights=finite, minlength=n_rows)
-        infinite_count = np.bincount(rows, weights=infinite.astype(float), minlength=n_rows)
-        usable = (infinite_count[rows] - infinite) == 0
+        finite_part = np.bincount(row, weights=finite, minlength=n_rows)
+        infinite_count = np.bincount(row, weights=infinite.astype(float), minlength=n_rows)
+        usable = (infinite_count[row] - infinite) == 0
         # a*x <= -others  =>  x <= -others (a=+1)  or  x >= others (a=-1)
-        others = finite_part[rows] - finite
-        upper = np.where(usable & positive, np.floor(-others + 1e-9), np.inf)
-        lower = np.where(usable & ~positive, np.ceil(others - 1e-9), -np.inf)
+        others = finite_part[row] - finite
+        upper = np.where(usable & pos, np.floor(-others + 1e-9), np.inf)
+        lower = np.where(usable & ~pos, np.ceil(others - 1e-9), -np.inf)
         new_high = high.copy()
         new_low = low.copy()
-        new_high[variables] = np.minimum(high[variables], np.minimum.reduceat(upper[order], starts))
-        new_low[variables] = np.maximum(low[variables], np.maximum.reduceat(lower[order], starts))
-        if np.array_equal(new_high, high) and np.array_equal(new_low, low):
+        np.minimum.at(new_high, col, upper)
+        np.maximum.at(new_low, col, lower)
+        changed = (new_high != high) | (new_low != low)
+        if not changed.any():
             break
         low, high = new_low, new_high
+        touched = np.zeros(n_rows, dtype=bool)
+        touched[rows[changed[cols]]] = True
+        members = np.flatnonzero(touched[rows])
     return low, high

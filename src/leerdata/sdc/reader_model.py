@@ -113,7 +113,8 @@ def _add_margin(system: System, block: Block, total_rows, part_rows, counts, cov
 
 
 def _year_relations(system: System, block: Block, entity: list[str]) -> None:
-    cells = block.cells.with_row_index("_row")
+    # only the key columns: iterating rows of every count column costs seconds at rijk
+    cells = block.cells.select([*entity, "year", "period_type"]).with_row_index("_row")
     years = cells.filter(pl.col("period_type") == "year")
     quarters = cells.filter(pl.col("period_type") == "quarter")
     parts = _groups(
@@ -141,7 +142,8 @@ def _within_cell(system: System, block: Block, pairs, triples) -> None:
 
 def _evaluation_relations(system: System, block: Block) -> None:
     _year_relations(system, block, ["evaluation_level", "entity_id"])
-    cells = block.cells.with_row_index("_row")
+    keys = ["evaluation_level", "entity_id", "period_type", "period"]
+    cells = block.cells.select([*keys, "supplier_id", "category_code"]).with_row_index("_row")
     courses = cells.filter(pl.col("evaluation_level") == "course")
     for level, column in (("supplier", "supplier_id"), ("category", "category_code")):
         margins = cells.filter(pl.col("evaluation_level") == level)
@@ -181,7 +183,8 @@ def _evaluation_relations(system: System, block: Block) -> None:
 
 def _participation_relations(system: System, block: Block) -> None:
     _year_relations(system, block, ["department_code", "breakdown", "breakdown_value"])
-    cells = block.cells.with_row_index("_row")
+    keys = ["department_code", "breakdown", "period_type", "period"]
+    cells = block.cells.select(keys).with_row_index("_row")
     total_row = {
         (r["department_code"], r["period_type"], r["period"]): r["_row"]
         for r in cells.filter(pl.col("breakdown") == "total").iter_rows(named=True)
