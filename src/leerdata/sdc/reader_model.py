@@ -142,8 +142,10 @@ def _within_cell(system: System, block: Block, pairs, triples) -> None:
 
 def _evaluation_relations(system: System, block: Block) -> None:
     _year_relations(system, block, ["evaluation_level", "entity_id"])
-    keys = ["evaluation_level", "entity_id", "period_type", "period"]
-    cells = block.cells.select([*keys, "supplier_id", "category_code"]).with_row_index("_row")
+    key_columns = ["evaluation_level", "entity_id", "period_type", "period"]
+    cells = block.cells.select([*key_columns, "supplier_id", "category_code"]).with_row_index(
+        "_row"
+    )
     courses = cells.filter(pl.col("evaluation_level") == "course")
     for level, column in (("supplier", "supplier_id"), ("category", "category_code")):
         margins = cells.filter(pl.col("evaluation_level") == level)
@@ -183,8 +185,8 @@ def _evaluation_relations(system: System, block: Block) -> None:
 
 def _participation_relations(system: System, block: Block) -> None:
     _year_relations(system, block, ["department_code", "breakdown", "breakdown_value"])
-    keys = ["department_code", "breakdown", "period_type", "period"]
-    cells = block.cells.select(keys).with_row_index("_row")
+    key_columns = ["department_code", "breakdown", "period_type", "period"]
+    cells = block.cells.select(key_columns).with_row_index("_row")
     total_row = {
         (r["department_code"], r["period_type"], r["period"]): r["_row"]
         for r in cells.filter(pl.col("breakdown") == "total").iter_rows(named=True)
