@@ -23,7 +23,12 @@ from leerdata.ingest.csv_records import (
     field_name,
     parse_csv,
 )
-from leerdata.ingest.csv_rules import reason_expression, sql_literal, typed_expression
+from leerdata.ingest.csv_rules import (
+    reason_expression,
+    sql_literal,
+    trimmed_projection,
+    typed_expression,
+)
 from leerdata.ingest.encoding import Undecodable, decode_to_utf8
 from leerdata.ingest.store import FileContext, QuarantineRow, insert_quarantine
 
@@ -217,9 +222,11 @@ def _validate_and_insert(
 
     con.register("_ingest_rows", parsed.rows)
     try:
+        trimmed = trimmed_projection({c: fields[c.name] for c in columns})
         con.execute(
             f"create or replace temp table _ingest_checked as "
-            f"select *, {reason_list}, ({too_large}) as _row_too_large from _ingest_rows"
+            f"select *, {reason_list}, ({too_large}) as _row_too_large "
+            f"from (select *{', ' if trimmed else ''}{trimmed} from _ingest_rows)"
         )
         typed = ", ".join(f"{typed_expression(c, fields[c.name])}" for c in columns)
         target = ", ".join(f'"{c.name}"' for c in columns)
