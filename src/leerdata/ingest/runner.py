@@ -37,7 +37,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from leerdata.config import DataPaths, IngestSettings, load_settings
 from leerdata.contract import MANIFEST_TABLE, RAW_INVOICE_LINES_TABLE
 from leerdata.errors import LeerdataError
-from leerdata.ingest.csv_loader import LoadOutcome, load_csv_file
+from leerdata.ingest.csv_chunks import Chunk, record_chunks
+from leerdata.ingest.csv_loader import LoadOutcome, load_csv_chunks, load_csv_file
 from leerdata.ingest.deliveries import delivered_before, record_unchanged
 from leerdata.ingest.discovery import LandingFile, Rejection, discover, rejection_for
 from leerdata.ingest.store import (
@@ -139,24 +140,81 @@ def _progress(show: bool) -> Progress:
     )
 
 
-def read_landing(path: Path, max_file_bytes: int) -> bytes | Rejection:
-    """The file's bytes, never through a link and never more than the limit.
+def _open_landing(path: Path, max_file_bytes: int) -> int | Rejection:
+    """A descriptor on the file, never through a link (the caller closes it).
 
     Discovery already rejected links and large files by lstat; this re-checks on the
     open descriptor, so a file swapped for a link (or grown) in between is not read.
     """
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    rejection = rejection_for(path, os.fstat(fd), max_file_bytes)
+    if rejection is not None:
+        os.close(fd)
+        return rejection
+    return fd
+
+
+def _grown(max_file_bytes: int) -> Rejection:
+    return Rejection("FILE_TOO_LARGE", f"grew past {max_file_bytes} bytes", "grown")
+
+
+def read_landing(path: Path, max_file_bytes: int) -> bytes | Rejection:
+    """The file's bytes, never through a link and never more than the limit."""
+    fd = _open_landing(path, max_file_bytes)
+    if isinstance(fd, Rejection):
+        return fd
     try:
-        rejection = rejection_for(path, os.fstat(fd), max_file_bytes)
-        if rejection is not None:
-            return rejection
         with os.fdopen(fd, "rb", closefd=False) as handle:
             raw = handle.read(max_file_bytes + 1)
     finally:
         os.close(fd)
     if len(raw) > max_file_bytes:
-        return Rejection("FILE_TOO_LARGE", f"grew past {max_file_bytes} bytes", "grown")
+        return _grown(max_file_bytes)
     return raw
+
+
+class _ChunkedLanding:
+    """A large CSV read twice from one descriptor: once for its hash (is it new?), then
+    in chunks to load it. The second read is hashed too, and `changed` tells whether
+    the bytes loaded are the bytes first hashed (a file rewritten in between is rolled
+    back and retried on the next run)."""
+
+    BLOCK = 8 * 1024 * 1024
+
+    def __init__(self, fd: int, max_file_bytes: int) -> None:
+        self.fd, self.limit = fd, max_file_bytes
+        self.size, self.sha = self._hash()
+        self._loaded = hashlib.sha256()
+
+    def _hash(self) -> tuple[int, str]:
+        sha, offset = hashlib.sha256(), 0
+        while block := os.pread(self.fd, self.BLOCK, offset):
+            sha.update(block)
+            offset += len(block)
+        return offset, sha.hexdigest()
+
+    def chunks(self, chunk_bytes: int) -> Iterator[Chunk]:
+        offset = 0
+
+        def read(n: int) -> bytes:
+            nonlocal offset
+            block = os.pread(self.fd, n, offset)
+            offset += len(block)
+            self._loaded.update(block)
+            return block
+
+        return record_chunks(read, chunk_bytes)
+
+    def whole(self) -> bytes:
+        raw = os.pread(self.fd, self.limit + 1, 0)
+        if len(raw) > self.limit:
+            raise ConservationError(f"grew past {self.limit} bytes")
+        self._loaded = hashlib.sha256(raw)
+        return raw
+
+    @property
+    def changed(self) -> bool:
+        return self._loaded.hexdigest() != self.sha
 
 
 class _Ingestor:
@@ -180,6 +238,8 @@ class _Ingestor:
 
     def process(self, file: LandingFile, parsed: ParsedInvoice | None) -> FileResult:
         started = time.perf_counter()
+        if _chunked(file, self.limits):
+            return self._process_chunked(file, started)
         try:
             raw = self._read(file)
         except OSError as exc:  # vanished or unreadable: report it, load the rest
@@ -203,11 +263,52 @@ class _Ingestor:
             con.execute("commit")
         except Exception as exc:  # one bad file must never stop the others
             con.execute("rollback")
-            return self._record_failure(ctx, file, sha, raw, started, exc)
+            return self._record_failure(ctx, sha, len(raw), started, exc)
         if file.unknown_reason is None:
             self.seen.add(sha)
         else:
             self.rejected.add((file.relative_name, sha))
+        return _result(entry, outcome)
+
+    def _process_chunked(self, file: LandingFile, started: float) -> FileResult:
+        """process() for a large CSV: the same transaction, read in chunks."""
+        assert file.csv_source is not None
+        try:
+            fd = _open_landing(file.path, self.limits.max_file_bytes)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # became a link after discovery
+                rejection = Rejection("NOT_A_REGULAR_FILE", "symbolic link", "link:swapped")
+                return self._reject_unread(file, rejection, started)
+            error = f"cannot read: {type(exc).__name__}"
+            return FileResult(file.relative_name, file.source_name, None, "failed", error=error)
+        if isinstance(fd, Rejection):
+            return self._reject_unread(file, fd, started)
+        try:
+            landing = _ChunkedLanding(fd, self.limits.max_file_bytes)
+            if landing.size > self.limits.max_file_bytes:
+                return self._reject_unread(file, _grown(self.limits.max_file_bytes), started)
+            if landing.sha in self.seen:
+                self._note_unchanged(file, landing.sha)
+                return FileResult(file.relative_name, file.source_name, None, "skipped")
+            ctx = self._context(file)
+            con = self.con
+            con.execute("begin transaction")
+            try:
+                outcome = load_csv_chunks(
+                    con, ctx, file.csv_source, landing.chunks(self.limits.csv_chunk_bytes),
+                    landing.whole, self.limits.max_field_bytes,
+                )  # fmt: skip
+                if landing.changed:
+                    raise ConservationError("the file changed while it was loaded")
+                entry = self._checked_entry(ctx, file, landing.sha, landing.size, outcome, started)
+                insert_manifest(con, entry)
+                con.execute("commit")
+            except Exception as exc:  # one bad file must never stop the others
+                con.execute("rollback")
+                return self._record_failure(ctx, landing.sha, landing.size, started, exc)
+        finally:
+            os.close(fd)
+        self.seen.add(landing.sha)
         return _result(entry, outcome)
 
     def _checked_entry(
@@ -388,13 +489,7 @@ class _Ingestor:
         return LoadOutcome(0, file_reason="UNKNOWN_FILE")
 
     def _record_failure(
-        self,
-        ctx: FileContext,
-        file: LandingFile,
-        sha: str,
-        raw: bytes,
-        started: float,
-        exc: Exception,
+        self, ctx: FileContext, sha: str, size: int, started: float, exc: Exception
     ) -> FileResult:
         # The message names the exception type only (a database error can quote a row value,
         # which must not reach a log); LEERDATA_DEBUG=1 prints the traceback.
@@ -406,7 +501,7 @@ class _Ingestor:
             else type(exc).__name__
         )
         entry = ManifestEntry(
-            ctx, sha, len(raw), None, None, 0, 0, 0, "failed",
+            ctx, sha, size, None, None, 0, 0, 0, "failed",
             time.perf_counter() - started, f"rolled back: {error}",
         )  # fmt: skip
         self.con.execute("begin transaction")
@@ -443,22 +538,33 @@ def _sha_of(path: Path) -> str | None:
         return None
 
 
-def _group_kind(file: LandingFile) -> str | None:
+def _chunked(file: LandingFile, limits: IngestSettings) -> bool:
+    return (
+        file.csv_source is not None
+        and file.rejection is None
+        and file.size > limits.csv_chunk_bytes
+    )
+
+
+def _group_kind(file: LandingFile, limits: IngestSettings) -> str | None:
     if file.is_invoice:
         return "invoice"
-    if file.csv_source is not None and file.size <= CSV_GROUP_BYTES:
+    if file.csv_source is not None and file.size <= CSV_GROUP_BYTES and not _chunked(file, limits):
         return "csv"
     return None  # unknown, rejected or large: alone
 
 
-def _groups(files: list[LandingFile]) -> Iterator[list[LandingFile]]:
+def _groups(
+    files: list[LandingFile], limits: IngestSettings | None = None
+) -> Iterator[list[LandingFile]]:
     """Consecutive invoices in groups of INVOICE_GROUP_SIZE, consecutive small CSV files
-    in groups of up to CSV_GROUP_BYTES; every other file alone."""
+    in groups of up to CSV_GROUP_BYTES; every other file (a chunked CSV too) alone."""
+    limits = limits or IngestSettings()
     group: list[LandingFile] = []
     kind: str | None = None
     group_bytes = 0
     for file in files:
-        file_kind = _group_kind(file)
+        file_kind = _group_kind(file, limits)
         full = (
             len(group) == INVOICE_GROUP_SIZE
             if kind == "invoice"
@@ -510,7 +616,7 @@ def _ingest(paths: DataPaths, show_progress: bool) -> IngestSummary:
         pre_parsed = _invoices_parsed_in_pool(files, ingestor.seen)
         with _progress(show_progress) as progress:
             task = progress.add_task("ingest", total=len(files))
-            for group in _groups(files):
+            for group in _groups(files, limits):
                 if len(group) > 1:
                     results = ingestor.process_group(group, pre_parsed)
                 else:
