@@ -307,21 +307,26 @@ def _validate_and_insert(
     con.register("_ingest_rows", parsed.rows)
     try:
         trimmed = trimmed_projection({c: fields[c.name] for c in columns})
+        rows = f"(select *{', ' if trimmed else ''}{trimmed} from _ingest_rows)"
+        # Only the bad rows are kept, with their reasons: a copy of every row would stay
+        # in memory until the commit (DuckDB keeps a dropped table for a rollback), and a
+        # group of files commits once. Good rows are the others, so no check runs twice.
         con.execute(
-            f"create or replace temp table _ingest_checked as "
-            f"select *, {reason_list}, ({too_large}) as _row_too_large "
-            f"from (select *{', ' if trimmed else ''}{trimmed} from _ingest_rows)"
+            f"create or replace temp table _ingest_checked as select * from ("
+            f"select *, {reason_list}, ({too_large}) as _row_too_large from {rows}"
+            f") where not ({is_good})"
         )
         typed = ", ".join(f"{typed_expression(c, fields[c.name])}" for c in columns)
         target = ", ".join(f'"{c.name}"' for c in columns)
         con.execute(
             f"""
             insert into {source.table} ({target}, _batch_id, _file_name, _file_date, _line_number)
-            select {typed}, ?, ?, ?, {LINE_COLUMN} from _ingest_checked where {is_good}
+            select {typed}, ?, ?, ?, {LINE_COLUMN} from {rows}
+            anti join _ingest_checked using ({LINE_COLUMN})
             """,
             lineage,
         )
-        bad = scalar(con, f"select count(*) from _ingest_checked where not ({is_good})")
+        bad = scalar(con, "select count(*) from _ingest_checked")
         if not bad:  # most files: nothing to quarantine, nothing to bind
             return
         # The bad rows once, with their JSON record: one json_object in the SQL instead
@@ -329,7 +334,7 @@ def _validate_and_insert(
         con.execute(
             "create or replace temp table _ingest_bad as select *, "
             f"{_record_json(parsed.header, max_field_bytes)} as _record "
-            f"from _ingest_checked where not ({is_good})"
+            "from _ingest_checked"
         )
         per_field = " union all ".join(
             f"select {LINE_COLUMN} as line_number, {sql_literal(c.name)} as column_name, "
