@@ -6,11 +6,11 @@ becomes one quarantine row. The caller owns the transaction.
 
 A large file is loaded chunk by chunk (load_csv_chunks), each chunk whole records, so
 its bytes and parsed rows are never all in memory (DuckDB still holds the rows the
-file's one transaction inserted until it commits). The chunked path only takes the common case: UTF-8
-(or ASCII) text whose quotes are where RFC 4180 puts them and whose header has every
-contract column. Anything else (Windows-1252, undecodable bytes, stray quotes, a missing
-column, no data rows) is rare and needs the whole file; the rows loaded so far are
-deleted and the file is loaded whole, exactly as a small one would be.
+file's one transaction inserted until it commits). The chunked path only takes the
+common case: UTF-8 (or ASCII) text whose quotes are where RFC 4180 puts them and whose
+header has every contract column. Anything else (Windows-1252, undecodable bytes,
+stray quotes, a missing column, no data rows) is rare and needs the whole file; the
+rows loaded so far are deleted and the file is loaded whole, as a small one would be.
 """
 
 from __future__ import annotations
