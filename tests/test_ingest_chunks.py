@@ -137,19 +137,19 @@ def test_chunks_end_only_where_a_record_ends() -> None:
 def test_a_file_rewritten_while_it_loads_is_rolled_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from leerdata.ingest import runner
+    from leerdata.ingest import landing_read
 
     paths = DataPaths.of(tmp_path / "data")
     paths.landing.mkdir(parents=True)
     path = write_bytes(paths.landing, HR_FILE, _hr_with_bad_rows())
     (paths.root / "leerdata.toml").write_text("[ingest]\ncsv_chunk_bytes = 256\n")
-    real_chunks = runner._ChunkedLanding.chunks
+    real_chunks = landing_read.ChunkedLanding.chunks
 
     def rewritten_after_hashing(self, chunk_bytes):
         path.write_bytes(_hr_with_bad_rows().replace(b"Jansen", b"Pietersen"))
         return real_chunks(self, chunk_bytes)
 
-    monkeypatch.setattr(runner._ChunkedLanding, "chunks", rewritten_after_hashing)
+    monkeypatch.setattr(landing_read.ChunkedLanding, "chunks", rewritten_after_hashing)
     summary = run_ingest(paths, show_progress=False)
     assert [r.status for r in summary.files] == ["failed"]
     assert query(paths, "select count(*) from raw_hr") == [(0,)]

@@ -38,10 +38,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from leerdata.config import DataPaths, IngestSettings, load_settings
 from leerdata.contract import MANIFEST_TABLE, RAW_INVOICE_LINES_TABLE
 from leerdata.errors import LeerdataError
-from leerdata.ingest.csv_chunks import Chunk, record_chunks
 from leerdata.ingest.csv_loader import LoadOutcome, load_csv_chunks, load_csv_file
 from leerdata.ingest.deliveries import delivered_before, record_unchanged
-from leerdata.ingest.discovery import LandingFile, Rejection, discover, rejection_for
+from leerdata.ingest.discovery import LandingFile, Rejection, discover
+from leerdata.ingest.landing_read import ChunkedLanding, grown, open_landing, read_landing
 from leerdata.ingest.store import (
     FileContext,
     ManifestEntry,
@@ -143,83 +143,6 @@ def _progress(show: bool) -> Progress:
     )
 
 
-def _open_landing(path: Path, max_file_bytes: int) -> int | Rejection:
-    """A descriptor on the file, never through a link (the caller closes it).
-
-    Discovery already rejected links and large files by lstat; this re-checks on the
-    open descriptor, so a file swapped for a link (or grown) in between is not read.
-    """
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    rejection = rejection_for(path, os.fstat(fd), max_file_bytes)
-    if rejection is not None:
-        os.close(fd)
-        return rejection
-    return fd
-
-
-def _grown(max_file_bytes: int) -> Rejection:
-    return Rejection("FILE_TOO_LARGE", f"grew past {max_file_bytes} bytes", "grown")
-
-
-def read_landing(path: Path, max_file_bytes: int) -> bytes | Rejection:
-    """The file's bytes, never through a link and never more than the limit."""
-    fd = _open_landing(path, max_file_bytes)
-    if isinstance(fd, Rejection):
-        return fd
-    try:
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            raw = handle.read(max_file_bytes + 1)
-    finally:
-        os.close(fd)
-    if len(raw) > max_file_bytes:
-        return _grown(max_file_bytes)
-    return raw
-
-
-class _ChunkedLanding:
-    """A large CSV read twice from one descriptor: once for its hash (is it new?), then
-    in chunks to load it. The second read is hashed too, and `changed` tells whether
-    the bytes loaded are the bytes first hashed (a file rewritten in between is rolled
-    back and retried on the next run)."""
-
-    BLOCK = 8 * 1024 * 1024
-
-    def __init__(self, fd: int, max_file_bytes: int) -> None:
-        self.fd, self.limit = fd, max_file_bytes
-        self.size, self.sha = self._hash()
-        self._loaded = hashlib.sha256()
-
-    def _hash(self) -> tuple[int, str]:
-        sha, offset = hashlib.sha256(), 0
-        while block := os.pread(self.fd, self.BLOCK, offset):
-            sha.update(block)
-            offset += len(block)
-        return offset, sha.hexdigest()
-
-    def chunks(self, chunk_bytes: int) -> Iterator[Chunk]:
-        offset = 0
-
-        def read(n: int) -> bytes:
-            nonlocal offset
-            block = os.pread(self.fd, n, offset)
-            offset += len(block)
-            self._loaded.update(block)
-            return block
-
-        return record_chunks(read, chunk_bytes)
-
-    def whole(self) -> bytes:
-        raw = os.pread(self.fd, self.limit + 1, 0)
-        if len(raw) > self.limit:
-            raise ConservationError(f"grew past {self.limit} bytes")
-        self._loaded = hashlib.sha256(raw)
-        return raw
-
-    @property
-    def changed(self) -> bool:
-        return self._loaded.hexdigest() != self.sha
-
-
 class _Ingestor:
     def __init__(self, con: duckdb.DuckDBPyConnection, limits: IngestSettings) -> None:
         self.con = con
@@ -277,7 +200,7 @@ class _Ingestor:
         """process() for a large CSV: the same transaction, read in chunks."""
         assert file.csv_source is not None
         try:
-            fd = _open_landing(file.path, self.limits.max_file_bytes)
+            fd = open_landing(file.path, self.limits.max_file_bytes)
         except OSError as exc:
             if exc.errno == errno.ELOOP:  # became a link after discovery
                 rejection = Rejection("NOT_A_REGULAR_FILE", "symbolic link", "link:swapped")
@@ -287,9 +210,9 @@ class _Ingestor:
         if isinstance(fd, Rejection):
             return self._reject_unread(file, fd, started)
         try:
-            landing = _ChunkedLanding(fd, self.limits.max_file_bytes)
+            landing = ChunkedLanding(fd, self.limits.max_file_bytes)
             if landing.size > self.limits.max_file_bytes:
-                return self._reject_unread(file, _grown(self.limits.max_file_bytes), started)
+                return self._reject_unread(file, grown(self.limits.max_file_bytes), started)
             if landing.sha in self.seen:
                 self._note_unchanged(file, landing.sha)
                 return FileResult(file.relative_name, file.source_name, None, "skipped")
