@@ -192,3 +192,82 @@ def test_identical_invoices_in_one_group_load_once(paths: DataPaths) -> None:
     summary = run_ingest(paths, show_progress=False)
     assert (summary.files_loaded, summary.files_skipped, summary.rows_loaded) == (1, 2, 1)
     assert query(paths, "select _file_name from raw_invoices") == [("invoices/a.xml",)]
+
+
+def test_small_csv_files_commit_together_and_a_failure_redoes_them_one_by_one(
+    paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for day in (1, 2, 3):
+        rows = valid_rows("hr", day + 1)
+        rows[0]["gender"] = "?"  # one quarantined row per file: both tables take part
+        write_csv(paths.landing, "hr", rows, name=f"hr/hr_VWS_2024030{day}.csv")
+    files = ingest_runner.discover(paths.landing)
+    assert [len(g) for g in ingest_runner._groups(files)] == [3]  # one transaction
+    real_load = ingest_runner.load_csv_file
+
+    def load_failing_for_day_2(con, ctx, source, raw, *limits):
+        outcome = real_load(con, ctx, source, raw, *limits)
+        if ctx.file_name.endswith("20240302.csv"):
+            raise RuntimeError("boom")
+        return outcome
+
+    monkeypatch.setattr(ingest_runner, "load_csv_file", load_failing_for_day_2)
+    summary = run_ingest(paths, show_progress=False)
+
+    assert [(r.file_name, r.status) for r in summary.files] == [
+        ("hr/hr_VWS_20240301.csv", "partially_quarantined"),
+        ("hr/hr_VWS_20240302.csv", "failed"),
+        ("hr/hr_VWS_20240303.csv", "partially_quarantined"),
+    ]
+    per_file = "select _file_name, count(*) from raw_hr group by 1 order by 1"
+    assert query(paths, per_file) == [("hr/hr_VWS_20240301.csv", 1), ("hr/hr_VWS_20240303.csv", 3)]
+    quarantined = "select file_name, count(*) from quarantine group by 1 order by 1"
+    assert query(paths, quarantined) == [
+        ("hr/hr_VWS_20240301.csv", 1),
+        ("hr/hr_VWS_20240303.csv", 1),
+    ]
+
+    monkeypatch.undo()
+    retry = run_ingest(paths, show_progress=False)
+    assert (retry.files_loaded, retry.files_skipped, retry.rows_loaded) == (1, 2, 2)
+    for day in (1, 2, 3):
+        assert_conserved(manifest(paths, f"hr/hr_VWS_2024030{day}.csv"))
+
+
+def test_csv_groups_stop_at_their_byte_budget_and_at_other_kinds(
+    paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for day in (1, 2, 3):
+        write_csv(paths.landing, "hr", valid_rows("hr", 2), name=f"hr/hr_VWS_2024030{day}.csv")
+    write_bytes(paths.landing, "invoices/INV-1.xml", ubl_invoice("INV-1", 1).encode())
+    write_bytes(paths.landing, "invoices/INV-2.xml", ubl_invoice("INV-2", 1).encode())
+    write_csv(paths.landing, "attendance", valid_rows("attendance", 2))
+    files = ingest_runner.discover(paths.landing)
+    size = files[0].size
+    monkeypatch.setattr(ingest_runner, "CSV_GROUP_BYTES", 2 * size)
+    groups = [[f.relative_name for f in g] for g in ingest_runner._groups(files)]
+    assert groups == [
+        ["hr/hr_VWS_20240301.csv", "hr/hr_VWS_20240302.csv"],
+        ["hr/hr_VWS_20240303.csv"],
+        ["invoices/INV-1.xml", "invoices/INV-2.xml"],
+        [FILE_NAMES["attendance"]],
+    ]
+
+
+def test_a_group_of_good_csv_files_is_not_redone_file_by_file(
+    paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group that fails for a reason of its own (not a file's) would silently fall back
+    to one transaction per file: the same rows, but none of the speed."""
+    for day in (1, 2, 3):
+        write_csv(paths.landing, "hr", valid_rows("hr", day), name=f"hr/hr_VWS_2024030{day}.csv")
+    alone: list[str] = []
+    real_process = ingest_runner._Ingestor.process
+
+    def spy(self, file, parsed):
+        alone.append(file.relative_name)
+        return real_process(self, file, parsed)
+
+    monkeypatch.setattr(ingest_runner._Ingestor, "process", spy)
+    summary = run_ingest(paths, show_progress=False)
+    assert (summary.files_loaded, summary.rows_loaded, alone) == (3, 6, [])

@@ -129,8 +129,11 @@ class AccessLogSettings:
 
 @dataclass(frozen=True)
 class IngestSettings:
-    # Larger files are quarantined unread (FILE_TOO_LARGE): ingest holds a file in memory.
+    # Larger files are quarantined unread (FILE_TOO_LARGE). A CSV file larger than
+    # csv_chunk_bytes is loaded in chunks of whole records; smaller ones, a rare CSV the
+    # chunks cannot take (see csv_loader.py) and UBL are held in memory whole.
     max_file_bytes: int = 256 * 1024 * 1024
+    csv_chunk_bytes: int = 32 * 1024 * 1024
     # A longer CSV field quarantines its row (FIELD_TOO_LARGE), stored cut short.
     max_field_bytes: int = 64 * 1024
 

@@ -3,11 +3,20 @@
 Everything after parsing is set-based SQL over the parsed frame: one pass computes a
 reason code per field, good rows are inserted with their casts, and each bad field
 becomes one quarantine row. The caller owns the transaction.
+
+A large file is loaded chunk by chunk (load_csv_chunks), each chunk whole records, so
+its bytes and parsed rows are never all in memory (DuckDB still holds the rows the
+file's one transaction inserted until it commits). The chunked path only takes the
+common case: UTF-8 (or ASCII) text whose quotes are where RFC 4180 puts them and whose
+header has every contract column. Anything else (Windows-1252, undecodable bytes,
+stray quotes, a missing column, no data rows) is rare and needs the whole file; the
+rows loaded so far are deleted and the file is loaded whole, as a small one would be.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import duckdb
@@ -16,15 +25,23 @@ import numpy as np
 from leerdata.config import IngestSettings
 from leerdata.contract import QUARANTINE_TABLE, CsvSource
 from leerdata.duckdb_rows import scalar
+from leerdata.ingest.csv_chunks import Chunk
 from leerdata.ingest.csv_records import (
     LINE_COLUMN,
     MalformedRow,
+    NeedsCsvModule,
     ParsedCsv,
     field_name,
     parse_csv,
+    parse_csv_chunk,
 )
-from leerdata.ingest.csv_rules import reason_expression, sql_literal, typed_expression
-from leerdata.ingest.encoding import Undecodable, decode_to_utf8
+from leerdata.ingest.csv_rules import (
+    reason_expression,
+    sql_literal,
+    trimmed_projection,
+    typed_expression,
+)
+from leerdata.ingest.encoding import UTF8_BOM, Undecodable, decode_to_utf8
 from leerdata.ingest.store import FileContext, QuarantineRow, insert_quarantine
 
 
@@ -75,6 +92,79 @@ def load_csv_file(
 
     _validate_and_insert(con, ctx, source, parsed, positions, max_field_bytes)
     return LoadOutcome(parsed.rows_read, decoded.encoding, parsed.delimiter, notes)
+
+
+class _NeedsWholeFile(Exception):
+    """This file is not the common case the chunked path takes."""
+
+
+def _plain_utf8(body: bytes) -> bool:
+    if b"\x00" in body:
+        return False
+    if body.isascii():
+        return True
+    try:
+        body.decode("utf-8")  # a chunk ends at a line break: never inside a character
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def load_csv_chunks(
+    con: duckdb.DuckDBPyConnection,
+    ctx: FileContext,
+    source: CsvSource,
+    chunks: Iterable[Chunk],
+    whole_file: Callable[[], bytes],
+    max_field_bytes: int = IngestSettings().max_field_bytes,
+) -> LoadOutcome:
+    """load_csv_file for a file given as record-aligned chunks (csv_chunks.py), with the
+    same rows, quarantine rows and counts; `whole_file` reads it whole for the rare file
+    the chunks cannot take."""
+    try:
+        return _load_chunks(con, ctx, source, chunks, max_field_bytes)
+    except (_NeedsWholeFile, NeedsCsvModule):
+        con.execute(f"delete from {source.table} where _batch_id = ?", [ctx.batch_id])
+        con.execute(f"delete from {QUARANTINE_TABLE} where batch_id = ?", [ctx.batch_id])
+        return load_csv_file(con, ctx, source, whole_file(), max_field_bytes)
+
+
+def _load_chunks(
+    con: duckdb.DuckDBPyConnection,
+    ctx: FileContext,
+    source: CsvSource,
+    chunks: Iterable[Chunk],
+    max_field_bytes: int,
+) -> LoadOutcome:
+    encoding, rows_read = "utf-8", 0
+    first: ParsedCsv | None = None
+    positions: dict[str, int] = {}
+    notes: str | None = None
+    for chunk in chunks:
+        body = chunk.data
+        if first is None and chunk.lines_before == 0 and body.startswith(UTF8_BOM):
+            body, encoding = body[len(UTF8_BOM) :], "utf-8-sig"
+        if not _plain_utf8(body):
+            raise _NeedsWholeFile
+        dialect = None if first is None else (first.delimiter, first.header)
+        parsed = parse_csv_chunk(body, dialect, chunk.lines_before)
+        if parsed is None:  # only blank lines so far
+            raise _NeedsWholeFile
+        if first is None:
+            first = parsed
+            positions, notes = _header_positions(source, parsed.header)
+            if any(c.name not in positions for c in source.columns):
+                raise _NeedsWholeFile
+        insert_quarantine(
+            con,
+            ctx,
+            [_malformed(row, len(parsed.header), max_field_bytes) for row in parsed.malformed],
+        )
+        _validate_and_insert(con, ctx, source, parsed, positions, max_field_bytes)
+        rows_read += parsed.rows_read
+    if first is None or rows_read == 0:  # empty or header only: load_csv_file says which
+        raise _NeedsWholeFile
+    return LoadOutcome(rows_read, encoding, first.delimiter, notes)
 
 
 def _file_level(reason: str, detail: str) -> QuarantineRow:
@@ -217,20 +307,27 @@ def _validate_and_insert(
 
     con.register("_ingest_rows", parsed.rows)
     try:
+        trimmed = trimmed_projection({c: fields[c.name] for c in columns})
+        rows = f"(select *{', ' if trimmed else ''}{trimmed} from _ingest_rows)"
+        # Only the bad rows are kept, with their reasons: a copy of every row would stay
+        # in memory until the commit (DuckDB keeps a dropped table for a rollback), and a
+        # group of files commits once. Good rows are the others, so no check runs twice.
         con.execute(
-            f"create or replace temp table _ingest_checked as "
-            f"select *, {reason_list}, ({too_large}) as _row_too_large from _ingest_rows"
+            f"create or replace temp table _ingest_checked as select * from ("
+            f"select *, {reason_list}, ({too_large}) as _row_too_large from {rows}"
+            f") where not ({is_good})"
         )
         typed = ", ".join(f"{typed_expression(c, fields[c.name])}" for c in columns)
         target = ", ".join(f'"{c.name}"' for c in columns)
         con.execute(
             f"""
             insert into {source.table} ({target}, _batch_id, _file_name, _file_date, _line_number)
-            select {typed}, ?, ?, ?, {LINE_COLUMN} from _ingest_checked where {is_good}
+            select {typed}, ?, ?, ?, {LINE_COLUMN} from {rows}
+            anti join _ingest_checked using ({LINE_COLUMN})
             """,
             lineage,
         )
-        bad = scalar(con, f"select count(*) from _ingest_checked where not ({is_good})")
+        bad = scalar(con, "select count(*) from _ingest_checked")
         if not bad:  # most files: nothing to quarantine, nothing to bind
             return
         # The bad rows once, with their JSON record: one json_object in the SQL instead
@@ -238,7 +335,7 @@ def _validate_and_insert(
         con.execute(
             "create or replace temp table _ingest_bad as select *, "
             f"{_record_json(parsed.header, max_field_bytes)} as _record "
-            f"from _ingest_checked where not ({is_good})"
+            "from _ingest_checked"
         )
         per_field = " union all ".join(
             f"select {LINE_COLUMN} as line_number, {sql_literal(c.name)} as column_name, "

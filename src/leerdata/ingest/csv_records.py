@@ -100,29 +100,53 @@ def _has_irregular_quotes(buf: np.ndarray, quotes: np.ndarray, delimiter: int) -
     return quotes.size % 2 == 1 or not (opens_ok.all() and closes_ok.all())
 
 
+class NeedsCsvModule(Exception):
+    """The vectorised split cannot be trusted here; Python's csv module must parse."""
+
+
 def parse_csv(body: bytes) -> ParsedCsv | None:
     """Parse UTF-8 CSV bytes; None when there is no header at all (empty file)."""
+    try:
+        return parse_csv_chunk(body, None, 0)
+    except NeedsCsvModule as needs:
+        delimiter, header = needs.args
+        return _parse_with_csv_module(body, delimiter, header)
+
+
+def parse_csv_chunk(
+    body: bytes, dialect: tuple[str, list[str]] | None, line_offset: int
+) -> ParsedCsv | None:
+    """Parse whole records, vectorised; raises NeedsCsvModule(delimiter, header) when
+    only the csv module could.
+
+    `dialect` is None for a file's start (its first record is the header; None is
+    returned when there is none) and (delimiter, header) for a later chunk of the same
+    file, which starts right after a record's line break: `line_offset` is the number
+    of lines before it, so line numbers are the file's.
+    """
     buf = np.frombuffer(body, dtype=np.uint8)
     newlines = np.flatnonzero(buf == NEWLINE)
     quotes = np.flatnonzero(buf == QUOTE)
     records = _split_records(buf, newlines, quotes)
-    if records.starts.size == 0:
-        return None
-
-    header_line = body[records.starts[0] : records.ends[0]]
-    delimiter = detect_delimiter(header_line)
-    header = parse_header(header_line, delimiter)
+    if dialect is None:
+        if records.starts.size == 0:
+            return None
+        header_line = body[records.starts[0] : records.ends[0]]
+        delimiter = detect_delimiter(header_line)
+        header = parse_header(header_line, delimiter)
+        data = slice(1, None)
+    else:
+        (delimiter, header), data = dialect, slice(0, None)
 
     if _has_irregular_quotes(buf, quotes, ord(delimiter)):
-        return _parse_with_csv_module(body, delimiter, header)
+        raise NeedsCsvModule(delimiter, header)
 
     delimiters = _outside_quotes(np.flatnonzero(buf == ord(delimiter)), quotes)
     field_counts = (
         np.searchsorted(delimiters, records.ends) - np.searchsorted(delimiters, records.starts) + 1
     )
-    data = slice(1, None)
     starts, ends, breaks = records.starts[data], records.ends[data], records.breaks[data]
-    lines, counts = records.lines[data], field_counts[data]
+    lines, counts = records.lines[data] + line_offset, field_counts[data]
     good = counts == len(header)
     malformed = [
         MalformedRow(int(lines[i]), int(counts[i]), _text(body, starts[i], ends[i]))
@@ -130,7 +154,7 @@ def parse_csv(body: bytes) -> ParsedCsv | None:
     ]
     rows = _parse_good_records(body, starts, ends, breaks, lines, good, delimiter, len(header))
     if rows is None:
-        return _parse_with_csv_module(body, delimiter, header)
+        raise NeedsCsvModule(delimiter, header)
     return ParsedCsv(delimiter, header, rows, malformed, int(starts.size))
 
 

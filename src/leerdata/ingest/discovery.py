@@ -75,6 +75,7 @@ class LandingFile:
     file_date: date | None
     unknown_reason: str | None  # why the name matches no pattern (None when it does)
     rejection: Rejection | None = None  # rejected before reading (type or size)
+    size: int = 0  # bytes when listed (what groups small files into one transaction)
 
     @property
     def source_name(self) -> str | None:
@@ -134,7 +135,7 @@ def discover(landing: Path, max_file_bytes: int | None = None) -> list[LandingFi
     limit = max_file_bytes if max_file_bytes is not None else 2**63
     out = []
     for path, st in sorted(_entries(landing)):
-        file = classify(landing, path)
+        file = replace(classify(landing, path), size=st.st_size)
         rejection = rejection_for(path, st, limit)
         if rejection is not None:
             file = replace(file, csv_source=None, is_invoice=False, rejection=rejection)

@@ -172,17 +172,19 @@ def insert_quarantine(
 
 
 def count_loaded(con: duckdb.DuckDBPyConnection, table: str, batch_id: int) -> int:
-    row = con.execute(f"select count(*) from {table} where _batch_id = ?", [batch_id]).fetchone()
-    assert row is not None
-    return int(row[0])
+    # fetchall, not fetchone: a result left unfinished makes DuckDB refuse the next
+    # register() on the connection (the next file of a group registers its rows).
+    [(count,)] = con.execute(
+        f"select count(*) from {table} where _batch_id = ?", [batch_id]
+    ).fetchall()
+    return int(count)
 
 
 def count_quarantined_lines(con: duckdb.DuckDBPyConnection, batch_id: int) -> int:
     """Quarantined rows of a file: distinct lines, however many fields each had wrong."""
-    row = con.execute(
+    [(count,)] = con.execute(
         f"select count(distinct line_number) from {QUARANTINE_TABLE} "
         "where batch_id = ? and line_number > 0",
         [batch_id],
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
+    ).fetchall()
+    return int(count)
