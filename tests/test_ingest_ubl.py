@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from leerdata.config import DataPaths
-from leerdata.ingest import run_ingest
+from leerdata.ingest import invoice_prefetch, run_ingest
 from leerdata.ingest import runner as ingest_runner
 from leerdata.ingest.ubl import ParsedInvoice
 from tests.ingest_cases.builders import ubl_invoice, write_bytes
@@ -342,20 +342,20 @@ def test_one_bad_line_takes_the_whole_invoice_with_it(paths: DataPaths) -> None:
 def test_invoices_parsed_in_a_process_pool_load_the_same(
     paths: DataPaths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest_runner, "POOL_THRESHOLD", 2)
-    monkeypatch.setattr(ingest_runner, "POOL_MIN_CPUS", 1)
+    monkeypatch.setattr(invoice_prefetch, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(invoice_prefetch, "POOL_MIN_CPUS", 1)
     # spawn re-imports __main__ in each worker; under xdist, or after a test that ran an
     # app script as __main__ in this process, that is not an importable module. The CLI's
     # __main__ is: give the pool a plain one, as a real `leerdata ingest` process has.
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     spawned = []
-    real_pool = ingest_runner.ProcessPoolExecutor
+    real_pool = invoice_prefetch.ProcessPoolExecutor
 
     def counting_pool(*args, **kwargs):
         spawned.append(args)
         return real_pool(*args, **kwargs)
 
-    monkeypatch.setattr(ingest_runner, "ProcessPoolExecutor", counting_pool)
+    monkeypatch.setattr(invoice_prefetch, "ProcessPoolExecutor", counting_pool)
     inline = []
     real_parse = ingest_runner.parse_invoice
 

@@ -9,9 +9,11 @@ manifest as `failed` (so the next run retries it) and reported; the other files 
 UBL invoices are small and many (thousands at `rijk` scale), and a DuckDB commit costs
 milliseconds, so consecutive invoices are written in groups that commit together. Small
 CSV files are grouped the same way: a commit that pushes the write-ahead log past
-DuckDB's checkpoint threshold (16 MiB) checkpoints, and at rijk nearly every file's
-commit did: 40% of the statement time on a sample of 35 rijk HR and enrolment files,
-more than validating the rows.
+DuckDB's checkpoint threshold checkpoints, and at rijk nearly every file's commit did
+(40% of the statement time on a sample of 35 rijk HR and enrolment files, more than
+validating the rows); the ingest connection also raises that threshold
+(leerdata.ingest.store). The invoices are parsed in worker processes while the files
+listed before them load (leerdata.ingest.invoice_prefetch).
 Each file in a group is still all-or-nothing (a CSV is loaded with one set of
 statements, an invoice validated completely before anything is written) and is
 conservation-checked on its own; if anything in a group fails, the group is rolled back
@@ -26,7 +28,6 @@ import os
 import time
 import traceback
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ from leerdata.errors import LeerdataError
 from leerdata.ingest.csv_loader import LoadOutcome, load_csv_chunks, load_csv_file
 from leerdata.ingest.deliveries import delivered_before, record_unchanged
 from leerdata.ingest.discovery import LandingFile, Rejection, discover
+from leerdata.ingest.invoice_prefetch import InvoicePrefetch
 from leerdata.ingest.landing_read import ChunkedLanding, grown, open_landing, read_landing
 from leerdata.ingest.store import (
     FileContext,
@@ -56,15 +58,9 @@ from leerdata.ingest.store import (
     open_restricted,
     rejected_before,
 )
-from leerdata.ingest.ubl import ParsedInvoice, parse_invoice, parse_invoice_file
+from leerdata.ingest.ubl import ParsedInvoice, parse_invoice
 from leerdata.ingest.ubl_loader import InvoiceRows, load_invoice
 
-# Worker processes pay off for many invoices on a machine that is not busy otherwise.
-# Measured on 2 cores: the 6,941 rijk invoices (1.15M lines) loaded in 27.6 s with a
-# pool (1.2 GB peak RSS) and 43.6 s inline on an idle machine; 2,000 invoices
-# on 2 cores busy with other work took 8.7 s with a pool and 4.1 s inline.
-POOL_THRESHOLD = 1000
-POOL_MIN_CPUS = 2
 INVOICE_GROUP_SIZE = 256  # invoices per group commit
 # CSV files per group commit: bytes of the files together. A rijk HR export is ~5 MB,
 # so a group holds three of them (~80k rows). Medium ingest, one run each at load ~3:
@@ -162,7 +158,7 @@ class _Ingestor:
                 return Rejection("NOT_A_REGULAR_FILE", "symbolic link", "link:swapped")
             raise
 
-    def process(self, file: LandingFile, parsed: ParsedInvoice | None) -> FileResult:
+    def process(self, file: LandingFile, prefetch: InvoicePrefetch | None = None) -> FileResult:
         started = time.perf_counter()
         if _chunked(file, self.limits):
             return self._process_chunked(file, started)
@@ -183,6 +179,7 @@ class _Ingestor:
         con = self.con
         con.execute("begin transaction")
         try:
+            parsed = prefetch.take(file.path, sha) if prefetch and file.is_invoice else None
             outcome = self._load(ctx, file, raw, parsed)
             entry = self._checked_entry(ctx, file, sha, len(raw), outcome, started)
             insert_manifest(con, entry)
@@ -295,7 +292,7 @@ class _Ingestor:
         )
 
     def process_group(
-        self, files: list[LandingFile], pre_parsed: dict[Path, ParsedInvoice]
+        self, files: list[LandingFile], prefetch: InvoicePrefetch | None = None
     ) -> list[FileResult]:
         """Load many invoices, or many CSV files, in one transaction; on any failure,
         redo them one by one."""
@@ -328,7 +325,7 @@ class _Ingestor:
                     checked.append((len(results), entry, outcome))
                     results.append(None)
                     continue
-                parsed = pre_parsed.pop(file.path, None) or parse_invoice(raw)
+                parsed = (prefetch and prefetch.take(file.path, sha)) or parse_invoice(raw)
                 outcome = load_invoice(con, ctx, parsed, rows)
                 elapsed = time.perf_counter() - started  # this file's own share of the group
                 pending.append((len(results), ctx, sha, len(raw), outcome, elapsed))
@@ -344,7 +341,7 @@ class _Ingestor:
             con.execute("rollback")
             self.batch_id = first_batch_id
             self.delivered = delivered_before(con, MANIFEST_TABLE)  # its notes rolled back
-            return [self.process(file, None) for file in files]
+            return [self.process(file, prefetch) for file in files]
         self.seen |= new_hashes
         for (index, _, _, _, outcome, _), entry in zip(pending, entries, strict=True):
             results[index] = _result(entry, outcome)
@@ -436,34 +433,6 @@ class _Ingestor:
         return FileResult(ctx.file_name, ctx.source, ctx.batch_id, "failed", error=error)
 
 
-def _invoices_parsed_in_pool(files: list[LandingFile], seen: set[str]) -> dict[Path, ParsedInvoice]:
-    """Parse many new invoices in worker processes; small runs parse inline instead."""
-    workers = min(os.cpu_count() or 1, 8)
-    invoices = [f.path for f in files if f.is_invoice]
-    if len(invoices) < POOL_THRESHOLD or workers < POOL_MIN_CPUS:
-        return {}
-    new = [path for path in invoices if _sha_of(path) not in seen]
-    if len(new) < POOL_THRESHOLD:
-        return {}
-    import multiprocessing
-
-    # spawn: never fork a process that holds DuckDB threads and locks. (Spawn re-imports
-    # the caller's __main__, so a script calling run_ingest needs a __main__ guard.)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            parsed = pool.map(parse_invoice_file, new, chunksize=64)
-            return {path: result for path, result in zip(new, parsed, strict=True) if result}
-    except Exception:  # a broken pool only costs speed: the main process parses inline
-        return {}
-
-
-def _sha_of(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
 def _chunked(file: LandingFile, limits: IngestSettings) -> bool:
     return (
         file.csv_source is not None
@@ -539,14 +508,15 @@ def _ingest(paths: DataPaths, show_progress: bool) -> IngestSummary:
         raise LeerdataError(f"cannot open {paths.restricted_db}: {exc}") from exc
     try:
         ingestor = _Ingestor(con, limits)
-        pre_parsed = _invoices_parsed_in_pool(files, ingestor.seen)
-        with _progress(show_progress) as progress:
+        # the workers parse the invoices while the files listed before them load
+        prefetch = InvoicePrefetch(files, ingestor.seen)
+        with prefetch, _progress(show_progress) as progress:
             task = progress.add_task("ingest", total=len(files))
             for group in _groups(files, limits):
                 if len(group) > 1:
-                    results = ingestor.process_group(group, pre_parsed)
+                    results = ingestor.process_group(group, prefetch)
                 else:
-                    results = [ingestor.process(group[0], pre_parsed.pop(group[0].path, None))]
+                    results = [ingestor.process(group[0], prefetch)]
                 for result in results:
                     summary.add(result)
                 progress.advance(task, len(group))

@@ -60,9 +60,18 @@ class ManifestEntry:
         return self.rows_read == self.rows_loaded + self.rows_quarantined
 
 
+# Ingest commits a group of files at a time. At DuckDB's default threshold (16 MiB of
+# write-ahead log) nearly every group commit also checkpointed. The 560 rijk HR exports
+# (5.5M rows) loaded in 64.3 s at the default and 48.7 s at 256 MiB, peak RSS 0.63 and
+# 0.78 GB (one run each, load ~4-5); 1 GiB gave 49.2 s at 1.46 GB. A kill loses nothing
+# either way: committed groups are in the log and replayed on the next open.
+INGEST_CHECKPOINT_THRESHOLD = "256MiB"
+
+
 def open_restricted(db_path: Path) -> duckdb.DuckDBPyConnection:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db_path))
+    con.execute(f"set checkpoint_threshold = '{INGEST_CHECKPOINT_THRESHOLD}'")
     create_raw_tables(con)
     return con
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from lxml import etree
 
@@ -365,11 +364,3 @@ def _order_reference_of_single_line(
     """Interpretation #27: a one-line document may name its order only at document level."""
     if len(lines) == 1 and lines[0]["order_line_ref"] is None:
         lines[0]["order_line_ref"] = header.get("order_reference")
-
-
-def parse_invoice_file(path: Path) -> ParsedInvoice | None:
-    """For a process pool: read and parse in the worker (None: let the main process try)."""
-    try:
-        return parse_invoice(path.read_bytes())
-    except Exception:  # the main process reports it as a failed file
-        return None
