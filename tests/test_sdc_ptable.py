@@ -3,6 +3,7 @@ file the build reads, and the SQL macro agreeing with the Python reference."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections import defaultdict
 from pathlib import Path
@@ -11,6 +12,8 @@ import duckdb
 import pytest
 
 from leerdata.config import DataPaths
+from leerdata.privacy.cell_keys import cell_key_salt
+from leerdata.privacy.keys import load_or_create_key
 from leerdata.sdc.ptable import (
     GENERAL_FROM,
     MAX_NOISE,
@@ -84,3 +87,36 @@ def test_the_build_perturbs_as_the_reference_does(tiny_warehouse: DataPaths) -> 
     assert rows
     for count, key, published in rows:
         assert perturb(count, key) == published
+
+
+def test_cell_keys_are_sums_of_52_bits_of_md5_of_the_salt_and_the_pseudonym(
+    tiny_warehouse: DataPaths, key_file: Path
+) -> None:
+    """The record key as documented, computed here with hashlib: the low 52 bits of
+    md5(salt || pseudonym) read as a little-endian number (DuckDB's md5_number). A
+    changed definition would change every published figure, closed quarters too."""
+    salt = cell_key_salt(load_or_create_key(key_file))
+    with duckdb.connect(str(tiny_warehouse.restricted_db), read_only=True) as con:
+        cells = con.execute(
+            """
+            select
+                outcomes.quarter,
+                list(outcomes.enrolment_key),
+                any_value(cells.requested_enrolments_key)
+            from int_enrolments_outcomes as outcomes
+            inner join int_person_quarters_attributed as persons
+                on outcomes.counting_key = persons.counting_key
+                and outcomes.quarter = persons.quarter
+            inner join int_participation_cells as cells
+                on cells.period_type = 'quarter' and cells.quarter = outcomes.quarter
+                and cells.department_code = persons.department_code and cells.breakdown = 'total'
+            group by outcomes.quarter, persons.department_code
+            """
+        ).fetchall()
+    assert len(cells) > 10
+    for quarter, enrolment_keys, published_key in cells:
+        expected = sum(
+            int.from_bytes(hashlib.md5((salt + key).encode()).digest(), "little") % 2**52
+            for key in enrolment_keys
+        )
+        assert published_key == expected, quarter
