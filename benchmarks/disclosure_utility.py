@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from leerdata.duckdb_rows import one_row
+from leerdata.sdc.reader_model import EVALUATION_COUNTS, PARTICIPATION_COUNTS
 
 EVALUATION = {
     "mart_course_evaluation": ("course", "course_id", "quarter"),
@@ -26,31 +27,9 @@ EVALUATION = {
     "mart_category_evaluation": ("category", "category_code", "quarter"),
     "mart_category_evaluation_yearly": ("category", "category_code", "year"),
 }
-EVALUATION_COUNTS = [
-    "participants",
-    "enrolments",
-    "completions",
-    "no_shows",
-    "examined",
-    "passed_first_attempt",
-    "passed",
-    "responses",
-    "overall_responses",
-    "recommend_responses",
-    "promoters",
-    "detractors",
-]
-PARTICIPATION_COUNTS = [
-    "participants",
-    "enrolments",
-    "requested_enrolments",
-    "completions",
-    "waitlisted_enrolments",
-    "approved_enrolments",
-]
 
 
-def _row(con: duckdb.DuckDBPyConnection, mart: str, join: str, counts: list[str]) -> tuple:
+def _row(con: duckdb.DuckDBPyConnection, mart: str, join: str, counts: tuple[str, ...]) -> tuple:
     noise = " + ".join(f"abs(p.{c} - t.{c})" for c in counts)
     changed = " or ".join(f"p.{c} <> t.{c}" for c in counts)
     return one_row(

@@ -119,25 +119,12 @@ def statement(quarter: str, department: str) -> Statement:
 def statement_buttons(quarter: str, department: str, key: str) -> None:
     """The statement as CSV and Excel: byte for byte what `leerdata statement` writes."""
     chosen = statement(quarter, department)
-    file_stem = f"afrekening_{department}_{quarter}"
-    csv_column, xlsx_column = st.columns(2)
-    csv_column.download_button(
-        t("verrekening.download_csv"),
+    _download_pair(
+        (t("verrekening.download_csv"), t("verrekening.download_xlsx")),
         statement_csv(chosen),
-        file_name=f"{file_stem}.csv",
-        on_click=access_log.export_downloaded,
-        args=(f"{file_stem}.csv",),
-        mime="text/csv",
-        key=f"{key}_csv",
-    )
-    xlsx_column.download_button(
-        t("verrekening.download_xlsx"),
         statement_xlsx(chosen),
-        file_name=f"{file_stem}.xlsx",
-        on_click=access_log.export_downloaded,
-        args=(f"{file_stem}.xlsx",),
-        mime=XLSX_MIME,
-        key=f"{key}_xlsx",
+        f"afrekening_{department}_{quarter}",
+        key,
     )
 
 
@@ -150,22 +137,30 @@ def dispute_buttons(
         supplier_id, supplier_name, period, built_at(), frame.select(DISPUTE_COLUMNS).rows()
     )
     file_stem = f"geschillen_{supplier_id}_{period.replace(' – ', '_')}"
-    csv_column, xlsx_column = st.columns(2)
-    csv_column.download_button(
-        t("export.download_csv"),
+    _download_pair(
+        (t("export.download_csv"), t("export.download_xlsx")),
         disputes_csv(chosen),
-        file_name=f"{file_stem}.csv",
-        on_click=access_log.export_downloaded,
-        args=(f"{file_stem}.csv",),
-        mime="text/csv",
-        key=f"{key}_csv",
-    )
-    xlsx_column.download_button(
-        t("export.download_xlsx"),
         disputes_xlsx(chosen),
-        file_name=f"{file_stem}.xlsx",
-        on_click=access_log.export_downloaded,
-        args=(f"{file_stem}.xlsx",),
-        mime=XLSX_MIME,
-        key=f"{key}_xlsx",
+        file_stem,
+        key,
     )
+
+
+def _download_pair(
+    labels: tuple[str, str], csv: bytes, xlsx: bytes, file_stem: str, key: str
+) -> None:
+    """A CSV and an Excel download side by side; each download is logged."""
+    csv_column, xlsx_column = st.columns(2)
+    for column, label, content, extension, mime in (
+        (csv_column, labels[0], csv, "csv", "text/csv"),
+        (xlsx_column, labels[1], xlsx, "xlsx", XLSX_MIME),
+    ):
+        column.download_button(
+            label,
+            content,
+            file_name=f"{file_stem}.{extension}",
+            on_click=access_log.export_downloaded,
+            args=(f"{file_stem}.{extension}",),
+            mime=mime,
+            key=f"{key}_{extension}",
+        )
