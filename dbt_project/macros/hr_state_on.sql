@@ -12,3 +12,19 @@
     and {{ on_date }} >= {{ history }}.effective_from
     and {{ on_date }} < {{ history }}.effective_to
 {%- endmacro %}
+
+{% macro hr_state_attributes() -%}
+    {#- The attributes of an HR state that management figures break down by, in the
+        order the HR history and retention's frozen copy of it keep them
+        (leerdata.retention.freeze writes the same list). -#}
+    department_code,
+    directorate,
+    unit,
+    team,
+    salary_scale,
+    job_title,
+    gender,
+    birth_year,
+    hire_date,
+    exit_date
+{%- endmacro %}

@@ -82,16 +82,7 @@ final as (
         coalesce(lead(valid_from) over by_person_in_time, date '9999-12-31') as effective_to,
         state_number as interval_number,
         lead(valid_from) over by_person_in_time is null as is_current,
-        department_code,
-        directorate,
-        unit,
-        team,
-        salary_scale,
-        job_title,
-        gender,
-        birth_year,
-        hire_date,
-        exit_date,
+        {{ hr_state_attributes() }},
         last_snapshot_date,
         snapshot_count
     from states

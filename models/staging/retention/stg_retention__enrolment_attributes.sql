@@ -15,16 +15,7 @@ final as (
         enrolment_id,
         {{ pseudonymise('enrolment_id') }} as enrolment_key,
         session_start_date,
-        department_code,
-        directorate,
-        unit,
-        team,
-        salary_scale,
-        job_title,
-        gender,
-        birth_year,
-        hire_date,
-        exit_date,
+        {{ hr_state_attributes() }},
         payer_department_code
     from retained_enrolment_attributes
 
