@@ -67,6 +67,21 @@ def rejection_for(path: Path, st: os.stat_result, max_file_bytes: int) -> Reject
 
 
 @dataclass(frozen=True)
+class FileStatus:
+    """What a listing tells about a file without opening it (leerdata.ingest.file_stats)."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+    device: int
+
+    @classmethod
+    def of(cls, st: os.stat_result) -> FileStatus:
+        return cls(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+@dataclass(frozen=True)
 class LandingFile:
     path: Path
     relative_name: str  # posix path relative to landing/, as stored in the warehouse
@@ -76,6 +91,7 @@ class LandingFile:
     unknown_reason: str | None  # why the name matches no pattern (None when it does)
     rejection: Rejection | None = None  # rejected before reading (type or size)
     size: int = 0  # bytes when listed (what groups small files into one transaction)
+    status: FileStatus | None = None  # as listed: tells an unchanged file without reading it
 
     @property
     def source_name(self) -> str | None:
@@ -135,7 +151,7 @@ def discover(landing: Path, max_file_bytes: int | None = None) -> list[LandingFi
     limit = max_file_bytes if max_file_bytes is not None else 2**63
     out = []
     for path, st in sorted(_entries(landing)):
-        file = replace(classify(landing, path), size=st.st_size)
+        file = replace(classify(landing, path), size=st.st_size, status=FileStatus.of(st))
         rejection = rejection_for(path, st, limit)
         if rejection is not None:
             file = replace(file, csv_source=None, is_invoice=False, rejection=rejection)

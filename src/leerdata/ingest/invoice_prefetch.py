@@ -50,14 +50,16 @@ def _sha_of(path: Path) -> str | None:
 
 
 class InvoicePrefetch:
-    """Starts parsing the new invoices of `files` in worker processes at once; `take`
-    hands them out as the main process reaches them. Few invoices, or one CPU: nothing
+    """Starts parsing the new invoices of `files` (content not in `seen`; `known_sha`
+    gives the hash of a file known unchanged without reading it) in worker processes at
+    once; `take` hands them out as the main process reaches them. Few invoices, or one CPU: nothing
     is prefetched and every `take` returns None (the caller parses inline)."""
 
     def __init__(
         self,
         files: list[LandingFile],
         seen: set[str],
+        known_sha: Callable[[LandingFile], str | None] = lambda file: None,
         executor: Callable[..., Executor] | None = None,
     ) -> None:
         self._pool: Executor | None = None
@@ -65,10 +67,10 @@ class InvoicePrefetch:
         self._ahead: dict[Path, Parsed] = {}  # taken from the results, not yet asked for
         self._waiting: set[Path] = set()
         workers = min(os.cpu_count() or 1, 8)
-        invoices = [f.path for f in files if f.is_invoice]
+        invoices = [f for f in files if f.is_invoice]
         if len(invoices) < POOL_THRESHOLD or workers < POOL_MIN_CPUS:
             return
-        new = [path for path in invoices if _sha_of(path) not in seen]
+        new = [f.path for f in invoices if (known_sha(f) or _sha_of(f.path)) not in seen]
         if len(new) < POOL_THRESHOLD:
             return
         try:

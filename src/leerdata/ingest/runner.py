@@ -42,6 +42,7 @@ from leerdata.errors import LeerdataError
 from leerdata.ingest.csv_loader import LoadOutcome, load_csv_chunks, load_csv_file
 from leerdata.ingest.deliveries import delivered_before, record_unchanged
 from leerdata.ingest.discovery import LandingFile, Rejection, discover
+from leerdata.ingest.file_stats import KnownFiles
 from leerdata.ingest.invoice_prefetch import InvoicePrefetch
 from leerdata.ingest.landing_read import ChunkedLanding, grown, open_landing, read_landing
 from leerdata.ingest.store import (
@@ -147,6 +148,7 @@ class _Ingestor:
         self.rejected = rejected_before(con)
         self.batch_id = next_batch_id(con)
         self.delivered = delivered_before(con, MANIFEST_TABLE)
+        self.known = KnownFiles(con)  # hashes of files unchanged since they were read
 
     def _read(self, file: LandingFile) -> bytes | Rejection:
         if file.rejection is not None:
@@ -160,8 +162,12 @@ class _Ingestor:
 
     def process(self, file: LandingFile, prefetch: InvoicePrefetch | None = None) -> FileResult:
         started = time.perf_counter()
+        known = self._known_sha(file)
+        if known is not None and (skipped := self._skip(file, known)) is not None:
+            return skipped
         if _chunked(file, self.limits):
             return self._process_chunked(file, started)
+        read_started_ns = self.known.now_ns()
         try:
             raw = self._read(file)
         except OSError as exc:  # vanished or unreadable: report it, load the rest
@@ -170,11 +176,9 @@ class _Ingestor:
         if isinstance(raw, Rejection):
             return self._reject_unread(file, raw, started)
         sha = hashlib.sha256(raw).hexdigest()
-        if file.unknown_reason is not None and (file.relative_name, sha) in self.rejected:
-            return FileResult(file.relative_name, None, None, "skipped")
-        if file.unknown_reason is None and sha in self.seen:
-            self._note_unchanged(file, sha)
-            return FileResult(file.relative_name, file.source_name, None, "skipped")
+        self.known.hashed(file, sha, read_started_ns)
+        if (skipped := self._skip(file, sha)) is not None:
+            return skipped
         ctx = self._context(file)
         con = self.con
         con.execute("begin transaction")
@@ -193,6 +197,20 @@ class _Ingestor:
             self.rejected.add((file.relative_name, sha))
         return _result(entry, outcome)
 
+    def _known_sha(self, file: LandingFile) -> str | None:
+        return self.known.sha(file) if file.rejection is None else None
+
+    def _skip(self, file: LandingFile, sha: str) -> FileResult | None:
+        """The result for a file whose content `sha` needs no load, else None."""
+        if file.unknown_reason is not None:
+            if (file.relative_name, sha) in self.rejected:
+                return FileResult(file.relative_name, None, None, "skipped")
+            return None
+        if sha in self.seen:
+            self._note_unchanged(file, sha)
+            return FileResult(file.relative_name, file.source_name, None, "skipped")
+        return None
+
     def _process_chunked(self, file: LandingFile, started: float) -> FileResult:
         """process() for a large CSV: the same transaction, read in chunks."""
         assert file.csv_source is not None
@@ -207,7 +225,9 @@ class _Ingestor:
         if isinstance(fd, Rejection):
             return self._reject_unread(file, fd, started)
         try:
+            read_started_ns = self.known.now_ns()
             landing = ChunkedLanding(fd, self.limits.max_file_bytes)
+            self.known.hashed(file, landing.sha, read_started_ns)
             if landing.size > self.limits.max_file_bytes:
                 return self._reject_unread(file, grown(self.limits.max_file_bytes), started)
             if landing.sha in self.seen:
@@ -307,10 +327,19 @@ class _Ingestor:
         try:
             for file in files:
                 started = time.perf_counter()
+                known = self._known_sha(file)
+                if known is not None and known in self.seen:
+                    self._note_unchanged(file, known)
+                    results.append(
+                        FileResult(file.relative_name, file.source_name, None, "skipped")
+                    )
+                    continue
+                read_started_ns = self.known.now_ns()
                 raw = self._read(file)
                 if isinstance(raw, Rejection):
                     raise ConservationError("redo file by file")  # rare: changed since listing
                 sha = hashlib.sha256(raw).hexdigest()
+                self.known.hashed(file, sha, read_started_ns)
                 if sha in self.seen or sha in new_hashes:
                     self._note_unchanged(file, sha)
                     results.append(
@@ -509,7 +538,7 @@ def _ingest(paths: DataPaths, show_progress: bool) -> IngestSummary:
     try:
         ingestor = _Ingestor(con, limits)
         # the workers parse the invoices while the files listed before them load
-        prefetch = InvoicePrefetch(files, ingestor.seen)
+        prefetch = InvoicePrefetch(files, ingestor.seen, ingestor.known.sha)
         with prefetch, _progress(show_progress) as progress:
             task = progress.add_task("ingest", total=len(files))
             for group in _groups(files, limits):
@@ -520,6 +549,7 @@ def _ingest(paths: DataPaths, show_progress: bool) -> IngestSummary:
                 for result in results:
                     summary.add(result)
                 progress.advance(task, len(group))
+        ingestor.known.save(con)
     finally:
         con.close()
     summary.seconds = time.perf_counter() - started
