@@ -82,6 +82,7 @@ EVALUATION_RATES = {
     "response_rate": ("responses", "enrolments"),
 }
 PARTICIPATION_RATES = {"completion_rate": ("completions", "enrolments")}
+PRIMAL_SIMPLEX = 4  # HiGHS option simplex_strategy
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,12 @@ def _tighten(matrix: csr_array, row_lo, row_hi, low, high, rounds: int = 60):
             break
         low, high = new_low, new_high
     return low, high
+
+
+def _two_integers_apart(low: float, high: float) -> bool:
+    """[low, high] holds two integers (by the tolerance of the pin test in `solve`), so
+    no interval around it pins a count to one."""
+    return math.ceil(low - 1e-6) < math.floor(high + 1e-6)
 
 
 def _numbers_as_floats(frame: pl.DataFrame) -> pl.DataFrame:
@@ -496,6 +503,10 @@ class Attack:
         def run(costs: np.ndarray) -> float | None:
             h.changeColsCost(self.size, all_columns, costs)
             h.run()
+            # Later LPs change only the costs, so the last optimal basis stays feasible:
+            # primal simplex goes on from it (the default dual simplex took about twice as
+            # long on the previous design's LPs; the optima are the same).
+            h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
             status = h.getModelStatus()
             if status == highspy.HighsModelStatus.kUnbounded:
                 return None
@@ -539,6 +550,8 @@ class Attack:
                 continue
             bounds = []
             for sense in (1.0, -1.0):
+                if _two_integers_apart(seen_low[j], seen_high[j]):
+                    break  # the max LP's point and the truth: not pinned, whatever the min is
                 costs = np.zeros(self.size)
                 costs[j] = sense
                 value = run(costs)
@@ -547,6 +560,8 @@ class Attack:
                 )
             if progress and n % 100 == 0:
                 print(f"  attacker: {n} of {len(open_)} single LP pairs", flush=True)
+            if len(bounds) < 2:
+                continue
             low, high = bounds
             if (
                 math.isfinite(low)

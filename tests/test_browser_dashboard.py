@@ -18,6 +18,7 @@ from dashboards.i18n import t
 from dashboards.roles import ALL_PAGES, load_roles
 from leerdata.config import DataPaths
 from leerdata.dashboard_launcher import dashboard_url, free_port, start_dashboard, stop_dashboard
+from tests.streamlit_runs import settled, watch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,31 +66,30 @@ def server(tiny_warehouse: DataPaths, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def wait_until_rendered(page: Page, timeout: float = 30.0, language: str = "nl") -> None:
-    """Until the script run is over, every plotly chart has drawn and no table is still
-    loading (a skeleton in its place).
+    """Until every plotly chart has drawn and no table is still loading (a skeleton in its
+    place), after the script run is over (wait for that with `settled` around the goto or
+    click that started it).
 
-    app.py writes the build caption after the page has run, so its presence marks the
-    end of the run.
+    app.py writes the build caption after the page has run, so it must be there too.
     """
     finished = page.get_by_text(t("app.build", language, built_at="").strip())
     deadline = time.monotonic() + timeout
-    quiet_since: float | None = None
     while time.monotonic() < deadline:
-        running = (
-            finished.count() == 0 or page.locator('[data-testid="stStatusWidget"]').count() > 0
-        )
         charts = page.locator('[data-testid="stPlotlyChart"]').count()
         drawn = page.locator('[data-testid="stPlotlyChart"] .main-svg').count()
         # Tables load their grid lazily: a skeleton stands in until it is drawn.
         loading = page.locator('[data-testid="stSkeleton"]').count()
-        if not running and drawn >= charts and not loading:
-            quiet_since = quiet_since or time.monotonic()
-            if time.monotonic() - quiet_since > 1.0:
-                return
-        else:
-            quiet_since = None
-        page.wait_for_timeout(200)
+        if finished.count() > 0 and drawn >= charts and not loading:
+            return
+        page.wait_for_timeout(50)
     raise AssertionError(f"{page.url} did not finish rendering in {timeout:.0f} s")
+
+
+def open_rendered(page: Page, url: str, timeout: float = 30.0) -> None:
+    """Open the address, wait for the script run it asked for, then for the drawing."""
+    with settled(page, timeout=timeout):
+        page.goto(url)
+    wait_until_rendered(page, timeout=timeout)
 
 
 def test_every_page_renders_in_chromium(server: str) -> None:
@@ -100,11 +100,10 @@ def test_every_page_renders_in_chromium(server: str) -> None:
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1800})
+            page = watch(browser.new_page(viewport={"width": 1440, "height": 1800}))
             for name in ALL_PAGES:
-                page.goto(f"{server}/{url_path(name)}")
+                open_rendered(page, f"{server}/{url_path(name)}")
                 page.wait_for_selector("h1", timeout=30_000)
-                wait_until_rendered(page)
                 assert page.locator('[data-testid="stException"]').count() == 0, name
                 content = page.content()
                 assert "Traceback" not in content, name
@@ -139,20 +138,21 @@ def test_the_demo_role_survives_english_and_a_page_change(server: str, by_link: 
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1200})
-            page.goto(f"{server}/?role=finance" if by_link else server)
-            wait_until_rendered(page)
+            page = watch(browser.new_page(viewport={"width": 1440, "height": 1200}))
+            open_rendered(page, f"{server}/?role=finance" if by_link else server)
             role_box = page.get_by_role("combobox", name=t("auth.demo_role", "nl"))
             if not by_link:
                 role_box.click()
-                page.get_by_role("option", name="Financiën").click()
+                with settled(page, interaction=True):
+                    page.get_by_role("option", name="Financiën").click()
                 wait_until_rendered(page)
             assert role_box.input_value() == "Financiën"
-            page.get_by_text("English", exact=True).click()
+            with settled(page, interaction=True):
+                page.get_by_text("English", exact=True).click()
             page.wait_for_selector(f"h1:has-text('{t('overzicht.title', 'en')}')")
             wait_until_rendered(page, language="en")
-            page.get_by_role("link", name=t("page.factuurcontrole", "en")).click()
-            page.wait_for_timeout(500)
+            with settled(page):  # another page: always a run
+                page.get_by_role("link", name=t("page.factuurcontrole", "en")).click()
             wait_until_rendered(page, language="en")
             assert page.locator("h1").first.inner_text() == t("factuur.title", "en")
             english_box = page.get_by_role("combobox", name=t("auth.demo_role", "en"))
@@ -179,9 +179,8 @@ def test_an_address_the_role_cannot_open_gets_our_own_page(
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1200})
-            page.goto(f"{server}/{address}")
-            wait_until_rendered(page)
+            page = watch(browser.new_page(viewport={"width": 1440, "height": 1200}))
+            open_rendered(page, f"{server}/{address}")
             content = page.content()
             assert "Page not found" not in content
             assert "You have requested page" not in content
@@ -190,9 +189,10 @@ def test_an_address_the_role_cannot_open_gets_our_own_page(
             body = t(f"unavailable.{kind}.body", "nl", page=named)
             assert page.get_by_text(body).count() == 1
             home = load_roles().roles[address.split("role=")[1]].pages[0]
-            page.get_by_role(
-                "link", name=t("unavailable.back", "nl", page=t(f"page.{home}", "nl"))
-            ).click()
+            with settled(page):  # another page: always a run
+                page.get_by_role(
+                    "link", name=t("unavailable.back", "nl", page=t(f"page.{home}", "nl"))
+                ).click()
             page.wait_for_selector(f"h1:has-text('{t(TITLE_KEYS[home], 'nl')}')")
             wait_until_rendered(page)
         finally:

@@ -15,7 +15,6 @@ import base64
 import json
 import shutil
 import subprocess
-import time
 import tomllib
 import urllib.error
 import urllib.parse
@@ -35,6 +34,7 @@ from dashboards.i18n import t
 from leerdata.config import DataPaths
 from leerdata.dashboard_launcher import dashboard_url, free_port, start_dashboard, stop_dashboard
 from leerdata.duckdb_rows import scalar
+from tests.streamlit_runs import settled, watch
 from tests.test_browser_dashboard import CHROMIUM, CHROMIUM_ARGS, TITLE_KEYS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -175,21 +175,10 @@ def truth(paths: DataPaths, sql: str, params: list[Any]) -> Any:
         return scalar(con, sql, params)
 
 
-def wait_for_app(page: Page, timeout: float = 45.0) -> None:
-    """Until the script run is over (no running indicator for a second)."""
-    deadline = time.monotonic() + timeout
-    quiet_since: float | None = None
-    while time.monotonic() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
-        app_there = page.locator('[data-testid="stApp"]').count() > 0
-        if app_there and not running:
-            quiet_since = quiet_since or time.monotonic()
-            if time.monotonic() - quiet_since > 1.5:
-                return
-        else:
-            quiet_since = None
-        page.wait_for_timeout(200)
-    raise AssertionError(f"{page.url} did not finish in {timeout:.0f} s")
+def open_page(page: Page, url: str) -> None:
+    """Open the address and wait until the script run it asked for is over."""
+    with settled(page):
+        page.goto(url)
 
 
 def log_in(page: Page, server: str, login: str) -> None:
@@ -201,17 +190,17 @@ def log_in(page: Page, server: str, login: str) -> None:
     page.fill("input[name=login]", login)
     page.fill("input[name=password]", "not checked by the development interactions")
     page.locator("button[type=submit]").first.click()
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(f"{server}/**", timeout=30_000)
-    wait_for_app(page)
+    with settled(page):
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(f"{server}/**", timeout=30_000)
 
 
 def log_out(page: Page, server: str) -> None:
     page.get_by_role("button", name=t("auth.logout", "nl")).click()
     # Streamlit ends the provider session too (RP-initiated logout): confirm there.
-    page.get_by_role("button", name="Yes, sign me out").click(timeout=30_000)
-    page.wait_for_url(f"{server}/**", timeout=30_000)
-    wait_for_app(page)
+    with settled(page):
+        page.get_by_role("button", name="Yes, sign me out").click(timeout=30_000)
+        page.wait_for_url(f"{server}/**", timeout=30_000)
 
 
 def menu(page: Page) -> list[str]:
@@ -243,8 +232,7 @@ def assert_departments_figure(page: Page, server: str, paths: DataPaths, user: T
     every = user.departments == ("*",)
     codes = ["OCW", "SZW", "VWS"] if every else list(user.departments)
     if user.role == "finance":
-        page.goto(f"{server}/verrekening")
-        wait_for_app(page)
+        open_page(page, f"{server}/verrekening")
         quarter = shown_quarter(page)
         total_sql = (
             "select coalesce(sum(amount_eur), 0) from mart_settlement_matrix where quarter = ?"
@@ -259,8 +247,7 @@ def assert_departments_figure(page: Page, server: str, paths: DataPaths, user: T
         label = t("verrekening.total", "nl", quarter=quarter)
         assert metric_value(page, label) == formatting.euro(own)
     else:
-        page.goto(server)
-        wait_for_app(page)
+        open_page(page, server)
         quarter = shown_quarter(page)
         participants_sql = (
             "select sum(participants) filter (where not suppressed) from mart_participation "
@@ -277,8 +264,7 @@ def assert_departments_figure(page: Page, server: str, paths: DataPaths, user: T
 def assert_no_page_opens(page: Page, server: str, text_expected: str) -> None:
     for name in TITLE_KEYS:
         for url in (f"{server}/{name}", f"{server}/{name}?role=finance"):
-            page.goto(url)
-            wait_for_app(page)
+            open_page(page, url)
             assert heading(page) not in {t(key, "nl") for key in TITLE_KEYS.values()}, url
             assert page.locator('[data-testid="stMetric"]').count() == 0, url
             assert page.locator('[data-testid="stDataFrame"]').count() == 0, url
@@ -304,7 +290,7 @@ def test_each_role_logs_in_sees_its_pages_and_figures_and_logs_out(
 ) -> None:
     server, paths = login_server
     context = browser.new_context(viewport={"width": 1440, "height": 1200})
-    page = context.new_page()
+    page = watch(context.new_page())
     try:
         log_in(page, server, user.login)
         if user.role is None:
@@ -317,21 +303,18 @@ def test_each_role_logs_in_sees_its_pages_and_figures_and_logs_out(
         pages = [p for p in TITLE_KEYS if p in roles[user.role]["pages"]]
         assert menu(page) == [t(f"page.{p}", "nl") for p in pages]
         for name in pages:
-            page.goto(f"{server}/{name}")
-            wait_for_app(page)
+            open_page(page, f"{server}/{name}")
             assert heading(page) == t(TITLE_KEYS[name], "nl"), name
             assert page.locator('[data-testid="stException"]').count() == 0, name
         # Another role's page, by address and with a ?role= link: still this user's pages.
         for name in (p for p in TITLE_KEYS if p not in pages):
             for url in (f"{server}/{name}", f"{server}/{name}?role=finance"):
-                page.goto(url)
-                wait_for_app(page)
+                open_page(page, url)
                 assert heading(page) != t(TITLE_KEYS[name], "nl"), url
                 assert menu(page) == [t(f"page.{p}", "nl") for p in pages], url
         assert page.get_by_role("combobox", name=t("auth.demo_role", "nl")).count() == 0
         assert_departments_figure(page, server, paths, user)
-        page.goto(f"{server}/?role=management")
-        wait_for_app(page)
+        open_page(page, f"{server}/?role=management")
         assert_departments_figure(page, server, paths, user)  # the link changed nothing
         log_out(page, server)
         assert_no_page_opens(page, server, t("auth.please_login", "nl"))

@@ -11,6 +11,7 @@ import csv
 import io
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,12 @@ from playwright.sync_api import Browser, Locator, Page, sync_playwright
 from dashboards import formatting
 from dashboards.i18n import t
 from leerdata.config import DataPaths
+from tests.streamlit_runs import settled, watch
 from tests.test_browser_dashboard import (
     CHROMIUM,
     CHROMIUM_ARGS,
     CHROMIUM_MISSING,
+    open_rendered,
     server,
     wait_until_rendered,
 )
@@ -53,37 +56,39 @@ class User:
         self.interactions = 0
 
     def open(self, path: str, role: str) -> None:
-        self.page.goto(f"{self.base}/{path}?role={role}")
+        open_rendered(self.page, f"{self.base}/{path}?role={role}", timeout=60)
         self.page.wait_for_selector("h1", timeout=60_000)
-        wait_until_rendered(self.page, timeout=60)
 
-    def _done(self) -> None:
+    @contextmanager
+    def _interaction(self) -> Iterator[None]:
+        """Count it, do it, and wait for the rerun it caused (if any) and the drawing."""
         self.interactions += 1
         assert self.interactions <= MAX_INTERACTIONS, "more than three interactions"
-        self.page.wait_for_timeout(300)  # let the rerun start before waiting for its end
+        with settled(self.page, timeout=60, interaction=True):
+            yield
         wait_until_rendered(self.page, timeout=60)
 
     def select(self, label: str, option: str) -> None:
         box = self.page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
         box.click()
-        self.page.get_by_role("option", name=option, exact=True).click()
-        self._done()
+        with self._interaction():
+            self.page.get_by_role("option", name=option, exact=True).click()
 
     def multiselect(self, label: str, option: str) -> None:
         box = self.page.locator('[data-testid="stMultiSelect"]').filter(has_text=label).first
         box.click()
-        self.page.get_by_role("option", name=option, exact=True).click()
-        self.page.keyboard.press("Escape")
-        self._done()
+        with self._interaction():
+            self.page.get_by_role("option", name=option, exact=True).click()
+            self.page.keyboard.press("Escape")
 
     def radio(self, label: str, option: str) -> None:
         group = self.page.locator('[data-testid="stRadio"]').filter(has_text=label).first
-        group.get_by_text(option, exact=True).click()
-        self._done()
+        with self._interaction():
+            group.get_by_text(option, exact=True).click()
 
     def tab(self, name: str) -> None:
-        self.page.get_by_role("tab", name=name, exact=True).click()
-        self._done()
+        with self._interaction():
+            self.page.get_by_role("tab", name=name, exact=True).click()
 
     def download(self, label: str, index: int = 0) -> bytes:
         with self.page.expect_download() as event:
@@ -147,7 +152,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def user(browser: Browser, server: str) -> Iterator[User]:
     context = browser.new_context(viewport={"width": 1440, "height": 2400}, accept_downloads=True)
-    page = context.new_page()
+    page = watch(context.new_page())
     yield User(page, server)
     context.close()
 

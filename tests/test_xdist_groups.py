@@ -11,6 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import LONGEST_FIRST
+
 TESTS = Path(__file__).resolve().parent
 SHARED_SCOPES = {"module", "package"}
 
@@ -75,6 +79,20 @@ def test_each_group_belongs_to_one_module() -> None:
         for group in _xdist_groups(tree):
             owners.setdefault(group, []).append(name)
     assert {g: m for g, m in owners.items() if len(m) > 1} == {}
+
+
+def test_the_longest_first_order_names_groups_and_modules_that_exist() -> None:
+    # conftest.LONGEST_FIRST puts the long units first; a renamed group would fall back
+    # to collection order silently.
+    modules = _modules()
+    groups = {group for tree in modules.values() for group in _xdist_groups(tree)}
+    assert set(LONGEST_FIRST) - groups - set(modules) == set()
+    assert len(set(LONGEST_FIRST)) == len(LONGEST_FIRST)
+
+
+def test_xdist_hands_out_units_in_collection_order(pytestconfig: pytest.Config) -> None:
+    # xdist's default reorder (by the number of tests per unit) would undo LONGEST_FIRST.
+    assert pytestconfig.getoption("loadscopereorder") is False
 
 
 def test_the_check_sees_a_module_fixture_and_a_group() -> None:

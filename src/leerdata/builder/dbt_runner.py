@@ -13,6 +13,7 @@ from typing import Any
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from leerdata.config import REPO_ROOT, DataPaths, duckdb_memory_limit, load_settings
+from leerdata.privacy.keys import KEY_FILE_ENV, key_file_path
 
 PROFILES_DIR = REPO_ROOT / "dbt_project"
 NODE_FINISHED_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"}
@@ -33,18 +34,29 @@ class DbtOutcome:
 
 @contextmanager
 def dbt_environment(paths: DataPaths, reporting_db: Path) -> Iterator[None]:
-    """The environment profiles.yml reads: the two database files, nothing secret."""
+    """The environment profiles.yml reads: the two database files, nothing secret.
+
+    dbt runs in the data dir and the profile names the files relative to it, so the
+    profile is the same in every data dir: dbt hashes it for partial parsing and parses
+    the whole project again when it changed (in a copied or moved data dir). The key file
+    is named absolutely for the plugin, as it was found from where leerdata started.
+    """
+    root = paths.root.absolute()
     values = {
         "LEERDATA_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),
-        "LEERDATA_RESTRICTED_DB": str(paths.restricted_db),
-        "LEERDATA_REPORTING_BUILD_DB": str(reporting_db),
+        "LEERDATA_RESTRICTED_DB": os.path.relpath(paths.restricted_db.absolute(), root),
+        "LEERDATA_REPORTING_BUILD_DB": os.path.relpath(reporting_db.absolute(), root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        KEY_FILE_ENV: str(key_file_path().absolute()),
     }
     previous = {k: os.environ.get(k) for k in values}
+    cwd = Path.cwd()
     os.environ.update(values)
     try:
+        os.chdir(root)
         yield
     finally:
+        os.chdir(cwd)
         for key, value in previous.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -77,9 +89,9 @@ def dbt_args(command: str, paths: DataPaths, extra: Sequence[str] = ()) -> list[
         "--profiles-dir",
         str(PROFILES_DIR),
         "--target-path",
-        str(paths.dbt_target),
+        str(paths.dbt_target.absolute()),
         "--log-path",
-        str(paths.dbt_logs),
+        str(paths.dbt_logs.absolute()),
         "--vars",
         f"{{min_cell_size: {settings.disclosure.min_cell_size}}}",
         *extra,
