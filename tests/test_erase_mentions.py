@@ -80,7 +80,7 @@ def _pick(paths: DataPaths) -> Named:
 @pytest.fixture(scope="module")
 def named(tiny_warehouse: DataPaths, tmp_path_factory: pytest.TempPathFactory) -> Named:
     target = tmp_path_factory.mktemp("mentions") / "data"
-    shutil.copytree(tiny_warehouse.root, target, ignore=shutil.ignore_patterns("dbt"))
+    shutil.copytree(tiny_warehouse.root, target, ignore=shutil.ignore_patterns("logs"))
     return _pick(DataPaths.of(target))
 
 

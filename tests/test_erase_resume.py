@@ -157,7 +157,7 @@ def test_retention_killed_during_its_rebuild_is_compacted_by_the_next_release(
     from tests.test_retention import LINK_MONTHS, PERSON_YEARS, _as_of, _erased
 
     root = tmp_path / "data"
-    shutil.copytree(tiny_warehouse.root, root, ignore=shutil.ignore_patterns("dbt"))
+    shutil.copytree(tiny_warehouse.root, root, ignore=shutil.ignore_patterns("logs"))
     paths = DataPaths.of(root)
     (root / "leerdata.toml").write_text(
         f"[retention]\nperson_years_after_exit = {PERSON_YEARS}\n"

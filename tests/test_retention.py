@@ -164,7 +164,7 @@ def _erased(con: duckdb.DuckDBPyConnection, as_of: date) -> Erased:
 @pytest.fixture(scope="module")
 def scenario(tiny_warehouse: DataPaths, tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     root = tmp_path_factory.mktemp("retention") / "data"
-    shutil.copytree(tiny_warehouse.root, root, ignore=shutil.ignore_patterns("dbt"))
+    shutil.copytree(tiny_warehouse.root, root, ignore=shutil.ignore_patterns("logs"))
     paths = DataPaths.of(root)
     (root / "leerdata.toml").write_text(
         f"[retention]\nperson_years_after_exit = {PERSON_YEARS}\n"

@@ -56,7 +56,7 @@ def _pick_subject(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
 
 
 def _copy_with_subject(source: DataPaths, target: Path) -> Subject:
-    shutil.copytree(source.root, target, ignore=shutil.ignore_patterns("dbt"))
+    shutil.copytree(source.root, target, ignore=shutil.ignore_patterns("logs"))
     paths = DataPaths.of(target)
     with duckdb.connect(str(paths.restricted_db)) as con:
         employee_id, email = _pick_subject(con)
