@@ -47,6 +47,10 @@ INCREMENTAL_MODELS = (
     "int_participation_cells_perturbed",
     "int_evaluation_cells",
     "int_evaluation_cells_perturbed",
+    # year-incremental finance, with a sentinel partition (year 0)
+    "int_enrolments_billed",
+    "int_sessions_billed",
+    "int_session_payers_counted",
 )
 # Columns that name the build itself, the only ones that may differ.
 BUILD_IDENTITY = {"mart_quality_build": "build_id, built_at"}
