@@ -148,3 +148,62 @@ def test_a_failed_load_is_not_a_delivery(con: duckdb.DuckDBPyConnection) -> None
         "values (11, 'enrolments', 'enrolments_1.csv', 'failed')"
     )
     assert changed_years(con, PUBLISHED, ["enrolments"]) == []
+
+
+def _published_document(
+    con: duckdb.DuckDBPyConnection, invoice_id: str, refs: list[str], *, allowance: bool
+) -> None:
+    """A document delivered before the last published build (in a batch of its own), a
+    line per reference, with a document-level allowance or not."""
+    file = f"{invoice_id}.xml"
+    ((batch,),) = con.execute("select max(batch_id) + 1 from load_manifest").fetchall()
+    assert batch <= PUBLISHED["invoices"]
+    _row(con, "raw_invoices", batch, file, invoice_id=invoice_id)
+    for number, ref in enumerate(refs, start=1):
+        _row(con, "raw_invoice_lines", batch, file, invoice_id=invoice_id, line_id=str(number),
+             order_line_ref=ref)  # fmt: skip
+    if allowance:
+        _row(con, "raw_invoice_allowance_charges", batch, file, invoice_id=invoice_id,
+             level="document", sequence=1, charge_indicator=False, amount=10)  # fmt: skip
+    _manifest(con, batch, "invoices", file)
+
+
+def test_an_enrolment_change_recomputes_every_year_of_a_document_with_a_document_amount(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # E1's status changes (same 2023 session): its line on INV-MULTI may stop carrying
+    # the document allowance, which then moves onto the 2026 line
+    _published_document(con, "INV-PLAIN", ["E1", "S2024"], allowance=False)
+    _published_document(con, "INV-MULTI", ["E1", "S2026"], allowance=True)
+    _row(con, "raw_enrolments", 11, "enrolments_2.csv", enrolment_id="E1", session_id="S2023")
+    _manifest(con, 11, "enrolments", "enrolments_2.csv")
+    assert changed_years(con, PUBLISHED, ["enrolments"]) == [2023, 2026]
+    # without a document-level amount the lines do not interact across years
+    con.execute("delete from raw_invoice_allowance_charges where invoice_id = 'INV-MULTI'")
+    assert changed_years(con, PUBLISHED, ["enrolments"]) == [2023]
+
+
+def test_a_new_enrolment_that_makes_a_reference_resolve_closes_over_its_document(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # INV-WAIT's first line pointed at nothing (the sentinel partition) until E7 arrived
+    _published_document(con, "INV-WAIT", ["E7", "S2024"], allowance=True)
+    _row(con, "raw_enrolments", 11, "enrolments_2.csv", enrolment_id="E7", session_id="S2026")
+    _manifest(con, 11, "enrolments", "enrolments_2.csv")
+    assert changed_years(con, PUBLISHED, ["enrolments"]) == [2024, 2026]
+
+
+def test_a_credit_note_closes_over_documents_to_a_fixpoint(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # the credit note nets INV-OLD's E2 line (2025); INV-A has a document allowance and
+    # lines in 2025 and 2024, INV-B in 2024 and 2023: every one of those years
+    _published_document(con, "INV-A", ["E2", "S2024"], allowance=True)
+    _published_document(con, "INV-B", ["S2024", "E1"], allowance=True)
+    _published_document(con, "INV-C", ["S2026"], allowance=True)
+    _row(con, "raw_invoices", 11, "CN-SUP001-202601.xml", invoice_id="CN-1",
+         corrected_invoice_id="INV-OLD")  # fmt: skip
+    _row(con, "raw_invoice_lines", 11, "CN-SUP001-202601.xml", invoice_id="CN-1", line_id="1",
+         order_line_ref="E2")  # fmt: skip
+    _manifest(con, 11, "invoices", "CN-SUP001-202601.xml")
+    assert changed_years(con, PUBLISHED, ["invoices"]) == [2023, 2024, 2025]

@@ -31,6 +31,8 @@ from leerdata.config import DataPaths
 from leerdata.duckdb_rows import one_row
 from leerdata.ingest import run_ingest
 from leerdata.retention.apply import erase_person
+from tests.ingest_cases.builders import VALID_VALUES, write_bytes, write_csv
+from tests.test_finance_document_chains import _document, _invoice_lines, _subtotal
 
 pytestmark = pytest.mark.xdist_group("incremental_build")
 
@@ -47,6 +49,17 @@ INCREMENTAL_MODELS = (
     "int_participation_cells_perturbed",
     "int_evaluation_cells",
     "int_evaluation_cells_perturbed",
+    # year-incremental finance, with a sentinel partition (year 0)
+    "int_enrolments_billed",
+    "int_sessions_billed",
+    "int_session_payers_counted",
+    "int_invoice_lines_resolved",
+    "int_invoice_lines_checked",
+    "int_invoice_lines_netted",
+    "int_document_adjustments_split",
+    "int_cost_items_pooled",
+    "int_session_amounts_split",
+    "int_costs_allocated",
 )
 # Columns that name the build itself, the only ones that may differ.
 BUILD_IDENTITY = {"mart_quality_build": "build_id, built_at"}
@@ -352,3 +365,111 @@ def test_a_day_build_reads_only_the_new_batches(tiny_warehouse: DataPaths, tmp_p
     build_warehouse(paths, show_progress=False, full_refresh=True)
     status, zzz, _ = staged()
     assert status == "cancelled" and zzz > 0, (status, zzz, old_departments)
+
+
+def _enrolment(enrolment_id: str, employee: str, session: str, day: str, **values: str) -> dict:
+    return {
+        **VALID_VALUES["enrolments"],
+        "enrolment_id": enrolment_id,
+        "employee_id": employee,
+        "session_id": session,
+        "requested_at": "2024-10-01T09:00:00",
+        "approved_at": "2024-10-02T09:00:00",
+        "completed_at": f"{day}T17:00:00",
+        "updated_at": f"{day}T17:00:00",
+        **values,
+    }
+
+
+def _two_year_documents_landing(landing: Path) -> None:
+    """Course C1 (per participant, 500.00, 21 %) of supplier SUP01, sessions in 2024,
+    2025 and 2026. INV-1: EN1 (2024) and EN2 (2025), a document allowance of 10.01
+    spread over both. INV-2: EN3 (2024) and EN9, an enrolment nobody has delivered yet
+    (its line is in the sentinel partition), with the same allowance."""
+    person = VALID_VALUES["hr"]
+    write_csv(landing, "hr", [
+        {**person, "employee_id": f"E{i}", "email": f"e{i}@x.nl"} for i in range(1, 6)
+    ], name="hr/hr_VWS_20240101.csv")  # fmt: skip
+    write_csv(landing, "suppliers", [VALID_VALUES["suppliers"]])
+    write_csv(landing, "courses", [
+        {**VALID_VALUES["courses"], "course_id": "C1", "price_eur": "500.00"}
+    ])  # fmt: skip
+    session = {**VALID_VALUES["sessions"], "course_id": "C1", "days": "1"}
+    write_csv(landing, "sessions", [
+        {**session, "session_id": f"S{day[:4]}", "start_date": day, "end_date": day}
+        for day in ("2024-12-02", "2025-01-13", "2026-01-12")
+    ])  # fmt: skip
+    write_csv(landing, "enrolments", [
+        _enrolment("EN1", "E1", "S2024", "2024-12-02"),
+        _enrolment("EN2", "E2", "S2025", "2025-01-13"),
+        _enrolment("EN3", "E3", "S2024", "2024-12-02"),
+    ], name="lms/enrolments_20260201.csv")  # fmt: skip
+    allowance = """<cac:AllowanceCharge><cbc:ChargeIndicator>false</cbc:ChargeIndicator>
+    <cbc:AllowanceChargeReasonCode>95</cbc:AllowanceChargeReasonCode>
+    <cbc:Amount currencyID="EUR">10.01</cbc:Amount>
+    <cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>21</cbc:Percent>
+      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory></cac:AllowanceCharge>"""
+    for number, refs in (("INV-1", ("EN1", "EN2")), ("INV-2", ("EN3", "EN9"))):
+        xml = _document(
+            "Invoice", "380", number, "2026-02-01", None,
+            _invoice_lines(*(
+                (str(line), ref, "C1", "500.00", "S", "21") for line, ref in enumerate(refs, 1)
+            )),
+            tax="207.90", subtotals=_subtotal("989.99", "207.90", "S", "21"),
+            line_ext="1000.00", tax_excl="989.99", payable="1197.89",
+            allowance=allowance, allowance_total="10.01",
+        )  # fmt: skip
+        write_bytes(landing, f"invoices/{number}.xml", xml.encode())
+
+
+def _day(paths: DataPaths, file_date: str, *enrolments: dict) -> tuple[int, ...] | None:
+    """An enrolment file delivered, ingested and built: the years the build recomputed."""
+    write_csv(paths.landing, "enrolments", list(enrolments), name=f"lms/enrolments_{file_date}.csv")
+    assert run_ingest(paths, show_progress=False).rows_quarantined == 0
+    day = build_warehouse(paths, show_progress=False)
+    assert day.selection is not None
+    return day.selection.years
+
+
+def test_a_document_over_two_years_and_a_reference_that_starts_to_resolve(
+    key_file: Path, tmp_path: Path
+) -> None:
+    """A document-level allowance is spread over lines in two years; enrolment changes
+    in one year move it (periods.py must close the years over the document; the model
+    must read complete documents), and a line moves out of the sentinel partition."""
+    paths = DataPaths.of(tmp_path / "data")
+    _two_year_documents_landing(paths.landing)
+    assert run_ingest(paths, show_progress=False).rows_quarantined == 0
+    build_warehouse(paths, show_progress=False)
+
+    # A 2026 enrolment, on no invoice: INV-2 (lines in 2024 and the sentinel) is read
+    # again for the sentinel, and must still give its allowance to its 2024 line.
+    years = _day(paths, "20260301", _enrolment("EN4", "E4", "S2026", "2026-01-12"))
+    assert _equal_to_a_full_refresh(paths, tmp_path / "full-a") == []
+    assert years == (2026,)
+
+    # EN2 (2025) was cancelled in time: its line is disputed, so the whole allowance of
+    # INV-1 moves onto the 2024 line.
+    cancelled = {"status": "cancelled", "cancelled_at": "2024-11-01T09:00:00",
+                 "completed_at": "", "updated_at": "2026-03-02T09:00:00"}  # fmt: skip
+    years = _day(paths, "20260401", _enrolment("EN2", "E2", "S2025", "2025-01-13", **cancelled))
+    assert _equal_to_a_full_refresh(paths, tmp_path / "full-b") == []
+    assert years == (2024, 2025)
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        shares = con.execute(
+            "select line_id, year, share_eur from int_document_adjustments_split "
+            "where document_key = 'invoice|INV-1'"
+        ).fetchall()
+    assert [(line, year, str(share)) for line, year, share in shares] == [("1", 2024, "-10.01")]
+
+    # EN9 arrives (2026): INV-2's second line leaves the sentinel partition. Closed over
+    # documents: INV-2 adds 2024, and INV-1 (a line in 2024) then 2025.
+    years = _day(paths, "20260501", _enrolment("EN9", "E5", "S2026", "2026-01-12"))
+    assert _equal_to_a_full_refresh(paths, tmp_path / "full-c") == []
+    assert years == (2024, 2025, 2026)
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        lines = con.execute(
+            "select line_id, year from int_invoice_lines_netted where invoice_id = 'INV-2' "
+            "order by line_id"
+        ).fetchall()
+    assert lines == [("1", 2024), ("2", 2026)]

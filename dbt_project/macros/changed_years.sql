@@ -2,8 +2,9 @@
     {#- The years this build recomputes in a year-incremental model: none (every year)
         unless the model is built incrementally; else what leerdata.builder.periods
         wrote before dbt started (a NULL row: every year). Read at run time, not passed
-        as a var: a changed var makes dbt parse the whole project again. -#}
-    {%- if not (execute and is_incremental()) -%}
+        as a var: a changed var makes dbt parse the whole project again. A unit test
+        (no `this`) computes every year. -#}
+    {%- if this is none or not (execute and is_incremental()) -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- set table = api.Relation.create(
@@ -16,11 +17,23 @@
     {{- return(years | map('int') | list) -}}
 {%- endmacro %}
 
-{% macro in_changed_years(year_expression) -%}
-    {#- A filter for the rows a year-incremental model recomputes. -#}
+{% macro no_session_year() -%}
+    {#- The sentinel partition of the finance models: rows that belong to no session
+        year (an enrolment on an unknown session, an invoice line whose order line
+        reference resolves to nothing). No session starts in year 0. -#}
+    0
+{%- endmacro %}
+
+{% macro in_changed_years(year_expression, with_sentinel=false) -%}
+    {#- A filter for the rows a year-incremental model recomputes. `with_sentinel`:
+        the partition of rows without a session year (no_session_year()) is recomputed
+        by every incremental build too: an arrival elsewhere (an enrolment that makes
+        a reference resolve) moves rows into or out of it, and it is small. -#}
     {%- set years = changed_years() -%}
     {%- if years is none -%}
         true
+    {%- elif with_sentinel -%}
+        {{ year_expression }} in ({{ (years + [no_session_year() | int]) | unique | join(', ') }})
     {%- elif years | length == 0 -%}
         false
     {%- else -%}
@@ -28,25 +41,26 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro delete_changed_years() -%}
+{% macro delete_changed_years(with_sentinel=false) -%}
     {#- Pre-hook of a year-incremental model, inside its transaction: the years it
         recomputes leave the table first, so a year that has no rows left (its last
         enrolment moved or vanished) does not keep old ones. delete+insert on `year`
         then replaces the years that do have rows. -#}
     {%- if execute and is_incremental() -%}
-        delete from {{ this }} where {{ in_changed_years('year') }}
+        delete from {{ this }} where {{ in_changed_years('year', with_sentinel) }}
     {%- else -%}
         select 1
     {%- endif -%}
 {%- endmacro %}
 
-{% macro year_incremental_config() -%}
-    {#- The shared config of the year-incremental models. -#}
+{% macro year_incremental_config(with_sentinel=false) -%}
+    {#- The shared config of the year-incremental models; `with_sentinel` for the ones
+        with a partition of rows without a session year (in_changed_years). -#}
     {{- config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='year',
         on_schema_change='fail',
-        pre_hook="{{ delete_changed_years() }}",
+        pre_hook="{{ delete_changed_years(" ~ with_sentinel ~ ") }}",
     ) -}}
 {%- endmacro %}

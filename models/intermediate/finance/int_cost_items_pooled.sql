@@ -2,31 +2,40 @@
    courses contribute the approved amount of their invoice lines; internal courses (never
    invoiced) the expected amount of every billable enrolment (per participant) or billable
    session (per session). Per-participant items already know their debtor; per-session
-   items are split over payer departments by int_session_amounts_split. #}
+   items are split over payer departments by int_session_amounts_split.
+
+   Year-incremental (leerdata.builder.periods): an item has the year of its invoice line,
+   enrolment or session; a line's document share has the line's year. #}
+
+{{ year_incremental_config(with_sentinel=true) }}
 
 with
 
 invoice_lines_netted as (
 
     select * from {{ ref('int_invoice_lines_netted') }}
+    where {{ in_changed_years('year', with_sentinel=true) }}
 
 ),
 
 document_adjustments_split as (
 
     select * from {{ ref('int_document_adjustments_split') }}
+    where {{ in_changed_years('year', with_sentinel=true) }}
 
 ),
 
 enrolments_billed as (
 
     select * from {{ ref('int_enrolments_billed') }}
+    where {{ in_changed_years('year', with_sentinel=true) }}
 
 ),
 
 sessions_billed as (
 
     select * from {{ ref('int_sessions_billed') }}
+    where {{ in_changed_years('year', with_sentinel=true) }}
 
 ),
 
@@ -38,6 +47,7 @@ external_line_items as (
     select
         'invoice_line|' || invoice_lines_netted.invoice_id || '|' || invoice_lines_netted.line_id
             as pool_item_id,
+        invoice_lines_netted.year,
         invoice_lines_netted.quarter,
         invoice_lines_netted.session_id,
         invoice_lines_netted.matched_course_id as course_id,
@@ -85,6 +95,7 @@ internal_enrolment_items as (
 
     select
         'internal_enrolment|' || enrolment_id as pool_item_id,
+        year,
         quarter,
         session_id,
         course_id,
@@ -103,6 +114,7 @@ internal_session_items as (
 
     select
         'internal_session|' || session_id as pool_item_id,
+        year,
         quarter,
         session_id,
         course_id,

@@ -2,25 +2,32 @@
    allocation): per-participant items whole to the enrolment's payer department,
    per-session items in their largest-remainder parts. Creditor = course owner. No
    invoice or line id here: with the enrolment pseudonym beside it, that would link the
-   pseudonym back to the supplier's order line reference. #}
+   pseudonym back to the supplier's order line reference.
+
+   Year-incremental (leerdata.builder.periods), on the year of the pool item. #}
+
+{{ year_incremental_config(with_sentinel=true) }}
 
 with
 
 cost_items_pooled as (
 
     select * from {{ ref('int_cost_items_pooled') }}
+    where {{ in_changed_years('year', with_sentinel=true) }}
 
 ),
 
 session_amounts_split as (
 
     select * from {{ ref('int_session_amounts_split') }}
+    where {{ in_changed_years('year', with_sentinel=true) }}
 
 ),
 
 enrolment_allocations as (
 
     select
+        year,
         quarter,
         creditor_department_code,
         debtor_department_code,
@@ -38,6 +45,7 @@ enrolment_allocations as (
 session_allocations as (
 
     select
+        cost_items_pooled.year,
         cost_items_pooled.quarter,
         cost_items_pooled.creditor_department_code,
         session_amounts_split.debtor_department_code,
@@ -67,6 +75,7 @@ final as (
         {# One row per enrolment (per-participant) or per session and debtor (per
            session): a stable key for the grain. #}
         coalesce(enrolment_key, session_id || '|' || debtor_department_code) as allocation_key,
+        year,
         quarter,
         creditor_department_code,
         debtor_department_code,

@@ -2,7 +2,17 @@
    document's lines with a positive net approved amount, in proportion to it, by the
    largest-remainder method (ties: line id), so the shares add up to the cent. A
    document with no such line keeps the amount on hold (line_id NULL). Integer cents
-   throughout. #}
+   throughout.
+
+   Year-incremental (leerdata.builder.periods), but a document may have lines in several
+   years and its split depends on all of them: this model reads every line of every
+   document with a line in a recomputed year, and writes only the rows of recomputed
+   years (delete+insert replaces every year present in its rows). periods.py closes the
+   recomputed years over such documents, so a document's years are recomputed together.
+   A share has its line's year; an amount on hold the document's earliest session year
+   (the sentinel year 0 when no line has one). #}
+
+{{ year_incremental_config(with_sentinel=true) }}
 
 with
 
@@ -30,16 +40,67 @@ document_adjustments as (
 
 ),
 
+lines_of_adjusted_documents as (
+
+    select
+        invoice_lines_netted.document_key,
+        invoice_lines_netted.line_id,
+        invoice_lines_netted.year,
+        invoice_lines_netted.net_approved_amount_eur
+    from invoice_lines_netted
+    where
+        invoice_lines_netted.document_key
+        in (select document_adjustments.document_key from document_adjustments)
+
+),
+
+documents_recomputed as (
+
+    {# Complete documents: every document with a line in a recomputed year, and (their
+       amount is on hold in the sentinel year) the ones without a line. #}
+    select document_key
+    from lines_of_adjusted_documents
+    where {{ in_changed_years('year', with_sentinel=true) }}
+    union
+    select document_key
+    from document_adjustments
+    where
+        document_key
+        not in (select lines_of_adjusted_documents.document_key from lines_of_adjusted_documents)
+
+),
+
+document_lines as (
+
+    select *
+    from lines_of_adjusted_documents
+    where document_key in (select documents_recomputed.document_key from documents_recomputed)
+
+),
+
+document_years as (
+
+    select
+        document_key,
+        coalesce(
+            min(year) filter (where year <> {{ no_session_year() }}), {{ no_session_year() }}
+        ) as year  -- noqa: RF04
+    from document_lines
+    group by document_key
+
+),
+
 line_weights as (
 
     select
         document_adjustments.document_key,
         invoice_lines_netted.line_id,
+        invoice_lines_netted.year,
         cast(invoice_lines_netted.net_approved_amount_eur * 100 as hugeint) as weight,
         cast(abs(document_adjustments.accepted_amount_eur) * 100 as hugeint) as item_cents,
         case when document_adjustments.accepted_amount_eur < 0 then -1 else 1 end as amount_sign
     from document_adjustments
-    inner join invoice_lines_netted
+    inner join document_lines as invoice_lines_netted
         on document_adjustments.document_key = invoice_lines_netted.document_key
     where invoice_lines_netted.net_approved_amount_eur > 0
 
@@ -73,6 +134,7 @@ shares as (
     select
         document_key,
         line_id,
+        year,
         cast(
             cast(
                 amount_sign * (floor_cents + case when remainder_rank <= cents_left_over then 1 else 0 end)
@@ -87,20 +149,29 @@ shares as (
 documents_without_approved_lines as (
 
     select
-        document_key,
+        document_adjustments.document_key,
         cast(null as varchar) as line_id,
-        cast(accepted_amount_eur as decimal(18, 2)) as share_eur,
+        cast(coalesce(document_years.year, {{ no_session_year() }}) as integer) as year,  -- noqa: RF04
+        cast(document_adjustments.accepted_amount_eur as decimal(18, 2)) as share_eur,
         true as is_on_hold
     from document_adjustments
-    where document_key not in (select line_weights.document_key from line_weights)
+    left join document_years
+        on document_adjustments.document_key = document_years.document_key
+    where
+        document_adjustments.document_key
+        in (select documents_recomputed.document_key from documents_recomputed)
+        and document_adjustments.document_key not in (select line_weights.document_key from line_weights)
 
 ),
 
 final as (
 
+    {# Only rows of recomputed years: a complete document's rows in other years stay. #}
     select * from shares
+    where {{ in_changed_years('year', with_sentinel=true) }}
     union all
     select * from documents_without_approved_lines
+    where {{ in_changed_years('year', with_sentinel=true) }}
 
 )
 

@@ -1,6 +1,12 @@
 {# One row per enrolment with what it means for billing: cancellation window, whether it
    is billable, its expected amount (per-participant courses) and the department that
-   pays for it. The person key is used only to find the payer and is not passed on. #}
+   pays for it. The person key is used only to find the payer and is not passed on.
+
+   Year-incremental (leerdata.builder.periods): `year` is the year of the session start
+   date; an enrolment on a session that is not in the catalogue has none and goes into
+   the sentinel partition (year 0), which every incremental build recomputes. #}
+
+{{ year_incremental_config(with_sentinel=true) }}
 
 with
 
@@ -54,6 +60,11 @@ enrolments_on_sessions as (
     from enrolments
     left join sessions_priced
         on enrolments.session_id = sessions_priced.session_id
+    where
+        {{ in_changed_years(
+            'coalesce(year(sessions_priced.start_date), ' ~ no_session_year() ~ ')',
+            with_sentinel=true,
+        ) }}
 
 ),
 
@@ -139,6 +150,7 @@ final as (
         has_session,
         course_id,
         start_date,
+        cast(coalesce(year(start_date), {{ no_session_year() }}) as integer) as year,  -- noqa: RF04
         quarter,
         enrolment_status,
         cancelled_date,

@@ -1,13 +1,21 @@
 {# The three-way match per invoice line (docs/contract.md section 2, interpretations #7-#18):
    every reason code that applies, the verdict and the approved / disputed / on-hold
    split of the invoiced amount. Set-based: duplicates come from one window over all
-   lines, not a lookup per line. #}
+   lines, not a lookup per line.
+
+   Year-incremental (leerdata.builder.periods), on the year of int_invoice_lines_resolved.
+   The lines a line is compared with share its year: duplicates are ranked per order line
+   reference, and an adjustment's target has the same reference (one reference resolves
+   to one session, or to none: the sentinel partition). #}
+
+{{ year_incremental_config(with_sentinel=true) }}
 
 with
 
 invoice_lines_resolved as (
 
     select * from {{ ref('int_invoice_lines_resolved') }}
+    where {{ in_changed_years('year', with_sentinel=true) }}
 
 ),
 
@@ -239,6 +247,7 @@ final as (
         owner_department_code,
         pricing_model,
         session_start_date,
+        year,
         quarter,
         enrolment_key,
         enrolment_status,

@@ -3,13 +3,19 @@
    on its net amount. The amount codes are recomputed on the net; the other codes stay.
    A line that was disputed and is no longer disputed on its net is `settled`. Adjustment
    lines carry their own values when unusable and 0 when netted, so per chain the net
-   columns add up to the chain's signed line amounts. #}
+   columns add up to the chain's signed line amounts.
+
+   Year-incremental (leerdata.builder.periods): a netted line has the order line
+   reference, so the year, of the line it is applied to. #}
+
+{{ year_incremental_config(with_sentinel=true) }}
 
 with
 
 invoice_lines_checked as (
 
     select * from {{ ref('int_invoice_lines_checked') }}
+    where {{ in_changed_years('year', with_sentinel=true) }}
 
 ),
 

@@ -1,7 +1,16 @@
 {# One row per invoice line with everything the three-way match needs: the invoice
    header, the supplier behind the seller's KvK number, and what the order line
    reference points at (interpretation #7: first an enrolment_id, else a session_id),
-   with that session's applicable price row. The item name never enters. #}
+   with that session's applicable price row. The item name never enters.
+
+   Year-incremental (leerdata.builder.periods): `year` is the year of the start date of
+   the session the reference resolves to, so every line of one order line reference is
+   in the same year; a line that resolves to no session goes into the sentinel partition
+   (year 0), which every incremental build recomputes (a new enrolment or session can
+   make its reference resolve). Every line is resolved against every enrolment and
+   session; only the lines of the recomputed years are kept. #}
+
+{{ year_incremental_config(with_sentinel=true) }}
 
 with
 
@@ -124,6 +133,9 @@ references_resolved as (
         sessions_billed.pricing_model,
         sessions_billed.has_price_row,
         sessions_billed.start_date as session_start_date,
+        cast(
+            coalesce(year(sessions_billed.start_date), {{ no_session_year() }}) as integer
+        ) as year,  -- noqa: RF04
         sessions_billed.quarter,
         sessions_billed.session_status,
         sessions_billed.is_cancelled_by_supplier,
@@ -147,6 +159,11 @@ references_resolved as (
         on
             coalesce(enrolments_billed.session_id, lines_with_header.order_line_ref)
             = sessions_billed.session_id
+    where
+        {{ in_changed_years(
+            'coalesce(year(sessions_billed.start_date), ' ~ no_session_year() ~ ')',
+            with_sentinel=true,
+        ) }}
 
 ),
 

@@ -3,19 +3,26 @@
    each department gets the floor of its exact share in cents, and the cents left over go
    one each to the largest fractional remainders (ties: department code ascending), so
    the parts add up to the item exactly. A session without a billable enrolment is
-   charged whole to the course owner. Integer cents throughout: no rounding drift. #}
+   charged whole to the course owner. Integer cents throughout: no rounding drift.
+
+   Year-incremental (leerdata.builder.periods): an item and its session's payer counts
+   have the session's year. #}
+
+{{ year_incremental_config(with_sentinel=true) }}
 
 with
 
 cost_items_pooled as (
 
     select * from {{ ref('int_cost_items_pooled') }}
+    where {{ in_changed_years('year', with_sentinel=true) }}
 
 ),
 
 session_payers_counted as (
 
     select * from {{ ref('int_session_payers_counted') }}
+    where {{ in_changed_years('year', with_sentinel=true) }}
 
 ),
 
@@ -31,6 +38,7 @@ item_weights as (
 
     select
         session_items.pool_item_id,
+        session_items.year,
         coalesce(
             session_payers_counted.payer_department_code, session_items.creditor_department_code
         ) as debtor_department_code,
@@ -76,6 +84,7 @@ final as (
     select
         pool_item_id,
         debtor_department_code,
+        year,
         cast(weight as bigint) as billable_enrolment_count,
         cast(
             cast(

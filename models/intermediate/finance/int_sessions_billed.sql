@@ -1,6 +1,12 @@
 {# One row per session: how many of its enrolments are billable and, for a per-session
    course, its expected amount (the price once, when at least one enrolment is
-   billable and the supplier did not cancel). #}
+   billable and the supplier did not cancel).
+
+   Year-incremental (leerdata.builder.periods): `year` is the year of the start date, a
+   session's enrolments are in the same year; a session without a start date goes into
+   the sentinel partition (year 0). #}
+
+{{ year_incremental_config(with_sentinel=true) }}
 
 with
 
@@ -24,6 +30,7 @@ enrolment_counts as (
         count(*) filter (where is_billable) as billable_enrolment_count,
         count(*) filter (where enrolment_status = 'enrolled') as awaiting_outcome_count
     from enrolments_billed
+    where {{ in_changed_years('year', with_sentinel=true) }}
     group by session_id
 
 ),
@@ -34,6 +41,9 @@ final as (
         sessions_priced.session_id,
         sessions_priced.course_id,
         sessions_priced.start_date,
+        cast(
+            coalesce(year(sessions_priced.start_date), {{ no_session_year() }}) as integer
+        ) as year,  -- noqa: RF04
         sessions_priced.end_date,
         sessions_priced.session_status,
         sessions_priced.is_cancelled_by_supplier,
@@ -68,6 +78,11 @@ final as (
     from sessions_priced
     left join enrolment_counts
         on sessions_priced.session_id = enrolment_counts.session_id
+    where
+        {{ in_changed_years(
+            'coalesce(year(sessions_priced.start_date), ' ~ no_session_year() ~ ')',
+            with_sentinel=true,
+        ) }}
 
 )
 

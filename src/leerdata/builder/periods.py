@@ -1,8 +1,14 @@
 """Which years a day's build must recompute in the year-incremental models.
 
-The enrolment outcomes, the person-quarters and the cells of the participation and
-evaluation tables are kept per year (dbt incremental, keyed on `year`). A build
-recomputes only the years its new batches can touch; the other years keep their rows.
+The enrolment outcomes, the person-quarters, the cells of the participation and
+evaluation tables and the finance chain (enrolments and sessions billed, invoice lines
+resolved, checked and netted, document adjustments, the cost pool and its allocation)
+are kept per year (dbt incremental, keyed on `year`). A build recomputes only the years
+its new batches can touch; the other years keep their rows. The finance models also
+have a sentinel partition, year 0, for rows without a session year (an enrolment on an
+unknown session, an invoice line whose reference resolves to nothing); every
+incremental build of them recomputes it (dbt macro `in_changed_years`), so it is not
+listed here.
 
 The years come from the raw rows of every file delivered since the last published
 build (older batches of a file delivered again included: their rows are superseded,
@@ -16,6 +22,19 @@ year of its start date:
   correction refers to, and the documents that refer to it, followed until nothing new
   turns up), because netting and document-level allowances spread amounts over a
   chain's lines; a line's order reference is an enrolment or a session.
+
+Then the years are closed over documents: a document-level allowance or charge is
+spread over the document's lines with an approved amount (int_document_adjustments_split),
+and a document's lines can be in several years, so a change in one year (an enrolment
+that stops being billable, a line that starts to resolve) moves amounts onto lines of
+another. Every year of every document with a document-level amount that has a line in
+a recomputed year is recomputed too, until nothing new turns up. A line's years are
+read from the raw rows, every version: the years of every session its reference ever
+pointed at (as an enrolment or as a session), a superset of what the models resolve.
+Nothing else crosses years: duplicates are ranked and credit notes netted per order
+line reference, which resolves to one session (one year) or to none (the sentinel), and
+a line without a session year never carries a share of a document-level amount (it is
+an unknown reference, approved at 0).
 
 A session of a course that has no enrolment outcome yet recomputes every year: the
 evaluation cells take a course's profile from all its outcomes. Anything else that
@@ -144,8 +163,55 @@ def changed_years(
     )
     if _course_without_outcomes(con):
         return None
-    rows = con.execute("select distinct year from touched_sessions order by 1").fetchall()
-    return [int(year) for (year,) in rows]
+    rows = con.execute("select distinct year from touched_sessions").fetchall()
+    return sorted(_closed_over_documents(con, {int(year) for (year,) in rows}))
+
+
+def _closed_over_documents(con: duckdb.DuckDBPyConnection, years: set[int]) -> set[int]:
+    """`years` and every year of every document with a document-level allowance or
+    charge that has a line in one of them, to a fixpoint."""
+    if not years:
+        return years
+    con.execute(
+        """
+        create or replace temp table adjusted_document_years as
+        with adjusted_documents as (
+            select distinct invoice_id from main.raw_invoice_allowance_charges
+            where level = 'document'
+        ),
+        references_of_lines as (
+            select distinct invoice_id, order_line_ref from main.raw_invoice_lines
+            where invoice_id in (select invoice_id from adjusted_documents)
+        ),
+        sessions_of_references as (
+            select enrolment_id as order_line_ref, session_id from main.raw_enrolments
+            union
+            select session_id as order_line_ref, session_id from main.raw_sessions
+        )
+        select distinct references_of_lines.invoice_id, year(sessions.start_date) as year
+        from references_of_lines
+        inner join sessions_of_references
+            on references_of_lines.order_line_ref = sessions_of_references.order_line_ref
+        inner join main.raw_sessions as sessions
+            on sessions_of_references.session_id = sessions.session_id
+        where sessions.start_date is not null
+        """
+    )
+    closed = set(years)
+    while True:
+        rows = con.execute(
+            """
+            select distinct year from adjusted_document_years
+            where invoice_id in (
+                select invoice_id from adjusted_document_years where list_contains(?, year)
+            )
+            """,
+            [sorted(closed)],
+        ).fetchall()
+        found = {int(year) for (year,) in rows}
+        if found <= closed:
+            return closed
+        closed |= found
 
 
 def _course_without_outcomes(con: duckdb.DuckDBPyConnection) -> bool:
