@@ -71,3 +71,42 @@ def test_nothing_is_withheld_where_nothing_is_pinned() -> None:
     evaluation = _evaluation([("quarter", "2023-Q2", 2023, 7), ("year", "2023", 2023, 8)])
     result = withhold_pinned(evaluation, _participation(), 10, open_from="2026-Q4")
     assert list(result.evaluation) == [None, None]
+
+
+def _course_margins() -> pl.DataFrame:
+    """2023-Q2 (closed, no year cells): course C1 (supplier S1, category CAT) published 9;
+    CAT = C1 + C3 published 30 and 25, S1 = C1 + C2 published 30 and 17. With noise of at
+    most 2, CAT pins C1 to 1..9 and S1 to 9..17: C1 is 9 without its own cell, and there
+    is no year to withhold."""
+    cells = [
+        ("course", "C1", "CAT", "S1", 9),
+        ("course", "C2", "CAT2", "S1", 17),
+        ("course", "C3", "CAT", "S2", 25),
+        ("category", "CAT", "CAT", None, 30),
+        ("supplier", "S1", None, "S1", 30),
+    ]
+    rows = []
+    for level, entity, category, supplier, enrolments in cells:
+        row: dict[str, object] = {
+            "evaluation_level": level,
+            "entity_id": entity,
+            "category_code": category,
+            "supplier_id": supplier,
+            "period_type": "quarter",
+            "period": "2023-Q2",
+            "year": 2023,
+        }
+        for count in EVALUATION_COUNTS:
+            row[f"perturbed_{count}"] = 0
+        row["perturbed_enrolments"] = enrolments
+        row["perturbed_participants"] = enrolments
+        rows.append(row)
+    return pl.DataFrame(rows)
+
+
+def test_a_cell_pinned_through_two_margins_withholds_a_partner_in_them() -> None:
+    """Withholding the pinned cell leaves it pinned by the margins, and it has no year:
+    the audit withholds a cell it shares a relation with (the smallest, C2), not
+    nothing, and nothing small stays recomputable."""
+    result = withhold_pinned(_course_margins(), _participation(), 10, open_from="2026-Q4")
+    assert list(result.evaluation) == ["recomputable", "recomputable", None, None, None]

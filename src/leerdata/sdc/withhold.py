@@ -22,6 +22,7 @@ import polars as pl
 from leerdata.sdc.reader_model import (
     EVALUATION_COUNTS,
     PARTICIPATION_COUNTS,
+    ReaderModel,
     pinned_small,
     publish,
     reader_model,
@@ -136,6 +137,7 @@ def withhold_pinned(
         ]
     )
     model = reader_model(evaluation, participation)
+    partners = RelationPartners(model)
     rounds = 0
     for phase_hidden, allowed in ((is_open, ~is_open), (np.zeros_like(is_open), is_open)):
         for _ in range(MAX_ROUNDS):
@@ -146,10 +148,10 @@ def withhold_pinned(
                 break
             if not _withhold_round(
                 pinned, withheld, reasons, allowed, open_year_of, any_year_of, family
-            ):
+            ) and not _withhold_partners(pinned, withheld, reasons, allowed, partners):
                 raise RuntimeError(
                     f"disclosure audit: {len(pinned)} cells stay recomputable; "
-                    "nothing left to withhold by the year rule"
+                    "nothing left to withhold by the year rule or their relations"
                 )
         else:
             raise RuntimeError(f"disclosure audit did not settle in {MAX_ROUNDS} rounds")
@@ -171,6 +173,67 @@ def _withhold_round(pinned, withheld, reasons, allowed, open_year_of, any_year_o
             if target >= 0 and allowed[target] and not withheld[target]:
                 withheld[target] = True
                 reasons[target] = "recomputable"
+                progress = True
+                break
+    return progress
+
+
+class RelationPartners:
+    """The cells that share a relation of the reader model with a given cell, and how
+    much each publishes (the sum of its published upper bounds)."""
+
+    def __init__(self, model: ReaderModel) -> None:
+        system = model.system
+        self._rows = np.concatenate(system.rows) if system.rows else np.zeros(0, np.int64)
+        self._columns = np.concatenate(system.columns) if system.columns else np.zeros(0, np.int64)
+        self._blocks = (model.evaluation, model.participation)
+        self._system = system
+
+    def _cell_of(self, variables: np.ndarray) -> np.ndarray:
+        evaluation, participation = self._blocks
+        in_participation = variables >= participation.offset
+        return np.where(
+            in_participation,
+            evaluation.cells.height
+            + (variables - participation.offset) // len(participation.counts),
+            variables // len(evaluation.counts),
+        )
+
+    def _variables_of(self, cell: int) -> np.ndarray:
+        evaluation, participation = self._blocks
+        block, row = (
+            (evaluation, cell)
+            if cell < evaluation.cells.height
+            else (participation, cell - evaluation.cells.height)
+        )
+        return block.offset + row * len(block.counts) + np.arange(len(block.counts))
+
+    def of(self, cell: int) -> np.ndarray:
+        """Every other cell in a relation with `cell`, smallest published figures first."""
+        rows = np.unique(self._rows[np.isin(self._columns, self._variables_of(cell))])
+        members = self._columns[np.isin(self._rows, rows)]
+        cells = np.unique(self._cell_of(members))
+        cells = cells[cells != cell]
+        weight = [float(np.sum(self._system.high[self._variables_of(int(c))])) for c in cells]
+        return cells[np.argsort(weight, kind="stable")]
+
+
+def _withhold_partners(pinned, withheld, reasons, allowed, partners: RelationPartners) -> bool:
+    """For a pinned cell the year rule cannot help (it and its year are withheld, or its
+    year may not be withheld in this phase): withhold the cell itself if it may be, else
+    the smallest cell it shares a relation with that may be withheld (complementary
+    suppression). False when no pinned cell had such a cell."""
+    progress = False
+    for cell in pinned:
+        if allowed[cell] and not withheld[cell]:
+            withheld[cell] = True
+            reasons[cell] = "recomputable"
+            progress = True
+            continue
+        for partner in partners.of(int(cell)):
+            if allowed[partner] and not withheld[partner]:
+                withheld[partner] = True
+                reasons[partner] = "recomputable"
                 progress = True
                 break
     return progress
