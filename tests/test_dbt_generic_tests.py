@@ -74,3 +74,107 @@ def test_the_generic_test_passes_on_built_data_and_catches_a_null_part_duplicate
     assert [f.split(":")[0] for f in outcome.failures] == [
         f"{GENERIC_TEST}_stg_hr__employee_snapshots_person_key__snapshot_date"
     ], outcome.failures
+
+
+NOT_NULL_TEST = "not_null_columns"
+
+
+def _models_yaml() -> list[dict[str, Any]]:
+    models: list[dict[str, Any]] = []
+    for path in sorted((REPO_ROOT / "models").rglob("*.yml")):
+        models.extend((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []))
+    return models
+
+
+def _enforced(model: dict[str, Any]) -> bool:
+    return bool(((model.get("config") or {}).get("contract") or {}).get("enforced"))
+
+
+def test_not_null_is_declared_once_per_model_not_per_column() -> None:
+    """A plain per-column `not_null` test is one dbt node each (~40 ms of dbt's own cost
+    per build); models declare their non-null columns in one `not_null_columns` test,
+    or as contract constraints, which DuckDB checks while writing."""
+    per_column = [
+        f"{model['name']}.{column['name']}"
+        for model in _models_yaml()
+        for column in model.get("columns") or []
+        if "not_null" in (column.get("data_tests") or [])
+    ]
+    assert per_column == []
+    in_contract_models = [
+        model["name"]
+        for model in _models_yaml()
+        if _enforced(model)
+        and any(isinstance(t, dict) and NOT_NULL_TEST in t for t in model.get("data_tests") or [])
+    ]
+    assert in_contract_models == []
+
+
+def test_contract_not_null_constraints_are_in_the_published_tables(
+    tiny_warehouse: DataPaths,
+) -> None:
+    declared = {
+        (model["name"], column["name"])
+        for model in _models_yaml()
+        if _enforced(model)
+        for column in model.get("columns") or []
+        if {"type": "not_null"} in (column.get("constraints") or [])
+    }
+    assert len(declared) >= 50
+    with duckdb.connect(str(tiny_warehouse.reporting_db), read_only=True) as con:
+        not_nullable = set(
+            con.execute(
+                "select table_name, column_name from duckdb_columns() where not is_nullable"
+            ).fetchall()
+        )
+    assert declared - not_nullable == set()
+
+
+def test_not_null_columns_passes_on_built_data_and_names_the_column_with_a_null(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    paths = DataPaths(tmp_path)
+    paths.restricted_db.parent.mkdir(parents=True)
+    shutil.copy(tiny_warehouse.restricted_db, paths.restricted_db)
+    reporting = tmp_path / "reporting.copy.duckdb"
+    shutil.copy(tiny_warehouse.reporting_db, reporting)
+    select = ["--select", f"test_name:{NOT_NULL_TEST}"]
+
+    clean = run_dbt("test", paths, reporting, select)
+    assert clean.success, clean.failures
+    assert len([n for n in clean.timings if n.startswith("test.")]) >= 25
+
+    with duckdb.connect(str(paths.restricted_db)) as con:
+        # two columns of one model, in one row: the test reports each column once
+        con.execute(
+            "insert into stg_lms__enrolments select * replace "
+            "(null as person_key, null as updated_at) from stg_lms__enrolments limit 1"
+        )
+        failing_rows = con.execute(
+            f"select * from ({_compiled_test_sql(paths, 'stg_lms__enrolments')})"
+        ).fetchall()
+    outcome = run_dbt("test", paths, reporting, select)
+
+    assert sorted(failing_rows) == [("person_key", 1), ("updated_at", 1)]
+    assert [f.split(":")[0] for f in outcome.failures] == [
+        name
+        for name in _not_null_test_names(paths)
+        if name.startswith(f"{NOT_NULL_TEST}_stg_lms__enrolments_")
+    ], outcome.failures
+
+
+def _not_null_test_names(paths: DataPaths) -> list[str]:
+    return [
+        node["name"]
+        for node in json.loads((paths.dbt_target / "manifest.json").read_text())["nodes"].values()
+        if node["resource_type"] == "test"
+        and (node.get("test_metadata") or {}).get("name") == NOT_NULL_TEST
+    ]
+
+
+def _compiled_test_sql(paths: DataPaths, model: str) -> str:
+    """The SQL dbt compiled for `model`'s not_null_columns test in the last run."""
+    for node in json.loads((paths.dbt_target / "run_results.json").read_text())["results"]:
+        if node["unique_id"].startswith(f"test.leerdata.{NOT_NULL_TEST}_{model}_"):
+            return str(node["compiled_code"])  # names the model as "restricted"."main"."…"
+    raise AssertionError(f"no {NOT_NULL_TEST} test ran on {model}")
