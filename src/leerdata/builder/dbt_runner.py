@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dbt.artifacts.schemas.run import RunExecutionResult
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from leerdata.config import REPO_ROOT, DataPaths, duckdb_memory_limit, load_settings
@@ -146,8 +147,13 @@ def run_dbt(
     reporting_db: Path,
     extra: Sequence[str] = (),
     on_node_done: Any = None,
+    results_file: Path | None = None,
 ) -> DbtOutcome:
-    """Run one dbt command; `on_node_done(name)` is called as each node finishes."""
+    """Run one dbt command; `on_node_done(name)` is called as each node finishes.
+
+    `results_file`: write dbt's run results there from the in-process result (for an
+    invocation with `--no-write-json`, which skips dbt's two manifest.json writes).
+    """
 
     def callback(event: Any) -> None:
         if on_node_done is not None and event.info.name in NODE_FINISHED_EVENTS:
@@ -160,6 +166,8 @@ def run_dbt(
             result = dbtRunner(callbacks=[callback]).invoke(args)
         finally:
             release_duckdb()
+    if results_file is not None and isinstance(result.result, RunExecutionResult):
+        result.result.write(str(results_file))
     return DbtOutcome(
         success=bool(result.success),
         failures=_failures(result),
