@@ -3,12 +3,12 @@
 The enrolment outcomes, the person-quarters, the cells of the participation and
 evaluation tables and the finance chain (enrolments and sessions billed, invoice lines
 resolved, checked and netted, document adjustments, the cost pool and its allocation)
-are kept per year (dbt incremental, keyed on `year`). A build recomputes only the years
-its new batches can touch; the other years keep their rows. The finance models also
-have a sentinel partition, year 0, for rows without a session year (an enrolment on an
-unknown session, an invoice line whose reference resolves to nothing); every
-incremental build of them recomputes it (dbt macro `in_changed_years`), so it is not
-listed here.
+are kept per year (dbt incremental: the recomputed years are deleted, their new rows
+appended). A build recomputes only the years its new batches can touch; the other years
+keep their rows. The finance models also have a sentinel partition, year 0, for rows
+without a session year (an enrolment on an unknown session, an invoice line whose
+reference resolves to nothing); every incremental build of them recomputes it (dbt
+macro `in_changed_years`), so it is not listed here.
 
 The years come from the raw rows of every file delivered since the last published
 build (older batches of a file delivered again included: their rows are superseded,
