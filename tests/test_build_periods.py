@@ -193,12 +193,19 @@ def test_a_new_enrolment_that_makes_a_reference_resolve_closes_over_its_document
     assert changed_years(con, PUBLISHED, ["enrolments"]) == [2024, 2026]
 
 
-def test_a_credit_note_closes_over_documents_to_a_fixpoint(
+def test_a_credit_note_reaches_the_years_of_documents_on_its_sessions_and_no_further(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    # the credit note nets INV-OLD's E2 line (2025); INV-A has a document allowance and
-    # lines in 2025 and 2024, INV-B in 2024 and 2023: every one of those years
+    # the credit note nets INV-OLD's E2 line (session S2025). INV-A has a document
+    # allowance and lines on E2 (2025) and S2024: its split changes, so 2024 too. INV-D
+    # bills E5, another enrolment on S2025, and S2023: a line on a touched session (the
+    # session's enrolments decide what its lines may bill), so 2023 too.
+    _row(con, "raw_enrolments", 2, "enrolments_1.csv", enrolment_id="E5", session_id="S2025")
     _published_document(con, "INV-A", ["E2", "S2024"], allowance=True)
+    _published_document(con, "INV-D", ["E5", "S2023"], allowance=True)
+    # INV-B (2024 and 2023 lines) and INV-C (2026) have no line on S2025: their lines
+    # keep their approvals, so their splits do not change; recomputing 2024 for INV-A
+    # reproduces INV-B's 2024 share, and 2023 would be needed only through INV-D
     _published_document(con, "INV-B", ["S2024", "E1"], allowance=True)
     _published_document(con, "INV-C", ["S2026"], allowance=True)
     _row(con, "raw_invoices", 11, "CN-SUP001-202601.xml", invoice_id="CN-1",
@@ -207,3 +214,5 @@ def test_a_credit_note_closes_over_documents_to_a_fixpoint(
          order_line_ref="E2")  # fmt: skip
     _manifest(con, 11, "invoices", "CN-SUP001-202601.xml")
     assert changed_years(con, PUBLISHED, ["invoices"]) == [2023, 2024, 2025]
+    con.execute("delete from raw_invoice_lines where invoice_id = 'INV-D'")
+    assert changed_years(con, PUBLISHED, ["invoices"]) == [2024, 2025]

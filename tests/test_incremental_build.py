@@ -435,8 +435,8 @@ def test_a_document_over_two_years_and_a_reference_that_starts_to_resolve(
     key_file: Path, tmp_path: Path
 ) -> None:
     """A document-level allowance is spread over lines in two years; enrolment changes
-    in one year move it (periods.py must close the years over the document; the model
-    must read complete documents), and a line moves out of the sentinel partition."""
+    in one year move it (periods.py must add the document's years; the model must read
+    complete documents), and a line moves out of the sentinel partition."""
     paths = DataPaths.of(tmp_path / "data")
     _two_year_documents_landing(paths.landing)
     assert run_ingest(paths, show_progress=False).rows_quarantined == 0
@@ -462,11 +462,12 @@ def test_a_document_over_two_years_and_a_reference_that_starts_to_resolve(
         ).fetchall()
     assert [(line, year, str(share)) for line, year, share in shares] == [("1", 2024, "-10.01")]
 
-    # EN9 arrives (2026): INV-2's second line leaves the sentinel partition. Closed over
-    # documents: INV-2 adds 2024, and INV-1 (a line in 2024) then 2025.
+    # EN9 arrives (2026): INV-2's second line leaves the sentinel partition, and INV-2
+    # (a line on the touched session) adds 2024. INV-1 has lines in 2024 and 2025 but
+    # none on S2026: its split cannot change, so 2025 stays (the full refresh agrees).
     years = _day(paths, "20260501", _enrolment("EN9", "E5", "S2026", "2026-01-12"))
     assert _equal_to_a_full_refresh(paths, tmp_path / "full-c") == []
-    assert years == (2024, 2025, 2026)
+    assert years == (2024, 2026)
     with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
         lines = con.execute(
             "select line_id, year from int_invoice_lines_netted where invoice_id = 'INV-2' "

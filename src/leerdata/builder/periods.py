@@ -23,18 +23,24 @@ year of its start date:
   turns up), because netting and document-level allowances spread amounts over a
   chain's lines; a line's order reference is an enrolment or a session.
 
-Then the years are closed over documents: a document-level allowance or charge is
-spread over the document's lines with an approved amount (int_document_adjustments_split),
-and a document's lines can be in several years, so a change in one year (an enrolment
-that stops being billable, a line that starts to resolve) moves amounts onto lines of
-another. Every year of every document with a document-level amount that has a line in
-a recomputed year is recomputed too, until nothing new turns up. A line's years are
-read from the raw rows, every version: the years of every session its reference ever
-pointed at (as an enrolment or as a session), a superset of what the models resolve.
-Nothing else crosses years: duplicates are ranked and credit notes netted per order
-line reference, which resolves to one session (one year) or to none (the sentinel), and
-a line without a session year never carries a share of a document-level amount (it is
-an unknown reference, approved at 0).
+Then the years of every document a change can reach through a document-level
+allowance or charge are added. Such an amount is spread over the document's lines with
+an approved amount (int_document_adjustments_split, which reads the whole document), and
+a document's lines can be in several years: when a line's approval changes (an
+enrolment that stops being billable, a line that starts to resolve, a credit note that
+nets it), the shares of the document's lines in other years change too. A line's
+approval depends on its own reference's session (its enrolments, attendance, the other
+lines on that reference), so the documents concerned are those with a document-level
+amount and a line whose reference points, in any version of the raw rows, at a session
+the change touched (as an enrolment of it or as the session itself); every year of
+every line of those documents is recomputed. Nothing else crosses years: duplicates are
+ranked and credit notes netted per order line reference, which resolves to one session
+(one year) or to none (the sentinel), and a line without a session year never carries a
+share of a document-level amount (it is an unknown reference, approved at 0). The
+document's other lines keep their approvals, so recomputing their years reproduces the
+other documents of those years as they were: no closure over years is needed (an
+earlier version added the years of every document with a line in a recomputed year,
+to a fixpoint, which at rijk made every day recompute a third year).
 
 A session of a course that has no enrolment outcome yet recomputes every year: the
 evaluation cells take a course's profile from all its outcomes. Anything else that
@@ -150,7 +156,7 @@ def changed_years(
     con.execute(
         """
         create or replace temp table touched_sessions as
-        select sessions.course_id, year(sessions.start_date) as year
+        select sessions.session_id, sessions.course_id, year(sessions.start_date) as year
         from main.raw_sessions as sessions
         where sessions.start_date is not null and sessions.session_id in (
             select session_id from changed_sessions
@@ -164,54 +170,44 @@ def changed_years(
     if _course_without_outcomes(con):
         return None
     rows = con.execute("select distinct year from touched_sessions").fetchall()
-    return sorted(_closed_over_documents(con, {int(year) for (year,) in rows}))
+    return sorted({int(year) for (year,) in rows} | _affected_document_years(con))
 
 
-def _closed_over_documents(con: duckdb.DuckDBPyConnection, years: set[int]) -> set[int]:
-    """`years` and every year of every document with a document-level allowance or
-    charge that has a line in one of them, to a fixpoint."""
-    if not years:
-        return years
-    con.execute(
+def _affected_document_years(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Every year of every line of a document with a document-level allowance or charge
+    and a line on a touched session (temp table touched_sessions)."""
+    rows = con.execute(
         """
-        create or replace temp table adjusted_document_years as
-        with adjusted_documents as (
-            select distinct invoice_id from main.raw_invoice_allowance_charges
-            where level = 'document'
-        ),
-        references_of_lines as (
-            select distinct invoice_id, order_line_ref from main.raw_invoice_lines
-            where invoice_id in (select invoice_id from adjusted_documents)
+        with adjusted_lines as (
+            select distinct lines.invoice_id, lines.order_line_ref
+            from main.raw_invoice_lines as lines
+            where lines.invoice_id in (
+                select invoice_id from main.raw_invoice_allowance_charges
+                where level = 'document'
+            )
         ),
         sessions_of_references as (
             select enrolment_id as order_line_ref, session_id from main.raw_enrolments
             union
             select session_id as order_line_ref, session_id from main.raw_sessions
+        ),
+        lines_on_sessions as (
+            select adjusted_lines.invoice_id, sessions_of_references.session_id
+            from adjusted_lines
+            inner join sessions_of_references
+                on adjusted_lines.order_line_ref = sessions_of_references.order_line_ref
         )
-        select distinct references_of_lines.invoice_id, year(sessions.start_date) as year
-        from references_of_lines
-        inner join sessions_of_references
-            on references_of_lines.order_line_ref = sessions_of_references.order_line_ref
+        select distinct year(sessions.start_date) as year
+        from lines_on_sessions
         inner join main.raw_sessions as sessions
-            on sessions_of_references.session_id = sessions.session_id
-        where sessions.start_date is not null
+            on lines_on_sessions.session_id = sessions.session_id
+        where sessions.start_date is not null and lines_on_sessions.invoice_id in (
+            select invoice_id from lines_on_sessions
+            where session_id in (select session_id from touched_sessions)
+        )
         """
-    )
-    closed = set(years)
-    while True:
-        rows = con.execute(
-            """
-            select distinct year from adjusted_document_years
-            where invoice_id in (
-                select invoice_id from adjusted_document_years where list_contains(?, year)
-            )
-            """,
-            [sorted(closed)],
-        ).fetchall()
-        found = {int(year) for (year,) in rows}
-        if found <= closed:
-            return closed
-        closed |= found
+    ).fetchall()
+    return {int(year) for (year,) in rows}
 
 
 def _course_without_outcomes(con: duckdb.DuckDBPyConnection) -> bool:
