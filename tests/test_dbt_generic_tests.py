@@ -16,6 +16,7 @@ import duckdb
 import yaml
 
 from leerdata.builder.dbt_runner import run_dbt
+from leerdata.builder.periods import write_changed_years
 from leerdata.config import REPO_ROOT, DataPaths
 
 GENERIC_TEST = "unique_combination_of_columns"
@@ -178,3 +179,35 @@ def _compiled_test_sql(paths: DataPaths, model: str) -> str:
         if node["unique_id"].startswith(f"test.leerdata.{NOT_NULL_TEST}_{model}_"):
             return str(node["compiled_code"])  # names the model as "restricted"."main"."…"
     raise AssertionError(f"no {NOT_NULL_TEST} test ran on {model}")
+
+
+def test_tests_of_a_year_incremental_model_read_the_recomputed_years(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    """A day build's data tests read only the years it recomputed of a year-incremental
+    model; a full build (a NULL row) reads every year. The singular tests that guard
+    money read everything either way."""
+    paths = DataPaths(tmp_path)
+    paths.restricted_db.parent.mkdir(parents=True)
+    shutil.copy(tiny_warehouse.restricted_db, paths.restricted_db)
+    reporting = tmp_path / "reporting.copy.duckdb"
+    shutil.copy(tiny_warehouse.reporting_db, reporting)
+    with duckdb.connect(str(paths.restricted_db)) as con:
+        ((year,),) = con.execute("select min(year) from int_enrolments_outcomes").fetchall()
+        con.execute(  # a duplicate enrolment in the oldest year
+            "insert into int_enrolments_outcomes select * from int_enrolments_outcomes "
+            "where year = ? limit 1",
+            [year],
+        )
+    select = ["--select", "test_name:unique,int_enrolments_outcomes"]
+
+    def failures_with_changed_years(years: list[int] | None) -> list[str]:
+        with duckdb.connect(str(paths.restricted_db)) as con:
+            write_changed_years(con, years)
+        outcome = run_dbt("test", paths, reporting, select)
+        return [f.split(":")[0] for f in outcome.failures]
+
+    duplicate = ["unique_int_enrolments_outcomes_enrolment_key"]
+    assert failures_with_changed_years(None) == duplicate  # every year
+    assert failures_with_changed_years([year]) == duplicate
+    assert failures_with_changed_years([year + 1]) == []  # the oldest year was not rebuilt

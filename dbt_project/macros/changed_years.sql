@@ -64,6 +64,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
+        meta={'year_incremental': true, 'with_sentinel': with_sentinel},
         pre_hook="{{ delete_changed_years(" ~ with_sentinel ~ ") }}",
     ) -}}
 {%- endmacro %}
