@@ -90,7 +90,7 @@ LONGEST_FIRST = (
     "test_browser_bench.py",
     "test_disclosure_attack.py",
     "browser_dashboard",
-    "test_publish.py",
+    "publish",
     "research_release",
     "subject_access",
     "retention",
