@@ -220,6 +220,9 @@ def _build_killed_after(paths: DataPaths, model: str) -> None:
     )
     marker = re.compile(rf"OK created .*model .*\b{model}\b".encode())
     deadline = time.monotonic() + 600
+    # Only what the log gained since the last look is read; the marker lies on one line,
+    # so an unfinished last line waits for the rest of it.
+    unfinished = b""
     try:
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -227,8 +230,11 @@ def _build_killed_after(paths: DataPaths, model: str) -> None:
             if log.exists():
                 with log.open("rb") as handle:
                     handle.seek(start)
-                    if marker.search(handle.read()):
-                        break
+                    gained = handle.read()
+                start += len(gained)
+                *lines, unfinished = (unfinished + gained).split(b"\n")
+                if any(marker.search(line) for line in lines):
+                    break
             time.sleep(0.02)
         else:
             pytest.fail(f"{model} never finished")
