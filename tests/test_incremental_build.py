@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -438,7 +439,7 @@ def _day(paths: DataPaths, file_date: str, *enrolments: dict) -> tuple[int, ...]
 
 
 def test_a_document_over_two_years_and_a_reference_that_starts_to_resolve(
-    key_file: Path, tmp_path: Path
+    reuse_parse: Callable[[DataPaths], None], tmp_path: Path
 ) -> None:
     """A document-level allowance is spread over lines in two years; enrolment changes
     in one year move it (periods.py must close the years over the document; the model
@@ -446,6 +447,7 @@ def test_a_document_over_two_years_and_a_reference_that_starts_to_resolve(
     paths = DataPaths.of(tmp_path / "data")
     _two_year_documents_landing(paths.landing)
     assert run_ingest(paths, show_progress=False).rows_quarantined == 0
+    reuse_parse(paths)
     build_warehouse(paths, show_progress=False)
 
     # A 2026 enrolment, on no invoice: INV-2 (lines in 2024 and the sentinel) is read
