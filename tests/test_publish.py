@@ -94,9 +94,7 @@ def first_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DataPat
     root = tmp_path_factory.mktemp("first-build")
     project = _minimal_project(root / "project")
     paths = DataPaths.of(root / "data")
-    paths.warehouse.mkdir(parents=True)
-    with duckdb.connect(str(paths.restricted_db)) as con:
-        create_raw_tables(con)
+    _create_empty_data_dir(paths)
     _set_department_name(project, PROBE_DEPARTMENT, "Old Name")
     first = _build(project, paths)
     assert first.returncode == 0, first.stderr
@@ -105,17 +103,37 @@ def first_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DataPat
 
 
 @pytest.fixture
-def project(first_build: tuple[Path, DataPaths], tmp_path: Path) -> Path:
+def project(tmp_path: Path) -> Path:
+    """A new minimal project (test_write_lock builds it in a new data dir)."""
+    return _minimal_project(tmp_path / "project")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> DataPaths:
+    """An empty data dir: raw tables, nothing built (test_write_lock)."""
+    paths = DataPaths.of(tmp_path / "data")
+    _create_empty_data_dir(paths)
+    return paths
+
+
+@pytest.fixture
+def built_project(first_build: tuple[Path, DataPaths], tmp_path: Path) -> Path:
     root = tmp_path / "project"
     shutil.copytree(first_build[0], root)
     return root
 
 
 @pytest.fixture
-def data_dir(first_build: tuple[Path, DataPaths], tmp_path: Path) -> DataPaths:
+def built_data_dir(first_build: tuple[Path, DataPaths], tmp_path: Path) -> DataPaths:
     root = tmp_path / "data"
     shutil.copytree(first_build[1].root, root, ignore=shutil.ignore_patterns("*.lock"))
     return DataPaths.of(root)
+
+
+def _create_empty_data_dir(paths: DataPaths) -> None:
+    paths.warehouse.mkdir(parents=True)
+    with duckdb.connect(str(paths.restricted_db)) as con:
+        create_raw_tables(con)
 
 
 def _cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -177,8 +195,9 @@ def _wait_for_queries(log: Path, at_least: int, timeout: float = 60) -> None:
 
 
 def test_build_publishes_while_readers_keep_querying(
-    project: Path, data_dir: DataPaths, tmp_path: Path
+    built_project: Path, built_data_dir: DataPaths, tmp_path: Path
 ) -> None:
+    project, data_dir = built_project, built_data_dir
     # first_build published "Old Name" (the data dir's first build)
     assert _published_name(data_dir) == "Old Name"
     _set_department_name(project, PROBE_DEPARTMENT, "New Name")
@@ -230,7 +249,10 @@ def _assert_failed_cleanly(
     assert _published_name(paths) == "Old Name"
 
 
-def test_failing_model_leaves_previous_reporting_db(project: Path, data_dir: DataPaths) -> None:
+def test_failing_model_leaves_previous_reporting_db(
+    built_project: Path, built_data_dir: DataPaths
+) -> None:
+    project, data_dir = built_project, built_data_dir
     before = data_dir.reporting_db.read_bytes()
     _set_department_name(project, PROBE_DEPARTMENT, "New Name")
     broken = project / "models" / "marts" / "shared" / "zz_broken.sql"
@@ -240,7 +262,10 @@ def test_failing_model_leaves_previous_reporting_db(project: Path, data_dir: Dat
     assert "zz_broken" in run.stderr
 
 
-def test_failing_data_test_leaves_previous_reporting_db(project: Path, data_dir: DataPaths) -> None:
+def test_failing_data_test_leaves_previous_reporting_db(
+    built_project: Path, built_data_dir: DataPaths
+) -> None:
+    project, data_dir = built_project, built_data_dir
     before = data_dir.reporting_db.read_bytes()
     _set_department_name(project, PROBE_DEPARTMENT, "New Name")
     (project / "dbt_project" / "tests" / "assert_no_new_name.sql").write_text(
