@@ -9,7 +9,8 @@ expensive generate → ingest → build runs once per test session.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,39 @@ def small_warehouse(tmp_path_factory: pytest.TempPathFactory, key_file: Path) ->
     return build_once(tmp_path_factory, "small", SMALL_SEED)
 
 
+def parse_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dbt's partial-parse state of the project (`dbt parse` in an empty data dir), made
+    once per test session and shared between workers."""
+    shared = _shared_root(tmp_path_factory)
+    paths = DataPaths.of(shared / "dbt-parse")
+    state = paths.dbt_target / "partial_parse.msgpack"
+    with FileLock(str(shared / "dbt-parse.lock")):
+        if not state.exists():
+            from leerdata.builder.dbt_runner import run_dbt
+
+            outcome = run_dbt("parse", paths, paths.reporting_build_db)
+            assert outcome.success and state.exists(), outcome.failures
+    return state
+
+
+@pytest.fixture(scope="session")
+def reuse_parse(
+    tmp_path_factory: pytest.TempPathFactory, key_file: Path
+) -> Callable[[DataPaths], None]:
+    """Give a new data dir the session's dbt parse, as a copied data dir keeps its own:
+    its first build then skips dbt's full parse of the project ("Nothing changed,
+    skipping partial parsing"; dbt checks every file's checksum, the profile and the
+    vars, and parses again whatever differs). For tests that build several small
+    hand-made data dirs; the tiny and small warehouses still parse in full."""
+    state = parse_once(tmp_path_factory)
+
+    def reuse(paths: DataPaths) -> None:
+        paths.dbt_target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(state, paths.dbt_target / state.name)
+
+    return reuse
+
+
 # The units `--dist loadgroup` hands out (an xdist group, or an ungrouped test of these
 # modules) that take longest, longest first: xdist gives the next unit in collection
 # order to whichever worker is free, so a long unit near the end leaves the other worker
@@ -90,7 +124,7 @@ LONGEST_FIRST = (
     "test_browser_bench.py",
     "test_disclosure_attack.py",
     "browser_dashboard",
-    "test_publish.py",
+    "publish",
     "research_release",
     "subject_access",
     "retention",

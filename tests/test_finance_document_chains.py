@@ -20,6 +20,7 @@ CN-2 (381, BillingReference INV-999, unknown): EN2 25.00 -> CREDIT_WITHOUT_REFER
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -185,11 +186,14 @@ def _write_landing(landing: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory, key_file: Path):
+def chain(
+    tmp_path_factory: pytest.TempPathFactory, reuse_parse: Callable[[DataPaths], None]
+) -> Iterator[duckdb.DuckDBPyConnection]:
     paths = DataPaths.of(tmp_path_factory.mktemp("chain") / "data")
     _write_landing(paths.landing)
     summary = run_ingest(paths, show_progress=False)
     assert summary.rows_quarantined == 0
+    reuse_parse(paths)
     build_warehouse(paths, show_progress=False)
     con = duckdb.connect(str(paths.reporting_db), read_only=True)
     yield con
@@ -286,7 +290,7 @@ PEPPOL_GROUPS = (
 
 @pytest.mark.parametrize("group", PEPPOL_GROUPS, ids=lambda g: g[0])
 def test_official_peppol_examples_pass_the_totals_rules(
-    tmp_path: Path, key_file: Path, group: tuple[str, ...]
+    tmp_path: Path, reuse_parse: Callable[[DataPaths], None], group: tuple[str, ...]
 ) -> None:
     """The official examples are valid Peppol: BR-CO-10...16 and the VAT breakdown hold on
     every one (a negative control for the totals checks). Their charges carry no agreed
@@ -299,6 +303,7 @@ def test_official_peppol_examples_pass_the_totals_rules(
     for name in group:
         shutil.copyfile(fixtures / name, paths.landing / "invoices" / name)
     run_ingest(paths, show_progress=False)
+    reuse_parse(paths)
     # Only the invoice checks and what they read; tests whose parents are not built skip.
     select = ["+fct_invoice_checks", "--indirect-selection", "cautious"]
     build_warehouse(paths, select=select, show_progress=False)

@@ -4,6 +4,7 @@ The builds here run the real CLI (`leerdata.cli:main` in a subprocess) on a mini
 of the dbt project (the repo's dbt_project.yml, profiles, macros and seeds, with one
 mart), so the test exercises build + publish without depending on models that other
 areas are still writing. A seed value is changed between builds to tell the two apart.
+Every test starts from the same first build, made once (`first_build`) and copied.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from leerdata.config import REPO_ROOT, DataPaths
 from leerdata.ingest.schema import create_raw_tables
 
 PROBE_DEPARTMENT = "VWS"
+
+# The first build is a module fixture: its tests run on one worker.
+pytestmark = pytest.mark.xdist_group("publish")
 
 # Runs `leerdata <args>` with dbt pointed at a copied project.
 CLI_WRAPPER = """
@@ -64,10 +68,8 @@ while not stop.exists():
 """
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
+def _minimal_project(root: Path) -> Path:
     """A minimal copy of the dbt project: config, macros, seeds and one mart."""
-    root = tmp_path / "project"
     root.mkdir()
     shutil.copy(REPO_ROOT / "dbt_project.yml", root)
     shutil.copytree(REPO_ROOT / "seeds", root / "seeds")
@@ -84,13 +86,54 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DataPaths]:
+    """The minimal project, the probe department named "Old Name", built and published
+    by the CLI into an empty data dir: once, as every test starts so; each test works on
+    its own copy of the project and of the data dir."""
+    root = tmp_path_factory.mktemp("first-build")
+    project = _minimal_project(root / "project")
+    paths = DataPaths.of(root / "data")
+    _create_empty_data_dir(paths)
+    _set_department_name(project, PROBE_DEPARTMENT, "Old Name")
+    first = _build(project, paths)
+    assert first.returncode == 0, first.stderr
+    assert _published_name(paths) == "Old Name"
+    return project, paths
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A new minimal project (test_write_lock builds it in a new data dir)."""
+    return _minimal_project(tmp_path / "project")
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> DataPaths:
+    """An empty data dir: raw tables, nothing built (test_write_lock)."""
     paths = DataPaths.of(tmp_path / "data")
+    _create_empty_data_dir(paths)
+    return paths
+
+
+@pytest.fixture
+def built_project(first_build: tuple[Path, DataPaths], tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(first_build[0], root)
+    return root
+
+
+@pytest.fixture
+def built_data_dir(first_build: tuple[Path, DataPaths], tmp_path: Path) -> DataPaths:
+    root = tmp_path / "data"
+    shutil.copytree(first_build[1].root, root, ignore=shutil.ignore_patterns("*.lock"))
+    return DataPaths.of(root)
+
+
+def _create_empty_data_dir(paths: DataPaths) -> None:
     paths.warehouse.mkdir(parents=True)
     with duckdb.connect(str(paths.restricted_db)) as con:
         create_raw_tables(con)
-    return paths
 
 
 def _cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -152,11 +195,10 @@ def _wait_for_queries(log: Path, at_least: int, timeout: float = 60) -> None:
 
 
 def test_build_publishes_while_readers_keep_querying(
-    project: Path, data_dir: DataPaths, tmp_path: Path
+    built_project: Path, built_data_dir: DataPaths, tmp_path: Path
 ) -> None:
-    _set_department_name(project, PROBE_DEPARTMENT, "Old Name")
-    first = _build(project, data_dir)
-    assert first.returncode == 0, first.stderr
+    project, data_dir = built_project, built_data_dir
+    # first_build published "Old Name" (the data dir's first build)
     assert _published_name(data_dir) == "Old Name"
     _set_department_name(project, PROBE_DEPARTMENT, "New Name")
 
@@ -207,9 +249,10 @@ def _assert_failed_cleanly(
     assert _published_name(paths) == "Old Name"
 
 
-def test_failing_model_leaves_previous_reporting_db(project: Path, data_dir: DataPaths) -> None:
-    _set_department_name(project, PROBE_DEPARTMENT, "Old Name")
-    assert _build(project, data_dir).returncode == 0
+def test_failing_model_leaves_previous_reporting_db(
+    built_project: Path, built_data_dir: DataPaths
+) -> None:
+    project, data_dir = built_project, built_data_dir
     before = data_dir.reporting_db.read_bytes()
     _set_department_name(project, PROBE_DEPARTMENT, "New Name")
     broken = project / "models" / "marts" / "shared" / "zz_broken.sql"
@@ -219,9 +262,10 @@ def test_failing_model_leaves_previous_reporting_db(project: Path, data_dir: Dat
     assert "zz_broken" in run.stderr
 
 
-def test_failing_data_test_leaves_previous_reporting_db(project: Path, data_dir: DataPaths) -> None:
-    _set_department_name(project, PROBE_DEPARTMENT, "Old Name")
-    assert _build(project, data_dir).returncode == 0
+def test_failing_data_test_leaves_previous_reporting_db(
+    built_project: Path, built_data_dir: DataPaths
+) -> None:
+    project, data_dir = built_project, built_data_dir
     before = data_dir.reporting_db.read_bytes()
     _set_department_name(project, PROBE_DEPARTMENT, "New Name")
     (project / "dbt_project" / "tests" / "assert_no_new_name.sql").write_text(
