@@ -34,6 +34,17 @@ def _model_tests() -> dict[str, list[Any]]:
     return tests
 
 
+def _copy_of(warehouse: DataPaths, root: Path) -> tuple[DataPaths, Path]:
+    """The warehouse's two databases copied under `root`, to run dbt tests on: the data
+    dir's paths and the reporting copy."""
+    paths = DataPaths(root)
+    paths.restricted_db.parent.mkdir(parents=True)
+    shutil.copy(warehouse.restricted_db, paths.restricted_db)
+    reporting = root / "reporting.copy.duckdb"
+    shutil.copy(warehouse.reporting_db, reporting)
+    return paths, reporting
+
+
 def test_no_uniqueness_test_concatenates_columns() -> None:
     concatenating = {
         file
@@ -47,11 +58,7 @@ def test_no_uniqueness_test_concatenates_columns() -> None:
 def test_the_generic_test_passes_on_built_data_and_catches_a_null_part_duplicate(
     tiny_warehouse: DataPaths, tmp_path: Path
 ) -> None:
-    paths = DataPaths(tmp_path)
-    paths.restricted_db.parent.mkdir(parents=True)
-    shutil.copy(tiny_warehouse.restricted_db, paths.restricted_db)
-    reporting = tmp_path / "reporting.copy.duckdb"
-    shutil.copy(tiny_warehouse.reporting_db, reporting)
+    paths, reporting = _copy_of(tiny_warehouse, tmp_path)
     with duckdb.connect(str(paths.restricted_db)) as con:
         # Twice the same person with an unknown snapshot date: `person_key || '|' ||
         # snapshot_date` is NULL for both, so the old test let them through.
@@ -134,11 +141,7 @@ def test_contract_not_null_constraints_are_in_the_published_tables(
 def test_not_null_columns_passes_on_built_data_and_names_the_column_with_a_null(
     tiny_warehouse: DataPaths, tmp_path: Path
 ) -> None:
-    paths = DataPaths(tmp_path)
-    paths.restricted_db.parent.mkdir(parents=True)
-    shutil.copy(tiny_warehouse.restricted_db, paths.restricted_db)
-    reporting = tmp_path / "reporting.copy.duckdb"
-    shutil.copy(tiny_warehouse.reporting_db, reporting)
+    paths, reporting = _copy_of(tiny_warehouse, tmp_path)
     select = ["--select", f"test_name:{NOT_NULL_TEST}"]
 
     clean = run_dbt("test", paths, reporting, select)
@@ -187,11 +190,7 @@ def test_tests_of_a_year_incremental_model_read_the_recomputed_years(
     """A day build's data tests read only the years it recomputed of a year-incremental
     model; a full build (a NULL row) reads every year. The singular tests that guard
     money read everything either way."""
-    paths = DataPaths(tmp_path)
-    paths.restricted_db.parent.mkdir(parents=True)
-    shutil.copy(tiny_warehouse.restricted_db, paths.restricted_db)
-    reporting = tmp_path / "reporting.copy.duckdb"
-    shutil.copy(tiny_warehouse.reporting_db, reporting)
+    paths, reporting = _copy_of(tiny_warehouse, tmp_path)
     with duckdb.connect(str(paths.restricted_db)) as con:
         ((year,),) = con.execute("select min(year) from int_enrolments_outcomes").fetchall()
         con.execute(  # a duplicate enrolment in the oldest year
