@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from leerdata.config import DataPaths
+from leerdata.sdc.reader_model import EVALUATION_COUNTS, PARTICIPATION_COUNTS
+from leerdata.sdc.withhold import withhold_pinned
 from tests.disclosure_attacker import (
     EXACT,
     Method,
@@ -121,3 +124,79 @@ def test_a_published_small_count_is_caught_even_under_noise(tiny_warehouse: Data
     )
     pinned = {(r.cell, r.count) for r in result.recovered}
     assert (("course", target["entity"], target["period"]), "enrolments") in pinned
+
+
+RECORDED_LEAK = Path(__file__).parent / "fixtures" / "sdc_recorded_leak"
+
+
+def _reader_view(cells: pl.DataFrame, withheld: list[str | None]) -> pl.DataFrame:
+    """The published participation rows: perturbed counts, nothing where withheld."""
+    suppressed = pl.Series("suppressed", [r is not None for r in withheld])
+    published = cells.with_columns(suppressed)
+    return published.select(
+        "department_code",
+        "breakdown",
+        "breakdown_value",
+        "period_type",
+        "period",
+        pl.col("year").cast(pl.Int64),
+        "suppressed",
+        *(
+            pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(f"perturbed_{c}")).alias(c)
+            for c in PARTICIPATION_COUNTS
+        ),
+    )
+
+
+def test_the_recorded_leak_leaves_no_count_an_lp_attacker_pins() -> None:
+    """Regression: the cells of the case where the attacker pinned a count (README,
+    "Disclosure control": VWS, gender unknown, 2026-Q4, participants true 1 and published
+    3). A reader subtracts the year's completions from its enrolments (12 - 11 at most)
+    and the open quarter has no completions, so its enrolments and participants are at
+    most 1. The audit has to see that and withhold; the attacker then pins nothing."""
+    cells = pl.read_parquet(RECORDED_LEAK / "vws_participation_cells.parquet")
+    no_evaluation = pl.DataFrame(
+        schema={
+            "evaluation_level": pl.String,
+            "entity_id": pl.String,
+            "category_code": pl.String,
+            "supplier_id": pl.String,
+            "period_type": pl.String,
+            "period": pl.String,
+            "year": pl.Int64,
+            **{f"perturbed_{c}": pl.Int64 for c in EVALUATION_COUNTS},
+        }
+    )
+    result = withhold_pinned(no_evaluation, cells, 10, open_from="2026-Q4")
+    participation = _reader_view(cells, list(result.participation))
+    evaluation = pl.DataFrame(
+        schema={
+            "level": pl.String,
+            "entity": pl.String,
+            "supplier_id": pl.String,
+            "category_code": pl.String,
+            "period_type": pl.String,
+            "period": pl.String,
+            "year": pl.Int64,
+            "suppressed": pl.Boolean,
+            "training_hours": pl.Float64,
+            **{c: pl.Int64 for c in EVALUATION_COUNTS},
+        }
+    )
+    truth = cells.select(
+        "department_code", "breakdown", "breakdown_value", "period", *PARTICIPATION_COUNTS
+    )
+    courses = pl.DataFrame(
+        schema={
+            "course_id": pl.String,
+            "supplier_id": pl.String,
+            "category_code": pl.String,
+            "duration_hours": pl.Float64,
+        }
+    )
+    no_truth = pl.DataFrame(
+        schema={"evaluation_level": pl.String, "entity_id": pl.String, "period": pl.String}
+    )
+    found = attack(evaluation, participation, courses, no_truth, truth, PUBLISHED_METHOD)
+    assert found.candidates > 300, "too few small counts to attack"
+    assert found.recovered == []

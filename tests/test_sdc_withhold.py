@@ -110,3 +110,48 @@ def test_a_cell_pinned_through_two_margins_withholds_a_partner_in_them() -> None
     nothing, and nothing small stays recomputable."""
     result = withhold_pinned(_course_margins(), _participation(), 10, open_from="2026-Q4")
     assert list(result.evaluation) == ["recomputable", "recomputable", None, None, None]
+
+
+def _department_2026(published: dict[str, tuple[int, int]]) -> pl.DataFrame:
+    """VWS totals of 2026 per period: (published enrolments, published completions); every
+    participant enrols once, 20 more are requested and approved per quarter."""
+    rows = []
+    for period, (enrolments, completions) in published.items():
+        quarters = 4 if period == "2026" else 1
+        row: dict[str, object] = {
+            "department_code": "VWS",
+            "breakdown": "total",
+            "breakdown_value": "total",
+            "period_type": "year" if period == "2026" else "quarter",
+            "period": period,
+            "year": 2026,
+            "perturbed_participants": enrolments,
+            "perturbed_enrolments": enrolments,
+            "perturbed_requested_enrolments": enrolments + 20 * quarters,
+            "perturbed_completions": completions,
+            "perturbed_waitlisted_enrolments": 0,
+            "perturbed_approved_enrolments": enrolments + 20 * quarters,
+        }
+        rows.append(row)
+    return pl.DataFrame(rows)
+
+
+def test_an_open_quarter_pinned_by_the_difference_of_two_year_sums_withholds_the_year() -> None:
+    """The recorded leak's shape (README, "Disclosure control"). True enrolments and
+    completions: 4/4, 4/4, 3/3 in the closed quarters, 1/0 in the open 2026-Q4; the year
+    12/11, published 10 and 13. Each count on its own stays uncertain (2026-Q4's
+    enrolments 3 means 1..5), but year enrolments - completions is at most 12 - 11 = 1,
+    the closed quarters' differences are at least 0 and 2026-Q4 has no completions: its
+    enrolments are at most 1. The open year is withheld."""
+    participation = _department_2026(
+        {
+            "2026-Q1": (4, 4),
+            "2026-Q2": (4, 4),
+            "2026-Q3": (3, 3),
+            "2026-Q4": (3, 0),
+            "2026": (10, 13),
+        }
+    )
+    evaluation = _evaluation([("quarter", "2023-Q2", 2023, 30), ("year", "2023", 2023, 30)])
+    result = withhold_pinned(evaluation, participation, 10, open_from="2026-Q4")
+    assert list(result.participation) == [None, None, None, None, "recomputable"]

@@ -67,6 +67,17 @@ class System:
             self.coefficients.append(-signs)
         self.row_count += 2 * n if both_ways else n
 
+    def add_zero_sums(self, members: np.ndarray, signs: np.ndarray) -> None:
+        """sum(signs * members[k]) = 0 for every row k of the 2-d index array."""
+        n, width = members.shape
+        owner = np.repeat(np.arange(n, dtype=np.int64), width)
+        coefficients = np.tile(signs.astype(np.int8), n)
+        for direction in (1, -1):
+            self.rows.append(self.row_count + owner)
+            self.columns.append(members.ravel().astype(np.int64))
+            self.coefficients.append((direction * coefficients).astype(np.int8))
+            self.row_count += n
+
     def add_at_most(self, small: np.ndarray, large: np.ndarray) -> None:
         """small[k] <= large[k] for every k (both index arrays)."""
         n = len(small)
@@ -74,15 +85,6 @@ class System:
         self.rows.append(np.repeat(np.arange(base, base + n, dtype=np.int64), 2))
         self.columns.append(np.column_stack([small, large]).ravel().astype(np.int64))
         self.coefficients.append(np.tile(np.array([1, -1], dtype=np.int8), n))
-        self.row_count += n
-
-    def add_sum_at_most(self, first: np.ndarray, second: np.ndarray, large: np.ndarray) -> None:
-        """first[k] + second[k] <= large[k]."""
-        n = len(first)
-        base = self.row_count
-        self.rows.append(np.repeat(np.arange(base, base + n, dtype=np.int64), 3))
-        self.columns.append(np.column_stack([first, second, large]).ravel().astype(np.int64))
-        self.coefficients.append(np.tile(np.array([1, 1, -1], dtype=np.int8), n))
         self.row_count += n
 
     def frozen(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -23,6 +23,13 @@ participation (department x breakdown x quarter, year):
 both tables:
   - per quarter, the departments' total enrolments and completions add up to the
     categories' (every admitted enrolment is in both).
+
+Every within-cell inequality `smaller parts <= larger` is also kept as a variable of its
+own, the slack `larger - parts >= 0`, which adds up over quarters and margins wherever
+its counts do. A reader who subtracts two sums (year enrolments - year completions)
+bounds the quarters' differences at once, which bounds propagation on the counts alone
+cannot see: an LP attacker pinned an open quarter with no completions yet that way
+(tests/test_disclosure_attack.py, the key in the README's disclosure section).
 """
 
 from __future__ import annotations
@@ -58,6 +65,24 @@ PARTICIPATION_COUNTS: tuple[str, ...] = (
     "waitlisted_enrolments",
     "approved_enrolments",
 )
+# within a cell: (larger, smaller parts) with sum(parts) <= larger
+EVALUATION_SLACKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("enrolments", ("participants",)),
+    ("enrolments", ("completions", "no_shows")),
+    ("enrolments", ("examined",)),
+    ("examined", ("passed",)),
+    ("passed", ("passed_first_attempt",)),
+    ("responses", ("overall_responses",)),
+    ("responses", ("recommend_responses",)),
+    ("recommend_responses", ("promoters", "detractors")),
+)
+PARTICIPATION_SLACKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("enrolments", ("participants",)),
+    ("requested_enrolments", ("enrolments",)),
+    ("enrolments", ("completions",)),
+    ("requested_enrolments", ("waitlisted_enrolments",)),
+    ("requested_enrolments", ("approved_enrolments",)),
+)
 PERSON_COUNTS = frozenset({"participants"})  # distinct persons: margins only cover
 ADDITIVE_BREAKDOWNS = ("directorate", "scale_band", "age_band", "gender")
 ENROLMENT_BREAKDOWNS = ("delivery_mode",)
@@ -65,20 +90,42 @@ EVALUATION_KEY = ("evaluation_level", "entity_id", "period_type", "period")
 PARTICIPATION_KEY = ("department_code", "breakdown", "breakdown_value", "period_type", "period")
 
 
+def slack_name(larger: str, parts: tuple[str, ...]) -> str:
+    return " - ".join((larger, *parts))
+
+
 @dataclass
 class Block:
-    """One protected table's cells as variables: index = offset + row * width + count."""
+    """One protected table's cells as variables: index = offset + row * width + count.
+
+    A cell's variables are its published counts, then the slacks of its within-cell
+    inequalities (`published` of them are counts)."""
 
     cells: pl.DataFrame
-    counts: tuple[str, ...]
+    published: tuple[str, ...]
+    slacks: tuple[tuple[str, tuple[str, ...]], ...]
     offset: int
     existence_counts: frozenset[str]  # at least 1 in every row that exists
+
+    @property
+    def counts(self) -> tuple[str, ...]:
+        """Every variable of a cell: the published counts, then the slacks."""
+        return (*self.published, *(slack_name(*s) for s in self.slacks))
 
     def var(self, rows: np.ndarray, count: str) -> np.ndarray:
         return (
             self.offset
             + np.asarray(rows, dtype=np.int64) * len(self.counts)
             + self.counts.index(count)
+        )
+
+    def additive(self, cover_counts: frozenset[str]) -> tuple[str, ...]:
+        """The variables that add up over a margin where `cover_counts` only cover: a
+        slack adds up when every count of it does."""
+        return tuple(c for c in self.published if c not in cover_counts) + tuple(
+            slack_name(larger, parts)
+            for larger, parts in self.slacks
+            if not cover_counts & {larger, *parts}
         )
 
     @property
@@ -101,14 +148,17 @@ def _groups(frame: pl.DataFrame, by: list[str]) -> dict[tuple, np.ndarray]:
 
 
 def _add_margin(system: System, block: Block, total_rows, part_rows, counts, cover_counts) -> None:
+    """`counts` of each total are the sums of its parts, or covered by them for
+    `cover_counts`; slacks take part where their counts add up."""
     total_rows = np.asarray(total_rows, dtype=np.int64)
     lengths = np.fromiter((len(p) for p in part_rows), dtype=np.int64, count=len(part_rows))
     flat = np.concatenate(part_rows) if len(part_rows) else np.zeros(0, dtype=np.int64)
+    additive = block.additive(cover_counts)
     for count in counts:
         totals, parts = block.var(total_rows, count), block.var(flat, count)
         if count in cover_counts:
             system.add_covered(totals, parts, lengths)
-        else:
+        elif count in additive:
             system.add_equal(totals, parts, lengths)
 
 
@@ -130,14 +180,14 @@ def _year_relations(system: System, block: Block, entity: list[str]) -> None:
     _add_margin(system, block, totals, members, block.counts, cover_counts=frozenset())
 
 
-def _within_cell(system: System, block: Block, pairs, triples) -> None:
+def _within_cell(system: System, block: Block) -> None:
+    """Per cell and slack: larger - parts - slack = 0 (the slack's bounds say >= 0)."""
     rows = np.arange(block.cells.height)
-    for small, large in pairs:
-        system.add_at_most(block.var(rows, small), block.var(rows, large))
-    for first, second, large in triples:
-        system.add_sum_at_most(
-            block.var(rows, first), block.var(rows, second), block.var(rows, large)
-        )
+    for larger, parts in block.slacks:
+        members = [block.var(rows, larger), *(block.var(rows, p) for p in parts)]
+        members.append(block.var(rows, slack_name(larger, parts)))
+        signs = np.array([1, *(-1 for _ in parts), -1], dtype=np.int8)
+        system.add_zero_sums(np.column_stack(members), signs)
 
 
 def _evaluation_relations(system: System, block: Block) -> None:
@@ -165,22 +215,7 @@ def _evaluation_relations(system: System, block: Block) -> None:
             block.counts,
             cover_counts=PERSON_COUNTS,
         )
-    _within_cell(
-        system,
-        block,
-        pairs=[
-            ("participants", "enrolments"),
-            ("examined", "enrolments"),
-            ("passed", "examined"),
-            ("passed_first_attempt", "passed"),
-            ("overall_responses", "responses"),
-            ("recommend_responses", "responses"),
-        ],
-        triples=[
-            ("completions", "no_shows", "enrolments"),
-            ("promoters", "detractors", "recommend_responses"),
-        ],
-    )
+    _within_cell(system, block)
 
 
 def _participation_relations(system: System, block: Block) -> None:
@@ -209,18 +244,7 @@ def _participation_relations(system: System, block: Block) -> None:
             block.counts,
             cover_counts=cover,
         )
-    _within_cell(
-        system,
-        block,
-        pairs=[
-            ("participants", "enrolments"),
-            ("enrolments", "requested_enrolments"),
-            ("completions", "enrolments"),
-            ("waitlisted_enrolments", "requested_enrolments"),
-            ("approved_enrolments", "requested_enrolments"),
-        ],
-        triples=[],
-    )
+    _within_cell(system, block)
 
 
 def _cross_relations(system: System, evaluation: Block, participation: Block) -> None:
@@ -254,9 +278,19 @@ def reader_model(
     """The system a reader faces. The frames hold the cells' keys and their published
     counts (NULL where nothing is published). `withheld`: one flag per cell, evaluation
     cells first, then participation cells; a withheld cell publishes nothing."""
-    e_block = Block(evaluation, EVALUATION_COUNTS, 0, frozenset({"participants", "enrolments"}))
+    e_block = Block(
+        evaluation,
+        EVALUATION_COUNTS,
+        EVALUATION_SLACKS,
+        0,
+        frozenset({"participants", "enrolments"}),
+    )
     p_block = Block(
-        participation, PARTICIPATION_COUNTS, e_block.size, frozenset({"requested_enrolments"})
+        participation,
+        PARTICIPATION_COUNTS,
+        PARTICIPATION_SLACKS,
+        e_block.size,
+        frozenset({"requested_enrolments"}),
     )
     size = e_block.size + p_block.size
     system = System(low=np.zeros(size), high=np.zeros(size))
@@ -279,7 +313,7 @@ def publish(model: ReaderModel, withheld: np.ndarray | None = None) -> None:
     }
     for block in (model.evaluation, model.participation):
         rows = np.arange(block.cells.height)
-        for count in block.counts:
+        for count in block.published:
             published = block.cells[count].cast(pl.Float64).to_numpy()
             hidden = np.isnan(published) | flags[id(block)]
             lo, hi = _published_bounds(np.nan_to_num(published))
@@ -287,6 +321,9 @@ def publish(model: ReaderModel, withheld: np.ndarray | None = None) -> None:
             hi[hidden] = INF
             index = block.var(rows, count)
             model.system.low[index], model.system.high[index] = lo, hi
+        for slack in block.counts[len(block.published) :]:
+            index = block.var(rows, slack)
+            model.system.low[index], model.system.high[index] = 0, INF
 
 
 def pinned_small(model: ReaderModel, min_cell_size: int) -> np.ndarray:
@@ -298,6 +335,7 @@ def pinned_small(model: ReaderModel, min_cell_size: int) -> np.ndarray:
     base = 0
     for block in (model.evaluation, model.participation):
         hit = np.flatnonzero(exact[block.offset : block.offset + block.size])
+        hit = hit[hit % len(block.counts) < len(block.published)]  # counts, not slacks
         cells.append(np.unique(hit // len(block.counts)) + base)
         base += block.cells.height
     return np.concatenate(cells)

@@ -208,13 +208,19 @@ class RelationPartners:
         )
         return block.offset + row * len(block.counts) + np.arange(len(block.counts))
 
+    def _counts_of(self, cell: int) -> np.ndarray:
+        """The cell's published counts' variables (its slacks publish nothing)."""
+        evaluation, participation = self._blocks
+        block = evaluation if cell < evaluation.cells.height else participation
+        return self._variables_of(cell)[: len(block.published)]
+
     def of(self, cell: int) -> np.ndarray:
         """Every other cell in a relation with `cell`, smallest published figures first."""
         rows = np.unique(self._rows[np.isin(self._columns, self._variables_of(cell))])
         members = self._columns[np.isin(self._rows, rows)]
         cells = np.unique(self._cell_of(members))
         cells = cells[cells != cell]
-        weight = [float(np.sum(self._system.high[self._variables_of(int(c))])) for c in cells]
+        weight = [float(np.sum(self._system.high[self._counts_of(int(c))])) for c in cells]
         return cells[np.argsort(weight, kind="stable")]
 
 
