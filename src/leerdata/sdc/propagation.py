@@ -4,10 +4,12 @@ Every relation a reader can write down between published counts is of the form
 sum(a_i * x_i) <= 0 with a_i in {-1, +1} (a margin equals or covers its parts, a count
 is at most another), and every published count gives bounds lo <= x <= hi. Tightening
 each variable's bounds with each row until nothing changes is what a reader can derive
-with certainty; x are integers, so bounds are rounded inwards. On the two-level
-hierarchies of the protected tables this is as strong as linear programming per cell
-for the exact recoveries it looks for (tests/test_disclosure_attack.py checks it with
-an LP attacker that shares no code with this module).
+with certainty; x are integers, so bounds are rounded inwards. This is weaker than
+linear programming, which combines rows: a difference of two sums (year enrolments -
+year completions) bounds what no single row does. The reader model therefore adds such
+differences as variables of their own (leerdata.sdc.reader_model), and
+tests/test_disclosure_attack.py attacks the result with an LP attacker that shares no
+code with this module.
 """
 
 from __future__ import annotations
