@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from leerdata.sdc.reader_model import EVALUATION_COUNTS, PARTICIPATION_COUNTS
-from leerdata.sdc.withhold import withhold_pinned
+from leerdata.sdc.withhold import withhold_pinned, withhold_pinned_together
 
 
 def _evaluation(cells: list[tuple[str, str, int, int]]) -> pl.DataFrame:
@@ -155,3 +155,35 @@ def test_an_open_quarter_pinned_by_the_difference_of_two_year_sums_withholds_the
     evaluation = _evaluation([("quarter", "2023-Q2", 2023, 30), ("year", "2023", 2023, 30)])
     result = withhold_pinned(evaluation, participation, 10, open_from="2026-Q4")
     assert list(result.participation) == [None, None, None, None, "recomputable"]
+
+
+def test_auditing_year_by_year_withholds_what_auditing_all_years_together_does() -> None:
+    """A closed year (2023: the quarter goes), the running year (2026: the year cell
+    goes, for a course and for the department of the slack case), and a year that is
+    open throughout (2027: only the open phase runs; the year cell goes)."""
+    evaluation = _evaluation(
+        [
+            ("quarter", "2023-Q2", 2023, 7),
+            ("year", "2023", 2023, 11),
+            ("quarter", "2026-Q2", 2026, 7),
+            ("year", "2026", 2026, 11),
+            ("quarter", "2027-Q1", 2027, 7),
+            ("year", "2027", 2027, 11),
+        ]
+    )
+    participation = _department_2026(
+        {
+            "2026-Q1": (4, 4),
+            "2026-Q2": (4, 4),
+            "2026-Q3": (3, 3),
+            "2026-Q4": (3, 0),
+            "2026": (10, 13),
+        }
+    )
+    by_year = withhold_pinned(evaluation, participation, 10, open_from="2026-Q4")
+    together = withhold_pinned_together(evaluation, participation, 10, open_from="2026-Q4")
+    assert list(by_year.evaluation) == list(together.evaluation)
+    assert list(by_year.participation) == list(together.participation)
+    withheld = "recomputable"
+    assert list(by_year.evaluation) == [withheld, None, None, withheld, None, withheld]
+    assert list(by_year.participation) == [None, None, None, None, withheld]

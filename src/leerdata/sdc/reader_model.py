@@ -140,11 +140,9 @@ def _published_bounds(published: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _groups(frame: pl.DataFrame, by: list[str]) -> dict[tuple, np.ndarray]:
-    indexed = frame.with_row_index("_row")
-    out: dict[tuple, np.ndarray] = {}
-    for key, group in indexed.group_by(by, maintain_order=True):
-        out[tuple(key)] = group["_row"].to_numpy()
-    return out
+    """Row numbers per key (one aggregation; iterating sub-frames took 0.7 s at rijk)."""
+    grouped = frame.with_row_index("_row").group_by(by, maintain_order=True).agg("_row")
+    return {tuple(key): np.asarray(rows, dtype=np.int64) for *key, rows in grouped.iter_rows()}
 
 
 def _add_margin(system: System, block: Block, total_rows, part_rows, counts, cover_counts) -> None:
