@@ -127,6 +127,13 @@ def test_a_published_small_count_is_caught_even_under_noise(tiny_warehouse: Data
 
 
 RECORDED_LEAK = Path(__file__).parent / "fixtures" / "sdc_recorded_leak"
+EVALUATION_KEY_TYPES = {  # of an evaluation cell, in the audit's and the reader's frames
+    "supplier_id": pl.String,
+    "category_code": pl.String,
+    "period_type": pl.String,
+    "period": pl.String,
+    "year": pl.Int64,
+}
 
 
 def _reader_view(cells: pl.DataFrame, withheld: list[str | None]) -> pl.DataFrame:
@@ -156,43 +163,24 @@ def test_the_recorded_leak_leaves_no_count_an_lp_attacker_pins() -> None:
     most 1. The audit has to see that and withhold; the attacker then pins nothing."""
     cells = pl.read_parquet(RECORDED_LEAK / "vws_participation_cells.parquet")
     no_evaluation = pl.DataFrame(
-        schema={
-            "evaluation_level": pl.String,
-            "entity_id": pl.String,
-            "category_code": pl.String,
-            "supplier_id": pl.String,
-            "period_type": pl.String,
-            "period": pl.String,
-            "year": pl.Int64,
-            **{f"perturbed_{c}": pl.Int64 for c in EVALUATION_COUNTS},
-        }
+        schema=dict.fromkeys(("evaluation_level", "entity_id"), pl.String)
+        | EVALUATION_KEY_TYPES
+        | dict.fromkeys((f"perturbed_{c}" for c in EVALUATION_COUNTS), pl.Int64)
     )
     result = withhold_pinned(no_evaluation, cells, 10, open_from="2026-Q4")
     participation = _reader_view(cells, list(result.participation))
     evaluation = pl.DataFrame(
-        schema={
-            "level": pl.String,
-            "entity": pl.String,
-            "supplier_id": pl.String,
-            "category_code": pl.String,
-            "period_type": pl.String,
-            "period": pl.String,
-            "year": pl.Int64,
-            "suppressed": pl.Boolean,
-            "training_hours": pl.Float64,
-            **{c: pl.Int64 for c in EVALUATION_COUNTS},
-        }
+        schema=dict.fromkeys(("level", "entity"), pl.String)
+        | EVALUATION_KEY_TYPES
+        | {"suppressed": pl.Boolean, "training_hours": pl.Float64}
+        | dict.fromkeys(EVALUATION_COUNTS, pl.Int64)
     )
     truth = cells.select(
         "department_code", "breakdown", "breakdown_value", "period", *PARTICIPATION_COUNTS
     )
     courses = pl.DataFrame(
-        schema={
-            "course_id": pl.String,
-            "supplier_id": pl.String,
-            "category_code": pl.String,
-            "duration_hours": pl.Float64,
-        }
+        schema=dict.fromkeys(("course_id", "supplier_id", "category_code"), pl.String)
+        | {"duration_hours": pl.Float64}
     )
     no_truth = pl.DataFrame(
         schema={"evaluation_level": pl.String, "entity_id": pl.String, "period": pl.String}

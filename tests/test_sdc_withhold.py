@@ -136,6 +136,16 @@ def _department_2026(published: dict[str, tuple[int, int]]) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+# published (enrolments, completions) of the recorded leak's shape: see the test below
+SLACK_CASE = {
+    "2026-Q1": (4, 4),
+    "2026-Q2": (4, 4),
+    "2026-Q3": (3, 3),
+    "2026-Q4": (3, 0),
+    "2026": (10, 13),
+}
+
+
 def test_an_open_quarter_pinned_by_the_difference_of_two_year_sums_withholds_the_year() -> None:
     """The recorded leak's shape (README, "Disclosure control"). True enrolments and
     completions: 4/4, 4/4, 3/3 in the closed quarters, 1/0 in the open 2026-Q4; the year
@@ -143,15 +153,7 @@ def test_an_open_quarter_pinned_by_the_difference_of_two_year_sums_withholds_the
     enrolments 3 means 1..5), but year enrolments - completions is at most 12 - 11 = 1,
     the closed quarters' differences are at least 0 and 2026-Q4 has no completions: its
     enrolments are at most 1. The open year is withheld."""
-    participation = _department_2026(
-        {
-            "2026-Q1": (4, 4),
-            "2026-Q2": (4, 4),
-            "2026-Q3": (3, 3),
-            "2026-Q4": (3, 0),
-            "2026": (10, 13),
-        }
-    )
+    participation = _department_2026(SLACK_CASE)
     evaluation = _evaluation([("quarter", "2023-Q2", 2023, 30), ("year", "2023", 2023, 30)])
     result = withhold_pinned(evaluation, participation, 10, open_from="2026-Q4")
     assert list(result.participation) == [None, None, None, None, "recomputable"]
@@ -171,15 +173,7 @@ def test_auditing_year_by_year_withholds_what_auditing_all_years_together_does()
             ("year", "2027", 2027, 11),
         ]
     )
-    participation = _department_2026(
-        {
-            "2026-Q1": (4, 4),
-            "2026-Q2": (4, 4),
-            "2026-Q3": (3, 3),
-            "2026-Q4": (3, 0),
-            "2026": (10, 13),
-        }
-    )
+    participation = _department_2026(SLACK_CASE)
     by_year = withhold_pinned(evaluation, participation, 10, open_from="2026-Q4")
     together = withhold_pinned_together(evaluation, participation, 10, open_from="2026-Q4")
     assert list(by_year.evaluation) == list(together.evaluation)
