@@ -26,7 +26,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from dashboards import formatting
 from dashboards.auth_texts import say
@@ -212,8 +212,15 @@ def menu(page: Page) -> list[str]:
 
 
 def metric_value(page: Page, label: str) -> str:
+    """The value of the one metric with this label. Waits for it to be drawn: once, in a
+    full suite under load, a finished and idle run had not drawn the page's metrics yet
+    (an empty list of metrics, 1 of 802 tests)."""
     metric = page.locator('[data-testid="stMetric"]').filter(has_text=label)
-    assert metric.count() == 1, page.locator('[data-testid="stMetric"]').all_inner_texts()
+    try:
+        expect(metric).to_have_count(1, timeout=30_000)
+    except AssertionError as missing:
+        shown = page.locator('[data-testid="stMetric"]').all_inner_texts()
+        raise AssertionError(f"no single metric {label!r} among {shown}") from missing
     return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
