@@ -175,36 +175,44 @@ def changed_years(
 
 def _affected_document_years(con: duckdb.DuckDBPyConnection) -> set[int]:
     """Every year of every line of a document with a document-level allowance or charge
-    and a line on a touched session (temp table touched_sessions)."""
+    and a line on a touched session (temp table touched_sessions).
+
+    It starts from the touched sessions and their references (every enrolment that was
+    ever on one, in any version of the raw rows, and the sessions themselves), so only
+    the lines of the documents found are followed to their sessions: joining every
+    adjusted line with every raw enrolment first took 2.5 s of a rijk day build."""
     rows = con.execute(
         """
-        with adjusted_lines as (
-            select distinct lines.invoice_id, lines.order_line_ref
+        with touched_references as (
+            select enrolment_id as order_line_ref from main.raw_enrolments
+            where session_id in (select session_id from touched_sessions)
+            union
+            select session_id as order_line_ref from touched_sessions
+        ),
+        affected_documents as (
+            select distinct lines.invoice_id
             from main.raw_invoice_lines as lines
-            where lines.invoice_id in (
-                select invoice_id from main.raw_invoice_allowance_charges
-                where level = 'document'
-            )
+            where lines.order_line_ref in (select order_line_ref from touched_references)
+                and lines.invoice_id in (
+                    select invoice_id from main.raw_invoice_allowance_charges
+                    where level = 'document'
+                )
+        ),
+        affected_references as (
+            select distinct lines.order_line_ref
+            from main.raw_invoice_lines as lines
+            where lines.invoice_id in (select invoice_id from affected_documents)
         ),
         sessions_of_references as (
-            select enrolment_id as order_line_ref, session_id from main.raw_enrolments
+            select enrolments.session_id from main.raw_enrolments as enrolments
+            where enrolments.enrolment_id in (select order_line_ref from affected_references)
             union
-            select session_id as order_line_ref, session_id from main.raw_sessions
-        ),
-        lines_on_sessions as (
-            select adjusted_lines.invoice_id, sessions_of_references.session_id
-            from adjusted_lines
-            inner join sessions_of_references
-                on adjusted_lines.order_line_ref = sessions_of_references.order_line_ref
+            select order_line_ref as session_id from affected_references
         )
         select distinct year(sessions.start_date) as year
-        from lines_on_sessions
-        inner join main.raw_sessions as sessions
-            on lines_on_sessions.session_id = sessions.session_id
-        where sessions.start_date is not null and lines_on_sessions.invoice_id in (
-            select invoice_id from lines_on_sessions
-            where session_id in (select session_id from touched_sessions)
-        )
+        from main.raw_sessions as sessions
+        where sessions.start_date is not null
+            and sessions.session_id in (select session_id from sessions_of_references)
         """
     ).fetchall()
     return {int(year) for (year,) in rows}
