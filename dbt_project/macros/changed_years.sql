@@ -7,8 +7,9 @@
     {%- if this is none or not (execute and is_incremental()) -%}
         {{- return(none) -}}
     {%- endif -%}
+    {#- in the restricted database (the profile's own), also for a mart in `reporting` -#}
     {%- set table = api.Relation.create(
-        database=this.database, schema=this.schema, identifier='leerdata_build_changed_years'
+        database=target.database, schema='main', identifier='leerdata_build_changed_years'
     ) -%}
     {%- set years = run_query('select year from ' ~ table ~ ' order by year').columns[0].values() -%}
     {%- if none in years -%}
@@ -41,36 +42,42 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro delete_changed_years(with_sentinel=false) -%}
+{% macro delete_changed_years(with_sentinel=false, year_expression='year') -%}
     {#- Pre-hook of a year-incremental model, inside its transaction: the years it
         recomputes leave the table first, so a year that has no rows left (its last
         enrolment moved or vanished) does not keep old ones. The model's new rows (of
         those years only: its SQL filters with in_changed_years) are then appended. -#}
     {%- if execute and is_incremental() -%}
-        delete from {{ this }} where {{ in_changed_years('year', with_sentinel) }}
+        delete from {{ this }} where {{ in_changed_years(year_expression, with_sentinel) }}
     {%- else -%}
         select 1
     {%- endif -%}
 {%- endmacro %}
 
-{% macro year_incremental_config(with_sentinel=false) -%}
+{% macro year_incremental_config(with_sentinel=false, year_expression='year') -%}
     {#- The shared config of the year-incremental models; `with_sentinel` for the ones
-        with a partition of rows without a session year (in_changed_years). `append`,
-        not delete+insert on `year`: the pre-hook has already deleted the recomputed
-        years, and delete+insert deleted them a second time (0.1-0.3 s per model in a
-        day build). A row outside the recomputed years would be a second copy of a kept
-        row, which the models' uniqueness tests catch.
-        Every such model ends `order by year`: a full build then stores each year's rows
-        together, so the next day's delete of the recomputed (latest) years touches the
-        table's last row groups only. Scattered over every row group, the deleted rows
-        made DuckDB rewrite the whole table when it checkpointed (10 s of a rijk day
-        build, at dbt's close of the database); an incremental build appends its years
-        at the end anyway. -#}
+        with a partition of rows without a session year (in_changed_years);
+        `year_expression` gives a row's year (the sentinel included) where the table has
+        no `year` column: a published mart whose columns the contract lists.
+        `append`, not delete+insert on `year`: the pre-hook has already deleted the
+        recomputed years, and delete+insert deleted them a second time (0.1-0.3 s per
+        model in a day build). A row outside the recomputed years would be a second copy
+        of a kept row, which the models' uniqueness tests catch.
+        Every such model ends `order by year` (or by its year expression): a full build
+        then stores each year's rows together, so the next day's delete of the
+        recomputed (latest) years touches the table's last row groups only. Scattered
+        over every row group, the deleted rows made DuckDB rewrite the whole table when
+        it checkpointed (10 s of a rijk day build, at dbt's close of the database); an
+        incremental build appends its years at the end anyway. -#}
     {{- config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        meta={'year_incremental': true, 'with_sentinel': with_sentinel},
-        pre_hook="{{ delete_changed_years(" ~ with_sentinel ~ ") }}",
+        meta={
+            'year_incremental': true,
+            'with_sentinel': with_sentinel,
+            'year_expression': year_expression,
+        },
+        pre_hook="{{ delete_changed_years(" ~ with_sentinel ~ ", \"" ~ year_expression ~ "\") }}",
     ) -}}
 {%- endmacro %}

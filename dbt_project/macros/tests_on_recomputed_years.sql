@@ -19,12 +19,13 @@
     {%- set conditions = [] -%}
     {%- if meta.get('year_incremental') -%}
         {%- set years -%}
-            "{{ relation.database }}"."{{ relation.schema }}".leerdata_build_changed_years
+            "{{ target.database }}"."main".leerdata_build_changed_years
         {%- endset -%}
+        {%- set year = meta.get('year_expression', 'year') -%}
         {%- set recomputed -%}
             (exists (select 1 from {{ years }} where year is null)
-            or year in (select year from {{ years }})
-            {%- if meta.get('with_sentinel') %} or year = {{ no_session_year() }}{% endif %})
+            or {{ year }} in (select year from {{ years }})
+            {%- if meta.get('with_sentinel') %} or {{ year }} = {{ no_session_year() }}{% endif %})
         {%- endset -%}
         {%- do conditions.append(recomputed) -%}
     {%- endif -%}

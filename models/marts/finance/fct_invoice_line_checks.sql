@@ -3,17 +3,26 @@
    and corrections (interpretations #26-#29). No person data: no enrolment pseudonym,
    never the item name. #}
 
+{#- Year-incremental in the reporting file a day build starts from (a copy of the last
+    published one); the mart has no year column: a line's year is that of its quarter,
+    0 for a line without a session (no quarter). #}
+{{ year_incremental_config(
+    with_sentinel=true, year_expression='coalesce(cast(left(quarter, 4) as integer), 0)'
+) }}
+
 with
 
 invoice_lines_netted as (
 
     select * from {{ ref('int_invoice_lines_netted') }}
+    where {{ in_changed_years('year', with_sentinel=true) }}
 
 ),
 
 document_adjustments_split as (
 
     select * from {{ ref('int_document_adjustments_split') }}
+    where {{ in_changed_years('year', with_sentinel=true) }}
 
 ),
 
@@ -79,3 +88,4 @@ final as (
 )
 
 select * from final
+order by quarter  -- a year's rows stored together: see year_incremental_config

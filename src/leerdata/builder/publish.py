@@ -1,13 +1,15 @@
 """Atomic publish of the reporting database.
 
-dbt writes the marts into a fresh file; only a complete, checkpointed file is moved over
-reporting.duckdb with os.replace. A dashboard holding the old file read-only keeps its
-(now unlinked) inode and is never blocked; a new connection sees the new build.
+dbt writes the marts into a fresh file (a day build: into a copy of the published one);
+only a complete, checkpointed file is moved over reporting.duckdb with os.replace. A
+dashboard holding the old file read-only keeps its (now unlinked) inode and is never
+blocked; a new connection sees the new build.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -16,6 +18,16 @@ import duckdb
 def discard(path: Path) -> None:
     for candidate in (path, path.with_name(path.name + ".wal")):
         candidate.unlink(missing_ok=True)
+
+
+def start_from_published(reporting_file: Path, build_file: Path) -> None:
+    """A day build writes into a copy of the published file: its year-incremental marts
+    (year_incremental_config) keep the years the day does not recompute, and every other
+    mart is replaced whole. Without a published file (deleted by hand) those marts find
+    no table and are built from every year."""
+    if reporting_file.is_file():
+        # a published file is checkpointed (publish refuses one with a WAL)
+        shutil.copyfile(reporting_file, build_file)
 
 
 def checkpoint(path: Path) -> None:

@@ -6,7 +6,8 @@ everything else is rebuilt. What can change:
 - a landing source got a batch since the last published build (the load manifest says
   which source each batch belongs to) → every model downstream of its raw tables;
 - the load manifest and the quarantine change with every ingest → the steward models;
-- the marts are always rebuilt: they are written to a fresh reporting file.
+- the marts are always rebuilt, into a copy of the published reporting file: the
+  year-incremental finance marts recompute the changed years, the others are replaced.
 
 Within that selection the year-incremental models recompute only the years the new
 batches touch (leerdata.builder.periods).
