@@ -29,8 +29,6 @@ class DbtOutcome:
     success: bool
     failures: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    # rows each model wrote, as the adapter reports them (an incremental model: its new rows)
-    rows_affected: dict[str, int] = field(default_factory=dict)
 
 
 @contextmanager
@@ -118,15 +116,6 @@ def _timings(result: dbtRunnerResult) -> dict[str, float]:
     }
 
 
-def _rows_affected(result: dbtRunnerResult) -> dict[str, int]:
-    counts = {}
-    for node_result in getattr(result.result, "results", None) or []:
-        response = getattr(node_result, "adapter_response", None) or {}
-        if isinstance(response, dict) and response.get("rows_affected") is not None:
-            counts[node_result.node.unique_id] = int(response["rows_affected"])
-    return counts
-
-
 def release_duckdb() -> None:
     """Close the DuckDB handle dbt-duckdb keeps open in-process after an invocation.
 
@@ -172,5 +161,4 @@ def run_dbt(
         success=bool(result.success),
         failures=_failures(result),
         timings=_timings(result),
-        rows_affected=_rows_affected(result),
     )
