@@ -62,20 +62,36 @@ def test_the_fingerprint_follows_the_project_and_the_settings(tmp_path: Path) ->
     assert project_fingerprint("min_cell_size=10", project) != first
 
 
-def test_a_changed_project_means_a_full_refresh(tmp_path: Path) -> None:
+def _published_once(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """(restricted database, warehouse dir, published reporting file) after one build."""
     database, warehouse = tmp_path / "restricted.duckdb", tmp_path / "warehouse"
+    published = warehouse / "reporting.duckdb"
     with duckdb.connect(str(database)) as con:
         create_raw_tables(con)
         con.execute(
             "insert into load_manifest (batch_id, source, file_name, status) "
             "values (1, 'enrolments', 'enrolments_1.csv', 'loaded')"
         )
-    assert choose(database, warehouse, "A").reason == "no published build recorded"
+    assert choose(database, warehouse, "A", published).reason == "no published build recorded"
     record_published(database, warehouse, "A")
-    day = choose(database, warehouse, "A")
+    duckdb.connect(str(published)).close()
+    return database, warehouse, published
+
+
+def test_a_changed_project_means_a_full_refresh(tmp_path: Path) -> None:
+    database, warehouse, published = _published_once(tmp_path)
+    day = choose(database, warehouse, "A", published)
     assert day.select is not None and not day.full_refresh and day.changed == ()
-    changed = choose(database, warehouse, "B")
+    changed = choose(database, warehouse, "B", published)
     assert changed.select is None and changed.full_refresh
+
+
+def test_without_the_published_file_a_day_build_is_a_full_build(tmp_path: Path) -> None:
+    """A day build keeps the marts nothing new reaches from the published file."""
+    database, warehouse, published = _published_once(tmp_path)
+    published.unlink()
+    day = choose(database, warehouse, "A", published)
+    assert day.select is None and day.reason == "no published reporting file"
 
 
 def test_a_build_says_what_it_covered() -> None:

@@ -27,4 +27,4 @@ final as (
 )
 
 select * from final  -- noqa: AM04
-order by year  -- a year's rows stored together: see year_incremental_config
+order by year  {# a year's rows stored together: see year_incremental_config #}

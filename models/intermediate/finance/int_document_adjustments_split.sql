@@ -176,4 +176,4 @@ final as (
 )
 
 select * from final
-order by year  -- a year's rows stored together: see year_incremental_config
+order by year  {# a year's rows stored together: see year_incremental_config #}

@@ -154,4 +154,4 @@ final as (
 
 {# Every column of int_invoice_lines_checked passes through, plus the net ones. #}
 select * from final  -- noqa: AM04
-order by year  -- a year's rows stored together: see year_incremental_config
+order by year  {# a year's rows stored together: see year_incremental_config #}

@@ -26,4 +26,4 @@ final as (
 )
 
 select * from final  -- noqa: AM04
-order by year  -- a year's rows stored together: see year_incremental_config
+order by year  {# a year's rows stored together: see year_incremental_config #}

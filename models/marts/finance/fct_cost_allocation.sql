@@ -32,4 +32,4 @@ final as (
 )
 
 select * from final
-order by quarter  -- a year's rows stored together: see year_incremental_config
+order by quarter  {# a year's rows stored together: see year_incremental_config #}

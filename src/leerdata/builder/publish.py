@@ -21,13 +21,12 @@ def discard(path: Path) -> None:
 
 
 def start_from_published(reporting_file: Path, build_file: Path) -> None:
-    """A day build writes into a copy of the published file: its year-incremental marts
-    (year_incremental_config) keep the years the day does not recompute, and every other
-    mart is replaced whole. Without a published file (deleted by hand) those marts find
-    no table and are built from every year."""
-    if reporting_file.is_file():
-        # a published file is checkpointed (publish refuses one with a WAL)
-        shutil.copyfile(reporting_file, build_file)
+    """A day build writes into a copy of the published file: a mart it does not select
+    keeps its table, its year-incremental marts (year_incremental_config) keep the years
+    the day does not recompute, and every other mart is replaced whole. (Without a
+    published file leerdata.builder.selection chooses a full build.)"""
+    # a published file is checkpointed (publish refuses one with a WAL)
+    shutil.copyfile(reporting_file, build_file)
 
 
 def checkpoint(path: Path) -> None:

@@ -5,9 +5,13 @@ everything else is rebuilt. What can change:
 
 - a landing source got a batch since the last published build (the load manifest says
   which source each batch belongs to) → every model downstream of its raw tables;
-- the load manifest and the quarantine change with every ingest → the steward models;
-- the marts are always rebuilt, into a copy of the published reporting file: the
-  year-incremental finance marts recompute the changed years, the others are replaced.
+- the load manifest and the quarantine change with every ingest → the steward models
+  and everything that reads them.
+
+A day build writes into a copy of the published reporting file: a mart that reads
+nothing that changed keeps its table from it (the dimensions on a day without
+catalogue files), a selected mart is replaced, and the year-incremental finance marts
+recompute the changed years. Without a published file a day build is a full build.
 
 Within that selection the year-incremental models recompute only the years the new
 batches touch (leerdata.builder.periods).
@@ -80,11 +84,12 @@ class DaySelection:
 
 
 def always_rebuilt(project_dir: Path = PROJECT_DIR) -> list[str]:
-    """Every steward model and what depends on it, and the marts. By model name: a
-    `path:` selector of the steward folder would also match the sources declared there,
-    and everything in staging reads the load manifest."""
+    """Every steward model and what depends on it (the quality marts, which also name the
+    build and today's date). By model name: a `path:` selector of the steward folder
+    would also match the sources declared there, and everything in staging reads the load
+    manifest."""
     steward = sorted(p.stem for p in (project_dir / STEWARD_MODELS).glob("*.sql"))
-    return [*(f"{name}+" for name in steward), "path:models/marts"]
+    return [f"{name}+" for name in steward]
 
 
 def state_dir(warehouse: Path) -> Path:
@@ -117,9 +122,12 @@ def _batches_per_source(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {source: int(batch) for source, batch in rows}
 
 
-def choose(restricted_db: Path, warehouse: Path, fingerprint: str) -> DaySelection:
+def choose(
+    restricted_db: Path, warehouse: Path, fingerprint: str, published_file: Path
+) -> DaySelection:
     """The selection for a build of `restricted_db` as it is now, by a project whose
-    fingerprint is `fingerprint`."""
+    fingerprint is `fingerprint`; `published_file` is the reporting database a day build
+    starts from."""
     with duckdb.connect(str(restricted_db)) as con:
         ensure_watermark_table(con)
         marks = watermarks(con)
@@ -136,6 +144,8 @@ def choose(restricted_db: Path, warehouse: Path, fingerprint: str) -> DaySelecti
             return DaySelection(
                 None, everything, "the project changed since the last build", full_refresh=True
             )
+        if not published_file.is_file():  # the marts a day build keeps come from it
+            return DaySelection(None, everything, "no published reporting file")
         unknown = sorted(set(current) - set(SOURCE_TABLES))
         if unknown:  # a source this module does not map yet: rebuild everything, never stale
             return DaySelection(None, everything, f"unmapped sources {unknown}")

@@ -110,7 +110,7 @@ def _build_and_publish(
     day: DaySelection | None = None
     fingerprint = project_fingerprint(repr(load_settings(paths.root).disclosure))
     if not full_refresh and not select:
-        day = choose(paths.restricted_db, paths.warehouse, fingerprint)
+        day = choose(paths.restricted_db, paths.warehouse, fingerprint, paths.reporting_db)
         full_refresh = day.full_refresh
         if day.select is not None:
             # dbt writes manifest.json twice per invocation (~1 s each at medium). A day
