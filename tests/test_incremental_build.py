@@ -61,6 +61,8 @@ INCREMENTAL_MODELS = (
     "int_cost_items_pooled",
     "int_session_amounts_split",
     "int_costs_allocated",
+    # a table that keeps the years it does not audit again (leerdata.sdc.withheld_cells)
+    "int_disclosure_cells_withheld",
 )
 
 # Columns that name the build itself, the only ones that may differ.
@@ -345,6 +347,7 @@ def test_a_day_build_reads_only_the_new_batches(tiny_warehouse: DataPaths, tmp_p
         ).fetchall()
         con.execute("update raw_hr set department_code = 'ZZZ' where _file_date = ?", [old_date])
     altered = _alter_the_oldest_rows_of_the_year_incremental_marts(paths)
+    forged = _withhold_a_cell_of_the_oldest_year_behind_the_audits_back(paths)
     extra = write_extra_day(paths, seed=5)
     run_ingest(paths, show_progress=False)
     day = build_warehouse(paths, show_progress=False)
@@ -357,6 +360,8 @@ def test_a_day_build_reads_only_the_new_batches(tiny_warehouse: DataPaths, tmp_p
     recomputed = day.selection.years
     assert recomputed is not None and not {year for _, year in altered} & set(recomputed)
     assert _rows_as_altered(paths, altered) == [True]
+    # the audit kept the withheld cells of a year it did not audit again
+    assert _published_as_withheld(paths, forged)
     # a mart that reads nothing new (no seed, no catalogue file that day) is kept
     assert "model.leerdata.dim_departments" not in day.outcome.timings
     assert "model.leerdata.mart_participation" in day.outcome.timings
@@ -385,6 +390,7 @@ def test_a_day_build_reads_only_the_new_batches(tiny_warehouse: DataPaths, tmp_p
     status, zzz, _ = staged()
     assert status == "cancelled" and zzz > 0, (status, zzz, old_departments)
     assert _rows_as_altered(paths, altered) == [False]
+    assert not _published_as_withheld(paths, forged)
 
 
 # A row of the oldest year of a year-incremental mart, altered in the published file in
@@ -431,6 +437,39 @@ def _rows_as_altered(paths: DataPaths, altered: list[tuple[str, int]]) -> list[b
             ).fetchall()
             found.append(bool(is_altered))
     return found
+
+
+def _withhold_a_cell_of_the_oldest_year_behind_the_audits_back(paths: DataPaths) -> tuple:
+    """A published participation year cell of the oldest (closed) year, listed as
+    withheld in the audit's table as a build would have: (department, year)."""
+    with duckdb.connect(str(paths.restricted_db)) as con:
+        ((department, year),) = con.execute(
+            "select department_code, year from int_participation_cells_perturbed "
+            "where period_type = 'year' and breakdown = 'total' "
+            "and (department_code, year) not in ("
+            "  select (department_code, year) from int_disclosure_cells_withheld"
+            "  where protected_table = 'participation') "
+            "order by year, department_code limit 1"
+        ).fetchall()
+        con.execute(
+            "insert into int_disclosure_cells_withheld by name "
+            "select 'participation' as protected_table, ? as department_code, "
+            "'total' as breakdown, 'total' as breakdown_value, 'year' as period_type, "
+            "cast(? as varchar) as period, ? as year, 'closed' as audited_as, "
+            "'recomputable' as reason",
+            [department, year, year],
+        )
+    return department, year
+
+
+def _published_as_withheld(paths: DataPaths, cell: tuple) -> bool:
+    with duckdb.connect(str(paths.reporting_db), read_only=True) as con:
+        ((suppressed,),) = con.execute(
+            "select suppressed from mart_participation_yearly where department_code = ? "
+            "and year = ? and breakdown = 'total'",
+            list(cell),
+        ).fetchall()
+    return bool(suppressed)
 
 
 def _enrolment(enrolment_id: str, employee: str, session: str, day: str, **values: str) -> dict:
