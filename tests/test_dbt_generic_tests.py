@@ -210,3 +210,37 @@ def test_tests_of_a_year_incremental_model_read_the_recomputed_years(
     assert failures_with_changed_years(None) == duplicate  # every year
     assert failures_with_changed_years([year]) == duplicate
     assert failures_with_changed_years([year + 1]) == []  # the oldest year was not rebuilt
+
+
+def test_tests_of_a_view_on_year_incremental_models_read_the_recomputed_years(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    """The view int_enrolments_spend (meta tested_on_recomputed_years) is tested on the
+    recomputed years like the models it reads; a row without a year is read always."""
+    paths, reporting = _copy_of(tiny_warehouse, tmp_path)
+    with duckdb.connect(str(paths.restricted_db)) as con:
+        ((key, quarter),) = con.execute(
+            "select enrolment_key, quarter from int_costs_allocated "
+            "where enrolment_key is not null order by quarter, enrolment_key limit 1"
+        ).fetchall()
+        year = int(quarter[:4])
+        for moved_to in (f"{year - 1}-Q4", None):  # the enrolment again, a year earlier
+            con.execute(  # and without a quarter (so without a year)
+                "insert into int_costs_allocated select * replace (? as quarter) "
+                "from int_costs_allocated where enrolment_key = ? limit 1",
+                [moved_to, key],
+            )
+    select = ["--select", "int_enrolments_spend"]
+
+    def failures_with_changed_years(years: list[int] | None) -> list[str]:
+        with duckdb.connect(str(paths.restricted_db)) as con:
+            write_changed_years(con, years)
+        outcome = run_dbt("test", paths, reporting, select)
+        return sorted(f.split(":")[0].split("_int_enrolments_spend")[0] for f in outcome.failures)
+
+    both = [NOT_NULL_TEST, "unique"]
+    assert failures_with_changed_years(None) == both
+    assert failures_with_changed_years([year]) == both
+    assert failures_with_changed_years([year - 1]) == both
+    # neither year of the duplicate recomputed: only the row without a year is read
+    assert failures_with_changed_years([year + 5]) == [NOT_NULL_TEST]
