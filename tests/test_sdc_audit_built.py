@@ -7,10 +7,12 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import polars as pl
+import pytest
 
 from leerdata.config import DataPaths, load_settings
 from leerdata.duckdb_rows import one_row
-from leerdata.sdc.published import audit_reporting
+from leerdata.sdc.published import audit_reporting, changed_years
 from leerdata.sdc.reader_model import EVALUATION_COUNTS
 
 
@@ -38,17 +40,15 @@ def test_audit_catches_a_small_value_and_a_withheld_cells_figure(
     assert {"small_value_published", "measure_published"} <= problems
 
 
-def test_audit_catches_a_count_pinned_by_its_year(
-    tiny_warehouse: DataPaths, tmp_path: Path
-) -> None:
+def _pin_a_count_by_its_year(reporting_db: Path, copy: Path) -> str:
+    """A copy of the file with one course's count pinned; the course's id."""
     """A course whose year has one quarter: publish the quarter as 7 and the year as 11
     (noise at most 2 each) and the reader knows the count is 9.
 
     The noise differs with every test session's key, so the two rows are made consistent
     on their own: the course moves to a supplier and category of its own (no margin to
     contradict), and every count other than enrolments and participants is 0."""
-    copy = tmp_path / "reporting.duckdb"
-    shutil.copy(tiny_warehouse.reporting_db, copy)
+    shutil.copy(reporting_db, copy)
     zeros = ", ".join(
         f"{count} = 0" for count in EVALUATION_COUNTS if count not in {"enrolments", "participants"}
     )
@@ -68,5 +68,47 @@ def test_audit_catches_a_count_pinned_by_its_year(
                 f"where course_id = ? and {period} = ?",
                 [published, published, course_id, quarter if period == "quarter" else year],
             )
-    findings = audit_reporting(copy, 10)
-    assert any(f.problem == "recomputable" and course_id in f.cell for f in findings), findings
+    return str(course_id)
+
+
+def _pinned(findings: list, course_id: str) -> bool:
+    return any(f.problem == "recomputable" and course_id in f.cell for f in findings)
+
+
+@pytest.mark.parametrize("as_a_day_build", [False, True])
+def test_audit_catches_a_count_pinned_by_its_year(
+    tiny_warehouse: DataPaths, tmp_path: Path, as_a_day_build: bool
+) -> None:
+    """A course whose year has one quarter: publish the quarter as 7 and the year as 11
+    (noise at most 2 each) and the reader knows the count is 9. As a day build's audit
+    (the published file given as audited before), the changed year is audited.
+
+    The noise differs with every test session's key, so the two rows are made consistent
+    on their own: the course moves to a supplier and category of its own (no margin to
+    contradict), and every count other than enrolments and participants is 0."""
+    copy = tmp_path / "reporting.duckdb"
+    course_id = _pin_a_count_by_its_year(tiny_warehouse.reporting_db, copy)
+    before = tiny_warehouse.reporting_db if as_a_day_build else None
+    assert _pinned(audit_reporting(copy, 10, audited_before=before), course_id)
+
+
+def test_a_year_equal_to_the_audited_files_is_not_propagated_again(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    """The skip is real: a file given as audited before is trusted for its years. (The
+    build gives only the published file, which passed this audit.)"""
+    copy = tmp_path / "reporting.duckdb"
+    course_id = _pin_a_count_by_its_year(tiny_warehouse.reporting_db, copy)
+    assert not _pinned(audit_reporting(copy, 10, audited_before=copy), course_id)
+
+
+def test_changed_years_are_those_with_a_row_added_removed_or_changed() -> None:
+    cells = pl.DataFrame(
+        {"year": [2024, 2025, 2026, None], "period": ["a", "b", "c", "d"], "n": [1, 2, 3, 4]}
+    )
+    assert changed_years(cells, cells) == set()
+    assert changed_years(cells.with_columns(n=pl.Series([1, 2, 9, 4])), cells) == {2026}
+    assert changed_years(cells.head(3), cells) == {None}  # a row removed
+    assert changed_years(cells, cells.tail(3)) == {2024}  # a row added
+    assert changed_years(cells.with_columns(n=pl.Series([1, None, 3, 4])), cells) == {2025}
+    assert changed_years(cells.drop("n"), cells) == {2024, 2025, 2026, None}

@@ -55,12 +55,18 @@ def ensure_restricted_tables(paths: DataPaths) -> None:
         ensure_changed_years_table(con)
 
 
-def refuse_exposed_tables(paths: DataPaths, build_file: Path) -> None:
+def refuse_exposed_tables(paths: DataPaths, build_file: Path, day_build: bool = False) -> None:
     """The disclosure audit (leerdata.sdc.published) on the fresh file: never publish a
-    small cell or a suppressed cell a reader can recompute or narrow."""
+    small cell or a suppressed cell a reader can recompute or narrow. A day build has
+    the settings of the published file, which passed the audit: its unchanged years are
+    not propagated again (a full build, chosen when the settings change, audits all)."""
     from leerdata.sdc.published import audit_reporting
 
-    findings = audit_reporting(build_file, load_settings(paths.root).disclosure.min_cell_size)
+    findings = audit_reporting(
+        build_file,
+        load_settings(paths.root).disclosure.min_cell_size,
+        audited_before=paths.reporting_db if day_build else None,
+    )
     if findings:
         discard(build_file)
         shown = "; ".join(str(f) for f in findings[:5])
@@ -160,7 +166,7 @@ def _build_and_publish(
         shown = "; ".join(outcome.failures[:5])
         more = f" (+{len(outcome.failures) - 5} more)" if len(outcome.failures) > 5 else ""
         raise BuildError(f"dbt build failed, reporting.duckdb left unchanged: {shown}{more}")
-    refuse_exposed_tables(paths, build_file)
+    refuse_exposed_tables(paths, build_file, day_build)
     publish(build_file, paths.reporting_db)
     if not select:
         # a build of a user's selection covers only part of the project: not a base
