@@ -32,7 +32,7 @@ NO_EVALUATION = pl.DataFrame(
 DATES = ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4", "2027-Q1", "2027-Q3", "2028-Q1"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def cells() -> pl.DataFrame:
     return pl.read_parquet(RECORDED / "vws_participation_cells.parquet")
 
