@@ -91,6 +91,11 @@ def dbt_args(command: str, paths: DataPaths, extra: Sequence[str] = ()) -> list[
         str(paths.dbt_target.absolute()),
         "--log-path",
         str(paths.dbt_logs.absolute()),
+        # dbt's file log defaults to debug: every event with its SQL, each line scrubbed
+        # of secrets and stat()ed for rollover. That was a fifth of a small build's time
+        # (A/B on a test warehouse: 38.0 and 53.7 s at debug, 29.8 and 45.6 s at info).
+        "--log-level-file",
+        "info",
         "--vars",
         f"{{min_cell_size: {settings.disclosure.min_cell_size}}}",
         *extra,
