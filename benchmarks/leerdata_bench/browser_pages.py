@@ -29,6 +29,7 @@ import json
 import os
 import statistics
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,10 @@ def page_urls() -> dict[str, str]:
     return urls
 
 
-def time_pages(paths: DataPaths, repeats: int = 3) -> dict[str, Any]:
+def time_pages(
+    paths: DataPaths, repeats: int = 3, pages: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Time every page (or only `pages`), `repeats` times each, cold and warm."""
     from playwright.sync_api import sync_playwright
 
     from leerdata.dashboard_launcher import (
@@ -141,10 +145,15 @@ def time_pages(paths: DataPaths, repeats: int = 3) -> dict[str, Any]:
         stop_dashboard,
     )
 
+    urls = page_urls()
+    if pages is not None:
+        unknown = set(pages) - set(urls)
+        if unknown:
+            raise ValueError(f"no such page: {', '.join(sorted(unknown))}")
+        urls = {name: urls[name] for name in pages}
     if not CHROMIUM.exists():
         raise SystemExit("Debian chromium is missing: run `make system-deps`")
     runs: dict[str, dict[str, list[dict[str, float]]]] = {}
-    urls = page_urls()
     port = free_port()
     server = start_dashboard(paths, port, demo=True)
     try:
