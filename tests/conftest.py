@@ -59,6 +59,7 @@ def build_once(tmp_path_factory: pytest.TempPathFactory, scale: str, seed: int) 
             paths = DataPaths.of(root)
             run_generate(scale, seed, paths, show_progress=False)
             run_ingest(paths, show_progress=False)
+            _copy_parse(parse_once(tmp_path_factory), paths)
             build_warehouse(paths, show_progress=False)
             done.touch()
     return DataPaths.of(root)
@@ -98,15 +99,19 @@ def reuse_parse(
     """Give a new data dir the session's dbt parse, as a copied data dir keeps its own:
     its first build then skips dbt's full parse of the project ("Nothing changed,
     skipping partial parsing"; dbt checks every file's checksum, the profile and the
-    vars, and parses again whatever differs). For tests that build several small
-    hand-made data dirs; the tiny and small warehouses still parse in full."""
+    vars, and parses again whatever differs). For tests that build hand-made data dirs
+    or run dbt on copied databases; the tiny and small warehouses start from it too."""
     state = parse_once(tmp_path_factory)
 
     def reuse(paths: DataPaths) -> None:
-        paths.dbt_target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(state, paths.dbt_target / state.name)
+        _copy_parse(state, paths)
 
     return reuse
+
+
+def _copy_parse(state: Path, paths: DataPaths) -> None:
+    paths.dbt_target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(state, paths.dbt_target / state.name)
 
 
 # The units `--dist loadgroup` hands out (an xdist group, or an ungrouped test of these

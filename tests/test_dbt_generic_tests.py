@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +35,17 @@ def _model_tests() -> dict[str, list[Any]]:
     return tests
 
 
-def _copy_of(warehouse: DataPaths, root: Path) -> tuple[DataPaths, Path]:
+def _copy_of(
+    warehouse: DataPaths, root: Path, reuse_parse: Callable[[DataPaths], None]
+) -> tuple[DataPaths, Path]:
     """The warehouse's two databases copied under `root`, to run dbt tests on: the data
-    dir's paths and the reporting copy."""
+    dir's paths and the reporting copy (and the session's dbt parse)."""
     paths = DataPaths(root)
+    reuse_parse(paths)
     paths.restricted_db.parent.mkdir(parents=True)
     shutil.copy(warehouse.restricted_db, paths.restricted_db)
-    reporting = root / "reporting.copy.duckdb"
+    # where a build writes it: the profile names that path, so the parse is reused
+    reporting = paths.reporting_build_db
     shutil.copy(warehouse.reporting_db, reporting)
     return paths, reporting
 
@@ -56,9 +61,9 @@ def test_no_uniqueness_test_concatenates_columns() -> None:
 
 
 def test_the_generic_test_passes_on_built_data_and_catches_a_null_part_duplicate(
-    tiny_warehouse: DataPaths, tmp_path: Path
+    tiny_warehouse: DataPaths, tmp_path: Path, reuse_parse: Callable[[DataPaths], None]
 ) -> None:
-    paths, reporting = _copy_of(tiny_warehouse, tmp_path)
+    paths, reporting = _copy_of(tiny_warehouse, tmp_path, reuse_parse)
     with duckdb.connect(str(paths.restricted_db)) as con:
         # Twice the same person with an unknown snapshot date: `person_key || '|' ||
         # snapshot_date` is NULL for both, so the old test let them through.
@@ -139,9 +144,9 @@ def test_contract_not_null_constraints_are_in_the_published_tables(
 
 
 def test_not_null_columns_passes_on_built_data_and_names_the_column_with_a_null(
-    tiny_warehouse: DataPaths, tmp_path: Path
+    tiny_warehouse: DataPaths, tmp_path: Path, reuse_parse: Callable[[DataPaths], None]
 ) -> None:
-    paths, reporting = _copy_of(tiny_warehouse, tmp_path)
+    paths, reporting = _copy_of(tiny_warehouse, tmp_path, reuse_parse)
     select = ["--select", f"test_name:{NOT_NULL_TEST}"]
 
     clean = run_dbt("test", paths, reporting, select)
@@ -185,12 +190,12 @@ def _compiled_test_sql(paths: DataPaths, model: str) -> str:
 
 
 def test_tests_of_a_year_incremental_model_read_the_recomputed_years(
-    tiny_warehouse: DataPaths, tmp_path: Path
+    tiny_warehouse: DataPaths, tmp_path: Path, reuse_parse: Callable[[DataPaths], None]
 ) -> None:
     """A day build's data tests read only the years it recomputed of a year-incremental
     model; a full build (a NULL row) reads every year. The singular tests that guard
     money read everything either way."""
-    paths, reporting = _copy_of(tiny_warehouse, tmp_path)
+    paths, reporting = _copy_of(tiny_warehouse, tmp_path, reuse_parse)
     with duckdb.connect(str(paths.restricted_db)) as con:
         ((year,),) = con.execute("select min(year) from int_enrolments_outcomes").fetchall()
         con.execute(  # a duplicate enrolment in the oldest year
@@ -213,11 +218,11 @@ def test_tests_of_a_year_incremental_model_read_the_recomputed_years(
 
 
 def test_tests_of_a_view_on_year_incremental_models_read_the_recomputed_years(
-    tiny_warehouse: DataPaths, tmp_path: Path
+    tiny_warehouse: DataPaths, tmp_path: Path, reuse_parse: Callable[[DataPaths], None]
 ) -> None:
     """The view int_enrolments_spend (meta tested_on_recomputed_years) is tested on the
     recomputed years like the models it reads; a row without a year is read always."""
-    paths, reporting = _copy_of(tiny_warehouse, tmp_path)
+    paths, reporting = _copy_of(tiny_warehouse, tmp_path, reuse_parse)
     with duckdb.connect(str(paths.restricted_db)) as con:
         ((key, quarter),) = con.execute(
             "select enrolment_key, quarter from int_costs_allocated "

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from leerdata.builder.dbt_runner import run_dbt
 from leerdata.config import DataPaths
 
 
-def test_every_dbt_unit_test_passes(tiny_warehouse: DataPaths, tmp_path: Path) -> None:
+def test_every_dbt_unit_test_passes(
+    tiny_warehouse: DataPaths, tmp_path: Path, reuse_parse: Callable[[DataPaths], None]
+) -> None:
     paths = DataPaths(tmp_path)
+    reuse_parse(paths)
     paths.restricted_db.parent.mkdir(parents=True)
     shutil.copy(tiny_warehouse.restricted_db, paths.restricted_db)
-    reporting = tmp_path / "reporting.copy.duckdb"
+    # where a build writes it: the profile names that path, so the parse is reused
+    reporting = paths.reporting_build_db
     shutil.copy(tiny_warehouse.reporting_db, reporting)
 
     outcome = run_dbt("test", paths, reporting, ["--select", "test_type:unit"])
