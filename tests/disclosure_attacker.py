@@ -105,6 +105,7 @@ class Recovery:
     low: float
     high: float
     derived: bool  # worked out from other figures (not published as it is)
+    by_single_lp: bool = False  # pinned by its own min and max LPs (not the bounds)
 
 
 @dataclass
@@ -570,7 +571,16 @@ class Attack:
             ):
                 table, cell, count = describe(int(j))
                 result.recovered.append(
-                    Recovery(table, cell, count, int(truth[j]), low, high, derived=True)
+                    Recovery(
+                        table,
+                        cell,
+                        count,
+                        int(truth[j]),
+                        low,
+                        high,
+                        derived=True,
+                        by_single_lp=True,
+                    )
                 )
         return result
 
