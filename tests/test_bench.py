@@ -220,3 +220,12 @@ def test_dbt_log_timings_read_the_last_invocation_only(tmp_path: Path) -> None:
         {"name": "reporting.main.fct_b", "seconds": 12.25},
         {"name": "main.stg_a", "seconds": 1.5},
     ]
+
+
+def test_every_result_records_the_machine_speed_beside_the_load() -> None:
+    from leerdata_bench.machine import SPEED_PROBE_ADDITIONS, machine_info, speed_probe_s
+
+    assert SPEED_PROBE_ADDITIONS >= 1_000_000, "too short a probe measures the timer"
+    probe = speed_probe_s()
+    assert 0 < probe < 60
+    assert machine_info()["speed_probe_s_at_start"] > 0

@@ -32,7 +32,7 @@ from rich.table import Table
 from leerdata.config import DataPaths
 from leerdata_bench.checkout import REPO_ROOT, with_bench_path
 from leerdata_bench.facts import dbt_log_timings, dbt_run_facts
-from leerdata_bench.machine import load_average, machine_info
+from leerdata_bench.machine import load_average, machine_info, speed_probe_s
 from leerdata_bench.measure import Measurement, StepFailed, run_measured
 from leerdata_bench.targets import GIB, evaluate
 
@@ -561,7 +561,9 @@ def main(argv: list[str] | None = None) -> Path:
         run = Run(plan, number)
         run.record["load_average_at_start"] = load_average()
         run.record["load_wait"] = quiet
+        run.record["speed_probe_s"] = {"start": speed_probe_s()}
         result["runs"].append(run.execute())
+        run.record["speed_probe_s"]["end"] = speed_probe_s()
         result["summary"] = summarise(result["runs"])
         result["medium_build_reference"] = {"median_s": medium_s, "from": medium_from}
         result["targets"] = [v.as_dict() for v in evaluate(result["summary"], medium_s)]

@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -26,6 +27,22 @@ def ram_bytes() -> int | None:
 
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+SPEED_PROBE_ADDITIONS = 5_000_000
+
+
+def speed_probe_s() -> float:
+    """Seconds one core takes for a fixed pure-Python loop: the same code's times are
+    comparable between runs only as far as this is. The shared machines moved 2-3-fold
+    within a day (a 20M-addition loop: 2.4 s, then 4.8 s two hours later)."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(SPEED_PROBE_ADDITIONS):
+        total += i
+    elapsed = time.perf_counter() - started
+    assert total == SPEED_PROBE_ADDITIONS * (SPEED_PROBE_ADDITIONS - 1) // 2
+    return round(elapsed, 3)
 
 
 def package_versions() -> dict[str, str | None]:
@@ -61,6 +78,7 @@ def machine_info() -> dict[str, object]:
         "cores": os.cpu_count(),
         "ram_bytes": ram_bytes(),
         "load_average_at_start": load_average(),
+        "speed_probe_s_at_start": speed_probe_s(),
         "platform": platform.platform(),
         "python": sys.version.split()[0],
         "packages": package_versions(),
