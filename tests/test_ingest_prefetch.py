@@ -94,13 +94,13 @@ def test_the_hr_export_listed_before_the_invoices_loads_while_they_are_parsed(
 ) -> None:
     write_csv(paths.landing, "hr", valid_rows("hr", 3))
     monkeypatch.setattr(invoice_prefetch, "ProcessPoolExecutor", LoggingExecutor)
-    real_load = ingest_runner.load_csv_file
+    real_read = ingest_runner.read_csv_file
 
-    def logging_load(*args: Any, **kwargs: Any) -> Any:
+    def logging_read(*args: Any, **kwargs: Any) -> Any:
         EVENTS.append(("csv", "loaded"))
-        return real_load(*args, **kwargs)
+        return real_read(*args, **kwargs)
 
-    monkeypatch.setattr(ingest_runner, "load_csv_file", logging_load)
+    monkeypatch.setattr(ingest_runner, "read_csv_file", logging_read)
     summary = run_ingest(paths, show_progress=False)
 
     assert summary.rows_loaded == 3 + 4 * 2

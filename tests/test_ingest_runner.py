@@ -69,15 +69,16 @@ def test_unexpected_error_rolls_back_that_file_only_and_is_retried(
 ) -> None:
     write_csv(paths.landing, "sessions", valid_rows("sessions", 2))
     write_csv(paths.landing, "hr", valid_rows("hr", 2))
-    real_load = ingest_runner.load_csv_file
+    real_read = ingest_runner.read_csv_file
 
-    def load_failing_for_hr(con, ctx, source, raw, *limits):
-        outcome = real_load(con, ctx, source, raw, *limits)  # rows written, then it breaks
+    def read_failing_for_hr(con, ctx, source, raw, *limits):
+        read = real_read(con, ctx, source, raw, *limits)
         if source.name == "hr":
-            raise RuntimeError("disk on fire")
-        return outcome
+            ingest_runner.validate_and_insert(con, [read[1]], *limits)  # rows written
+            raise RuntimeError("disk on fire")  # then it breaks
+        return read
 
-    monkeypatch.setattr(ingest_runner, "load_csv_file", load_failing_for_hr)
+    monkeypatch.setattr(ingest_runner, "read_csv_file", read_failing_for_hr)
     summary = run_ingest(paths, show_progress=False)
 
     assert (summary.files_loaded, summary.files_failed) == (1, 1)
@@ -203,15 +204,15 @@ def test_small_csv_files_commit_together_and_a_failure_redoes_them_one_by_one(
         write_csv(paths.landing, "hr", rows, name=f"hr/hr_VWS_2024030{day}.csv")
     files = ingest_runner.discover(paths.landing)
     assert [len(g) for g in ingest_runner._groups(files)] == [3]  # one transaction
-    real_load = ingest_runner.load_csv_file
+    real_read = ingest_runner.read_csv_file
 
-    def load_failing_for_day_2(con, ctx, source, raw, *limits):
-        outcome = real_load(con, ctx, source, raw, *limits)
+    def read_failing_for_day_2(con, ctx, source, raw, *limits):
+        read = real_read(con, ctx, source, raw, *limits)
         if ctx.file_name.endswith("20240302.csv"):
             raise RuntimeError("boom")
-        return outcome
+        return read
 
-    monkeypatch.setattr(ingest_runner, "load_csv_file", load_failing_for_day_2)
+    monkeypatch.setattr(ingest_runner, "read_csv_file", read_failing_for_day_2)
     summary = run_ingest(paths, show_progress=False)
 
     assert [(r.file_name, r.status) for r in summary.files] == [

@@ -39,7 +39,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from leerdata.config import DataPaths, IngestSettings, load_settings
 from leerdata.contract import MANIFEST_TABLE, RAW_INVOICE_LINES_TABLE
 from leerdata.errors import LeerdataError
-from leerdata.ingest.csv_loader import LoadOutcome, load_csv_chunks, load_csv_file
+from leerdata.ingest.csv_loader import (
+    LoadOutcome,
+    ParsedFile,
+    load_csv_chunks,
+    read_csv_file,
+    validate_and_insert,
+)
 from leerdata.ingest.deliveries import delivered_before, record_unchanged
 from leerdata.ingest.discovery import LandingFile, Rejection, discover
 from leerdata.ingest.file_stats import KnownFiles
@@ -110,6 +116,20 @@ class IngestSummary:
 
 class ConservationError(RuntimeError):
     pass
+
+
+@dataclass(frozen=True)
+class _CsvRead:
+    """A CSV file of a group, read, its records not yet validated."""
+
+    index: int  # its place in the group's results
+    ctx: FileContext
+    file: LandingFile
+    sha: str
+    size: int
+    outcome: LoadOutcome
+    parsed: ParsedFile | None  # None: nothing to validate (e.g. an empty file)
+    seconds: float  # reading and parsing it
 
 
 def _status(outcome: LoadOutcome, loaded: int, quarantined: int) -> str:
@@ -185,7 +205,9 @@ class _Ingestor:
         try:
             parsed = prefetch.take(file.path, sha) if prefetch and file.is_invoice else None
             outcome = self._load(ctx, file, raw, parsed)
-            entry = self._checked_entry(ctx, file, sha, len(raw), outcome, started)
+            entry = self._checked_entry(
+                ctx, file, sha, len(raw), outcome, time.perf_counter() - started
+            )
             insert_manifest(con, entry)
             con.execute("commit")
         except Exception as exc:  # one bad file must never stop the others
@@ -243,7 +265,9 @@ class _Ingestor:
                 )  # fmt: skip
                 if landing.changed:
                     raise ConservationError("the file changed while it was loaded")
-                entry = self._checked_entry(ctx, file, landing.sha, landing.size, outcome, started)
+                entry = self._checked_entry(
+                    ctx, file, landing.sha, landing.size, outcome, time.perf_counter() - started
+                )
                 insert_manifest(con, entry)
                 con.execute("commit")
             except Exception as exc:  # one bad file must never stop the others
@@ -261,7 +285,7 @@ class _Ingestor:
         sha: str,
         size: int,
         outcome: LoadOutcome,
-        started: float,
+        seconds: float,
     ) -> ManifestEntry:
         """The file's manifest entry from what the database holds; raises unless
         rows read = loaded + quarantined."""
@@ -276,7 +300,7 @@ class _Ingestor:
         return ManifestEntry(
             ctx, sha, size, outcome.encoding, outcome.delimiter, outcome.rows_read,
             loaded, quarantined, _status(outcome, loaded, quarantined),
-            time.perf_counter() - started, outcome.notes,
+            seconds, outcome.notes,
         )  # fmt: skip
 
     def _note_unchanged(self, file: LandingFile, sha: str) -> None:
@@ -315,11 +339,13 @@ class _Ingestor:
         self, files: list[LandingFile], prefetch: InvoicePrefetch | None = None
     ) -> list[FileResult]:
         """Load many invoices, or many CSV files, in one transaction; on any failure,
-        redo them one by one."""
+        redo them one by one. The CSV files are read one by one and their records
+        validated together (csv_loader.validate_and_insert)."""
         first_batch_id = self.batch_id
         new_hashes: set[str] = set()
         results: list[FileResult | None] = []
         pending: list[tuple[int, FileContext, str, int, LoadOutcome, float]] = []
+        csv_read: list[_CsvRead] = []
         checked: list[tuple[int, ManifestEntry, LoadOutcome]] = []  # CSV: counted at once
         con = self.con
         rows = InvoiceRows()
@@ -349,9 +375,13 @@ class _Ingestor:
                 new_hashes.add(sha)
                 ctx = self._context(file)
                 if file.csv_source is not None:
-                    outcome = self._load(ctx, file, raw, None)
-                    entry = self._checked_entry(ctx, file, sha, len(raw), outcome, started)
-                    checked.append((len(results), entry, outcome))
+                    outcome, parsed_file = read_csv_file(
+                        con, ctx, file.csv_source, raw, self.limits.max_field_bytes
+                    )
+                    own = time.perf_counter() - started
+                    csv_read.append(
+                        _CsvRead(len(results), ctx, file, sha, len(raw), outcome, parsed_file, own)
+                    )
                     results.append(None)
                     continue
                 parsed = (prefetch and prefetch.take(file.path, sha)) or parse_invoice(raw)
@@ -360,6 +390,7 @@ class _Ingestor:
                 pending.append((len(results), ctx, sha, len(raw), outcome, elapsed))
                 results.append(None)
             rows.flush(con)
+            checked = self._validated_csv_entries(csv_read)
             entries = self._checked_group_entries(pending)
             if entries or checked:
                 insert_manifests(con, entries + [entry for _, entry, _ in checked])
@@ -377,6 +408,23 @@ class _Ingestor:
         for index, entry, outcome in checked:
             results[index] = _result(entry, outcome)
         return [r for r in results if r is not None]
+
+    def _validated_csv_entries(
+        self, files: list[_CsvRead]
+    ) -> list[tuple[int, ManifestEntry, LoadOutcome]]:
+        """Validate the group's CSV records in one pass, then check each file's counts.
+        A file's seconds are its own reading plus its share (by records) of the pass."""
+        started = time.perf_counter()
+        parsed = [f.parsed for f in files if f.parsed is not None]
+        validate_and_insert(self.con, parsed, self.limits.max_field_bytes)
+        shared = time.perf_counter() - started
+        records = sum(p.parsed.rows.height for p in parsed) or 1
+        checked = []
+        for f in files:
+            share = shared * f.parsed.parsed.rows.height / records if f.parsed else 0.0
+            entry = self._checked_entry(f.ctx, f.file, f.sha, f.size, f.outcome, f.seconds + share)
+            checked.append((f.index, entry, f.outcome))
+        return checked
 
     def _checked_group_entries(
         self, pending: list[tuple[int, FileContext, str, int, LoadOutcome, float]]
@@ -431,7 +479,12 @@ class _Ingestor:
         self, ctx: FileContext, file: LandingFile, raw: bytes, parsed: ParsedInvoice | None
     ) -> LoadOutcome:
         if file.csv_source is not None:
-            return load_csv_file(self.con, ctx, file.csv_source, raw, self.limits.max_field_bytes)
+            outcome, records = read_csv_file(
+                self.con, ctx, file.csv_source, raw, self.limits.max_field_bytes
+            )
+            if records is not None:
+                validate_and_insert(self.con, [records], self.limits.max_field_bytes)
+            return outcome
         if file.is_invoice:
             return load_invoice(self.con, ctx, parsed if parsed is not None else parse_invoice(raw))
         row = QuarantineRow(
