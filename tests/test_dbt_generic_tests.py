@@ -8,12 +8,14 @@ the columns themselves, so two rows with the same key and a NULL part are a dupl
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 import yaml
 
 from leerdata.builder.dbt_runner import run_dbt
@@ -144,7 +146,10 @@ def test_contract_not_null_constraints_are_in_the_published_tables(
 
 
 def test_not_null_columns_passes_on_built_data_and_names_the_column_with_a_null(
-    tiny_warehouse: DataPaths, tmp_path: Path, reuse_parse: Callable[[DataPaths], None]
+    tiny_warehouse: DataPaths,
+    tmp_path: Path,
+    reuse_parse: Callable[[DataPaths], None],
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     paths, reporting = _copy_of(tiny_warehouse, tmp_path, reuse_parse)
     select = ["--select", f"test_name:{NOT_NULL_TEST}"]
@@ -152,6 +157,10 @@ def test_not_null_columns_passes_on_built_data_and_names_the_column_with_a_null(
     clean = run_dbt("test", paths, reporting, select)
     assert clean.success, clean.failures
     assert len([n for n in clean.timings if n.startswith("test.")]) >= 25
+    # The console shows dbt's warnings and errors only (dbt_runner.SHOWN_LEVELS): a run
+    # where all passes prints nothing; its info lines are in the file log.
+    assert capfd.readouterr() == ("", "")
+    assert " PASS " in (paths.dbt_logs / "dbt.log").read_text(encoding="utf-8")
 
     with duckdb.connect(str(paths.restricted_db)) as con:
         # two columns of one model, in one row: the test reports each column once
@@ -164,6 +173,10 @@ def test_not_null_columns_passes_on_built_data_and_names_the_column_with_a_null(
         ).fetchall()
     outcome = run_dbt("test", paths, reporting, select)
 
+    shown = capfd.readouterr()
+    assert shown.out == ""
+    assert re.search(rf"FAIL 2 {NOT_NULL_TEST}_stg_lms__enrolments_", shown.err), shown.err
+    assert " PASS " not in shown.err
     assert sorted(failing_rows) == [("person_key", 1), ("updated_at", 1)]
     assert [f.split(":")[0] for f in outcome.failures] == [
         name

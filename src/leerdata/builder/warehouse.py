@@ -106,9 +106,9 @@ def _build_and_publish(
     ensure_restricted_tables(paths)
     build_file = paths.reporting_build_db
     discard(build_file)
-    # With a progress bar, dbt's console shows only warnings and errors; its file log
-    # (<data-dir>/dbt/logs) keeps every info line (dbt_runner.dbt_args).
-    extra: list[str] = ["--log-level", "warn"] if show_progress else []
+    # The console shows dbt's warnings and errors only; its file log (<data-dir>/dbt/logs)
+    # keeps every info line (dbt_runner.dbt_args).
+    extra: list[str] = []
     # dbt unit tests check model logic on fixed rows: the same result on every build, so
     # they run in `make test` (tests/test_dbt_unit_tests.py), not in production builds,
     # where they cost ~0.5 s each. The data tests (invariants on today's data) stay.
