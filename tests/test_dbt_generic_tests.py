@@ -174,9 +174,9 @@ def test_not_null_columns_passes_on_built_data_and_names_the_column_with_a_null(
     outcome = run_dbt("test", paths, reporting, select)
 
     shown = capfd.readouterr()
-    assert shown.out == ""
-    assert re.search(rf"FAIL 2 {NOT_NULL_TEST}_stg_lms__enrolments_", shown.err), shown.err
-    assert " PASS " not in shown.err
+    assert shown.err == ""
+    assert re.search(rf"FAIL 2 {NOT_NULL_TEST}_stg_lms__enrolments_", shown.out), shown.out
+    assert " PASS " not in shown.out
     assert sorted(failing_rows) == [("person_key", 1), ("updated_at", 1)]
     assert [f.split(":")[0] for f in outcome.failures] == [
         name

@@ -18,7 +18,8 @@ from leerdata.privacy.keys import KEY_FILE_ENV, key_file_path
 
 PROFILES_DIR = REPO_ROOT / "dbt_project"
 NODE_FINISHED_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"}
-# dbt events printed on the console (stderr); every info line is in <data-dir>/dbt/logs.
+# dbt events printed on the console (stdout, as dbt's own console logger did; stderr
+# keeps leerdata's one-line error); every info line is in <data-dir>/dbt/logs.
 SHOWN_LEVELS = {"warn", "error"}
 
 
@@ -159,7 +160,7 @@ def run_dbt(
 
     def callback(event: Any) -> None:
         if event.info.level in SHOWN_LEVELS:
-            print(event.info.msg, file=sys.stderr)
+            print(event.info.msg)  # on stdout, where dbt's console logger wrote
         if on_node_done is not None and event.info.name in NODE_FINISHED_EVENTS:
             on_node_done(getattr(event.data, "node_info", None))
 
