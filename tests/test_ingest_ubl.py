@@ -410,3 +410,89 @@ def test_each_field_is_the_first_element_on_its_exact_path() -> None:
     assert line["course_id"] == "C-42"
     assert line["line_id"] == "1"
     assert line["item_name"] is None and line["price_amount"] is None
+
+
+# Lines that read differently under a careless reader: a comment and CDATA inside a field,
+# a field with child elements, a default namespace declared again inside the line, two
+# cac:Item elements (the first without a name), a blank price and an allowance charge
+# on the second line only.
+EDGE_LINES = """
+  <cac:InvoiceLine>
+    <cbc:ID>1<!-- split --></cbc:ID>
+    <cbc:InvoicedQuantity unitCode="C62">2</cbc:InvoicedQuantity>
+    <cbc:LineExtensionAmount currencyID="EUR">20.00</cbc:LineExtensionAmount>
+    <Item xmlns="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2">
+      <Name xmlns="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+        ><![CDATA[Excel & co]]> <x:em xmlns:x="urn:example">voor</x:em> gevorderden</Name>
+    </Item>
+  </cac:InvoiceLine>
+  <cac:InvoiceLine>
+    <cbc:ID>2</cbc:ID>
+    <cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity>
+    <cbc:LineExtensionAmount currencyID="EUR">9.00</cbc:LineExtensionAmount>
+    <cac:AllowanceCharge><cbc:ChargeIndicator>FALSE</cbc:ChargeIndicator>
+      <cbc:Amount currencyID="EUR">1.00</cbc:Amount></cac:AllowanceCharge>
+    <cac:Item><cac:SellersItemIdentification><cbc:ID>C-1</cbc:ID>
+      </cac:SellersItemIdentification></cac:Item>
+    <cac:Item><cbc:Name>Tweede item</cbc:Name></cac:Item>
+    <cac:Price><cbc:PriceAmount currencyID="EUR">  </cbc:PriceAmount></cac:Price>
+  </cac:InvoiceLine>"""
+
+
+def _edge_invoice(doctype: str = "") -> bytes:
+    head, _, rest = ubl_invoice(lines=0).partition("?>")
+    return (head + "?>" + doctype + rest.replace("</Invoice>", EDGE_LINES + "</Invoice>")).encode()
+
+
+def test_line_fields_read_as_their_first_match_with_all_descendant_text() -> None:
+    from leerdata.ingest.ubl import parse_invoice
+
+    parsed = parse_invoice(_edge_invoice())
+
+    assert parsed.is_valid, parsed.problems
+    first, second = parsed.lines
+    assert (first["line_id"], first["item_name"], first["course_id"]) == (
+        "1",
+        "Excel & co voor gevorderden",
+        None,
+    )
+    assert (second["item_name"], second["course_id"], second["price_amount"]) == (
+        "Tweede item",
+        "C-1",
+        None,
+    )
+    assert [(c["level"], c["line_id"], c["amount"]) for c in parsed.allowance_charges] == [
+        ("line", "2", "1.00")
+    ]
+    # with a DTD the lines are read by walking their children: the same values
+    assert parse_invoice(_edge_invoice("\n<!DOCTYPE Invoice []>")) == parsed
+
+
+def test_an_entity_the_parser_left_unexpanded_stays_unexpanded() -> None:
+    """The parser does not expand entities (no file or network reads, no entity bombs);
+    reading a field must not expand them either."""
+    from leerdata.ingest.ubl import parse_invoice
+
+    doctype = '\n<!DOCTYPE Invoice [<!ENTITY e "EXPANDED">]>'
+    xml = _edge_invoice(doctype).replace(b"Tweede item", b"Tweede &e; item")
+
+    parsed = parse_invoice(xml)
+
+    assert parsed.lines[1]["item_name"] == "Tweede &e; item"
+    assert b"EXPANDED" not in repr(parsed).encode()
+
+
+def test_external_entities_and_entity_bombs_read_nothing(tmp_path: Path) -> None:
+    from leerdata.ingest.ubl import parse_invoice
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-CONTENT")
+    external = f'\n<!DOCTYPE Invoice [<!ENTITY s SYSTEM "{secret.as_uri()}">]>'
+    parsed = parse_invoice(_edge_invoice(external).replace(b"Tweede item", b"&s;"))
+    assert "SECRET-CONTENT" not in repr(parsed)
+
+    laughs = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {chr(98 + i)} "{f"&{chr(97 + i)};" * 10}">' for i in range(8)
+    )
+    bomb = _edge_invoice(f"\n<!DOCTYPE Invoice [{laughs}]>").replace(b"Tweede item", b"&i;")
+    assert [p.reason for p in parse_invoice(bomb).problems] == ["XML_MALFORMED"]
