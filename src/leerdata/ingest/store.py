@@ -128,16 +128,32 @@ def insert_manifest(con: duckdb.DuckDBPyConnection, entry: ManifestEntry) -> Non
     insert_manifests(con, [entry])
 
 
+_POLARS_TYPES = {
+    "BIGINT": pl.Int64,
+    "VARCHAR": pl.String,
+    "BOOLEAN": pl.Boolean,
+    "TIMESTAMP": pl.Datetime("us"),
+    "DOUBLE": pl.Float64,
+}
+_MANIFEST_SCHEMA = {name: _POLARS_TYPES[ddl.split()[0]] for name, ddl in MANIFEST_COLUMNS}
+
+
 def insert_manifests(con: duckdb.DuckDBPyConnection, entries: list[ManifestEntry]) -> None:
-    """One insert for many entries (a group of small files commits together)."""
+    """One insert for many entries (a group of small files commits together).
+
+    From a frame: a VALUES list with a parameter per value took 113 ms for a group of
+    300 invoices (DuckDB binds every parameter), the frame 6 ms.
+    """
     rows = [_manifest_values(entry) for entry in entries]
-    names = [name for name, _ in MANIFEST_COLUMNS]
-    assert all(list(row) == names for row in rows)
-    placeholders = "(" + ", ".join("?" for _ in names) + ")"
-    con.execute(
-        f"insert into {MANIFEST_TABLE} values " + ", ".join(placeholders for _ in rows),
-        [value for row in rows for value in row.values()],
+    assert all(list(row) == list(_MANIFEST_SCHEMA) for row in rows)
+    frame = pl.DataFrame(
+        [tuple(row.values()) for row in rows], schema=_MANIFEST_SCHEMA, orient="row"
     )
+    con.register("_ingest_manifest_rows", frame)
+    try:
+        con.execute(f"insert into {MANIFEST_TABLE} select * from _ingest_manifest_rows")
+    finally:
+        con.unregister("_ingest_manifest_rows")
 
 
 def insert_quarantine(
