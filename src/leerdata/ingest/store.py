@@ -128,14 +128,16 @@ def insert_manifest(con: duckdb.DuckDBPyConnection, entry: ManifestEntry) -> Non
     insert_manifests(con, [entry])
 
 
-_POLARS_TYPES = {
-    "BIGINT": pl.Int64,
-    "VARCHAR": pl.String,
-    "BOOLEAN": pl.Boolean,
+_POLARS_TYPES: dict[str, pl.DataType] = {
+    "BIGINT": pl.Int64(),
+    "VARCHAR": pl.String(),
+    "BOOLEAN": pl.Boolean(),
     "TIMESTAMP": pl.Datetime("us"),
-    "DOUBLE": pl.Float64,
+    "DOUBLE": pl.Float64(),
 }
-_MANIFEST_SCHEMA = {name: _POLARS_TYPES[ddl.split()[0]] for name, ddl in MANIFEST_COLUMNS}
+_MANIFEST_SCHEMA: dict[str, pl.DataType] = {
+    name: _POLARS_TYPES[ddl.split()[0]] for name, ddl in MANIFEST_COLUMNS
+}
 
 
 def insert_manifests(con: duckdb.DuckDBPyConnection, entries: list[ManifestEntry]) -> None:
