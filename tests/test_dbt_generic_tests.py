@@ -242,11 +242,13 @@ def test_tests_of_a_view_on_year_incremental_models_read_the_recomputed_years(
             "where enrolment_key is not null order by quarter, enrolment_key limit 1"
         ).fetchall()
         year = int(quarter[:4])
-        for moved_to in (f"{year - 1}-Q4", None):  # the enrolment again, a year earlier
-            con.execute(  # and without a quarter (so without a year)
-                "insert into int_costs_allocated select * replace (? as quarter) "
+        # the enrolment again, a year earlier, and without a quarter (the sentinel year:
+        # the view gives it no year)
+        for moved_to, moved_year in ((f"{year - 1}-Q4", year - 1), (None, 0)):
+            con.execute(
+                "insert into int_costs_allocated select * replace (? as quarter, ? as year) "
                 "from int_costs_allocated where enrolment_key = ? limit 1",
-                [moved_to, key],
+                [moved_to, moved_year, key],
             )
     select = ["--select", "int_enrolments_spend"]
 

@@ -1,12 +1,7 @@
-{% macro changed_years() -%}
-    {#- The years this build recomputes in a year-incremental model: none (every year)
-        unless the model is built incrementally; else what leerdata.builder.periods
-        wrote before dbt started (a NULL row: every year). Read at run time, not passed
-        as a var: a changed var makes dbt parse the whole project again. A unit test
-        (no `this`) computes every year. -#}
-    {%- if this is none or not (execute and is_incremental()) -%}
-        {{- return(none) -}}
-    {%- endif -%}
+{% macro recorded_changed_years() -%}
+    {#- What leerdata.builder.periods wrote before dbt started: none (a NULL row: every
+        year) or the list of years this build recomputes. Read at run time, not passed
+        as a var: a changed var makes dbt parse the whole project again. -#}
     {#- in the restricted database (the profile's own), also for a mart in `reporting` -#}
     {%- set table = api.Relation.create(
         database=target.database, schema='main', identifier='leerdata_build_changed_years'
@@ -16,6 +11,16 @@
         {{- return(none) -}}
     {%- endif -%}
     {{- return(years | map('int') | list) -}}
+{%- endmacro %}
+
+{% macro changed_years() -%}
+    {#- The years this build recomputes in a year-incremental model: none (every year)
+        unless the model is built incrementally; else recorded_changed_years(). A unit
+        test (no `this`) computes every year. -#}
+    {%- if this is none or not (execute and is_incremental()) -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {{- return(recorded_changed_years()) -}}
 {%- endmacro %}
 
 {% macro no_session_year() -%}

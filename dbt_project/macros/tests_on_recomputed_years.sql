@@ -1,8 +1,8 @@
 {% macro duckdb__get_where_subquery(relation) -%}
     {#- What a data test reads of the model it tests (dbt's default, plus one rule): a
         year-incremental model (year_incremental_config) is tested on the years this
-        build recomputed, read at run time from leerdata_build_changed_years like the
-        models do (a NULL row, as in every full build: every year). The other years are
+        build recomputed, read when the test runs from leerdata_build_changed_years like
+        the models do (a NULL row, as in every full build: every year). The other years are
         the rows the tests of earlier published builds passed and that this build did
         not touch; re-reading them cost a medium day build ~1 s of test time (26 tests on
         16 models). The same for a model with meta tested_on_recomputed_years (a view
@@ -16,22 +16,24 @@
         | list -%}
     {%- set meta = (tested[0].config.meta if tested else {}) or {} -%}
     {%- set by_year = meta.get('year_incremental') or meta.get('tested_on_recomputed_years') -%}
-    {%- if not by_year and not where -%}
-        {{- return(relation) -}}
-    {%- endif -%}
     {%- set conditions = [] -%}
-    {%- if by_year -%}
-        {%- set years -%}
-            "{{ target.database }}"."main".leerdata_build_changed_years
-        {%- endset -%}
+    {#- the years as constants: a year-incremental table keeps a year's rows together
+        (year_incremental_config), so DuckDB skips the row groups of other years by
+        their min/max; with the years in a subquery it read every row group -#}
+    {%- set years = recorded_changed_years() if (by_year and execute) else none -%}
+    {%- if years is not none -%}
         {%- set year = meta.get('year_expression', 'year') -%}
-        {%- set recomputed -%}
-            (exists (select 1 from {{ years }} where year is null)
-            or {{ year }} in (select year from {{ years }})
-            or {{ year }} is null
-            {%- if meta.get('with_sentinel') %} or {{ year }} = {{ no_session_year() }}{% endif %})
-        {%- endset -%}
-        {%- do conditions.append(recomputed) -%}
+        {%- set read = [year ~ ' is null'] -%}
+        {%- if years -%}
+            {%- do read.append(year ~ ' in (' ~ (years | join(', ')) ~ ')') -%}
+        {%- endif -%}
+        {%- if meta.get('with_sentinel') -%}
+            {%- do read.append(year ~ ' = ' ~ no_session_year()) -%}
+        {%- endif -%}
+        {%- do conditions.append('(' ~ (read | join(' or ')) ~ ')') -%}
+    {%- endif -%}
+    {%- if not conditions and not where -%}
+        {{- return(relation) -}}
     {%- endif -%}
     {%- if where -%}
         {%- do conditions.append('(' ~ where ~ ')') -%}

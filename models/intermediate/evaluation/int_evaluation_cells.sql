@@ -193,7 +193,9 @@ spend_on_courses as (
     from cost_allocation
     inner join course_profile
         on cost_allocation.course_id = course_profile.course_id
-    where {{ in_changed_years('cast(left(cost_allocation.quarter, 4) as integer)') }}
+    {# the allocation's year column (the year of its quarter), so that the other years'
+       row groups are skipped #}
+    where {{ in_changed_years('cost_allocation.year') }}
     group by all
 
 ),
