@@ -264,3 +264,75 @@ def test_tests_of_a_view_on_year_incremental_models_read_the_recomputed_years(
     assert failures_with_changed_years([year - 1]) == both
     # neither year of the duplicate recomputed: only the row without a year is read
     assert failures_with_changed_years([year + 5]) == [NOT_NULL_TEST]
+
+
+def test_tests_of_an_incremental_staging_model_read_the_keys_it_recomputed(
+    tiny_warehouse: DataPaths, tmp_path: Path, reuse_parse: Callable[[DataPaths], None]
+) -> None:
+    """A test of an incremental staging model alone reads the rows of the keys recomputed
+    since the last published build (leerdata_build_recomputed_keys; a NULL key: every
+    key); a relationships test, which reads another model too, reads every row (they
+    warn rather than fail: run_results gives both)."""
+    paths, reporting = _copy_of(tiny_warehouse, tmp_path, reuse_parse)
+    with duckdb.connect(str(paths.restricted_db)) as con:
+        (recorded,) = con.execute(
+            "select list(distinct model_name order by model_name) from "
+            "leerdata_build_recomputed_keys where key is null and published"
+        ).fetchone()
+        # the fixture's full build recorded every key of every incremental staging model
+        assert recorded == sorted(
+            ["stg_hr__employee_snapshots", "stg_lms__attendance", "stg_lms__enrolments",
+             "stg_lms__evaluations", "stg_lms__exam_results"]
+        )  # fmt: skip
+        ((bad, good),) = con.execute(
+            "select min(enrolment_id), max(enrolment_id) from stg_lms__enrolments"
+        ).fetchall()
+        # one enrolment twice, the copy without a person, and an attendance day of an
+        # enrolment that does not exist
+        con.execute(
+            "insert into stg_lms__enrolments select * replace (null as person_key) "
+            "from stg_lms__enrolments where enrolment_id = ?",
+            [bad],
+        )
+        con.execute(
+            "insert into stg_lms__attendance select * replace ('no-such-enrolment' as "
+            "enrolment_id) from stg_lms__attendance limit 1"
+        )
+    select = ["--select", "stg_lms__enrolments", "stg_lms__attendance"]
+
+    def failures_with_recomputed(keys: dict[str, list[str | None]]) -> list[str]:
+        with duckdb.connect(str(paths.restricted_db)) as con:
+            con.execute("delete from leerdata_build_recomputed_keys")
+            for model, model_keys in keys.items():
+                for key in model_keys:
+                    con.execute(
+                        "insert into leerdata_build_recomputed_keys (model_name, key) "
+                        "values (?, ?)",
+                        [model, key],
+                    )
+        run_dbt("test", paths, reporting, select)
+        # the relationships tests warn (severity warn) where the others fail
+        results = json.loads((paths.dbt_target / "run_results.json").read_text())["results"]
+        return sorted(
+            result["unique_id"].split(".")[2].split("_stg_lms__")[0]
+            for result in results
+            if result["status"] in {"fail", "warn", "error"}
+        )
+
+    every = ["not_null_columns", "relationships", "unique", "unique"]
+    assert (
+        failures_with_recomputed({"stg_lms__enrolments": [None], "stg_lms__attendance": [None]})
+        == every
+    )
+    assert (
+        failures_with_recomputed(
+            {"stg_lms__enrolments": [good, bad], "stg_lms__attendance": [good]}
+        )
+        == every
+    )
+    # the bad enrolment was not recomputed: only the relationships test reads it
+    assert failures_with_recomputed(
+        {"stg_lms__enrolments": [good], "stg_lms__attendance": [good]}
+    ) == ["relationships"]
+    # nothing recomputed since the last published build: nothing to read
+    assert failures_with_recomputed({}) == ["relationships"]

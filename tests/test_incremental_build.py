@@ -247,6 +247,16 @@ def _build_killed_after(paths: DataPaths, model: str) -> None:
         process.wait()
 
 
+def _recomputed_keys(paths: DataPaths, model: str, published: bool) -> set[str | None]:
+    """The keys of `model` in leerdata_build_recomputed_keys (what its tests read)."""
+    with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
+        rows = con.execute(
+            "select key from leerdata_build_recomputed_keys where model_name = ? and published = ?",
+            [model, published],
+        ).fetchall()
+    return {key for (key,) in rows}
+
+
 def _manifest_rows(paths: DataPaths) -> int:
     with duckdb.connect(str(paths.restricted_db), read_only=True) as con:
         ((rows,),) = con.execute("select count(*) from load_manifest").fetchall()
@@ -272,8 +282,13 @@ def test_daily_builds_equal_a_full_refresh(tiny_warehouse: DataPaths, tmp_path: 
     _build_killed_after(paths, "stg_lms__enrolments")
     after_kill = watermarks_of(paths)
     assert after_kill["stg_lms__enrolments"] > before["stg_lms__enrolments"]
+    # the keys the killed build recomputed wait, unpublished, for their data tests
+    killed_keys = _recomputed_keys(paths, "stg_lms__enrolments", published=False)
+    assert killed_keys and None not in killed_keys
     _build_killed_after(paths, "int_enrolments_outcomes")
     build_warehouse(paths, show_progress=False)
+    # the build that finished the work found nothing new for the model, yet tested them
+    assert _recomputed_keys(paths, "stg_lms__enrolments", published=True) == killed_keys
     batches = _manifest_rows(paths)
     run_ingest(paths, show_progress=False)
     assert _manifest_rows(paths) == batches, "the same day ingested twice added a batch"

@@ -6,6 +6,13 @@
     )) -}}
 {%- endmacro %}
 
+{% macro recomputed_keys() -%}
+    {#- The keys each incremental staging model recomputed (leerdata.builder.watermarks). -#}
+    {{- return(api.Relation.create(
+        database=target.database, schema='main', identifier='leerdata_build_recomputed_keys'
+    )) -}}
+{%- endmacro %}
+
 {% macro batch_watermark() -%}
     {#- The highest load batch this model had seen when it was last built
         (leerdata.builder.watermarks); -1 when unknown (first build of a new model, or
@@ -91,6 +98,22 @@
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+{% macro record_recomputed_keys(raw_relation, manifest_relation, raw_key) -%}
+    {#- Post-hook, before record_batch_watermark (keys_in_changed_files must see the
+        watermark this build started from): the keys this build recomputed, for the
+        model's own data tests (duckdb__get_where_subquery); a full build records NULL,
+        every key. -#}
+    insert into {{ recomputed_keys() }} (model_name, key)
+    {% if is_incremental() -%}
+        select distinct
+            '{{ this.identifier }}',
+            cast(changed_keys.{{ raw_key }} as varchar)
+        from ({{ keys_in_changed_files(raw_relation, manifest_relation, raw_key) }}) as changed_keys
+    {%- else -%}
+        values ('{{ this.identifier }}', null)
+    {%- endif %}
 {%- endmacro %}
 
 {% macro record_batch_watermark(manifest_relation) -%}

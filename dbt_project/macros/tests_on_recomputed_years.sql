@@ -7,7 +7,8 @@
         not touch; re-reading them cost a medium day build ~1 s of test time (26 tests on
         16 models). The same for a model with meta tested_on_recomputed_years (a view
         whose rows of a year come from that year of year-incremental models). A row
-        without a year is always read, so a not_null test on it still sees it. -#}
+        without a year is always read, so a not_null test on it still sees it. And an
+        incremental staging model is tested on the keys it recomputed (below). -#}
     {%- set where = config.get('where', '') -%}
     {#- while dbt parses, `graph` is still empty -#}
     {%- set tested = (graph.get('nodes') or {}).values()
@@ -31,6 +32,25 @@
             {%- do read.append(year ~ ' = ' ~ no_session_year()) -%}
         {%- endif -%}
         {%- do conditions.append('(' ~ (read | join(' or ')) ~ ')') -%}
+    {%- endif -%}
+    {#- an incremental staging model (meta tested_on_recomputed_keys: its key column):
+        the rows of the keys recomputed since the last published build, in a test of
+        this model alone. A relationships test reads another model too, whose change
+        can orphan rows this build did not touch: it reads everything. -#}
+    {%- set key_column = meta.get('tested_on_recomputed_keys') -%}
+    {%- if key_column and execute and (model.depends_on.nodes | length) == 1 -%}
+        {%- set keys = recomputed_keys() -%}
+        {%- set model_name = "'" ~ relation.identifier ~ "'" -%}
+        {%- set every_key = run_query(
+            'select count(*) > 0 from ' ~ keys ~ ' where model_name = ' ~ model_name
+            ~ ' and key is null'
+        ).columns[0].values()[0] -%}
+        {%- if not every_key -%}
+            {%- do conditions.append(
+                'cast(' ~ key_column ~ ' as varchar) in (select key from ' ~ keys
+                ~ ' where model_name = ' ~ model_name ~ ')'
+            ) -%}
+        {%- endif -%}
     {%- endif -%}
     {%- if not conditions and not where -%}
         {{- return(relation) -}}

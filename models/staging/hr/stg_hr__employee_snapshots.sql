@@ -10,8 +10,10 @@
     incremental_strategy='delete+insert',
     unique_key='snapshot_date',
     on_schema_change='fail',
+    meta={'tested_on_recomputed_keys': 'snapshot_date'},
     post_hook=[
         "{{ delete_vanished_keys(source('hr', 'raw_hr'), source('steward', 'load_manifest'), '_file_date', 'snapshot_date') }}",
+        "{{ record_recomputed_keys(source('hr', 'raw_hr'), source('steward', 'load_manifest'), '_file_date') }}",
         "{{ record_batch_watermark(source('steward', 'load_manifest')) }}",
     ],
 ) }}

@@ -32,7 +32,11 @@ from pathlib import Path
 import duckdb
 
 from leerdata.builder.periods import changed_years
-from leerdata.builder.watermarks import ensure_watermark_table, watermarks
+from leerdata.builder.watermarks import (
+    ensure_watermark_table,
+    mark_recomputed_keys_published,
+    watermarks,
+)
 from leerdata.config import PROJECT_DIR
 
 # Load-manifest source name -> the dbt sources its batches land in.
@@ -176,4 +180,5 @@ def record_published(restricted_db: Path, warehouse: Path, fingerprint: str) -> 
                 "values (?, ?, current_timestamp)",
                 [SOURCE_MARK + source, batch],
             )
+        mark_recomputed_keys_published(con)
         con.execute("commit")

@@ -13,6 +13,7 @@ from leerdata.builder.dbt_runner import DbtError, DbtOutcome, run_dbt
 from leerdata.builder.periods import write_changed_years
 from leerdata.builder.publish import discard, publish, start_from_published
 from leerdata.builder.selection import DaySelection, choose, project_fingerprint, record_published
+from leerdata.builder.watermarks import forget_published_recomputed_keys
 from leerdata.config import DataPaths, load_settings
 from leerdata.errors import LeerdataError
 from leerdata.privacy.keys import ensure_outside, load_or_create_key
@@ -130,6 +131,7 @@ def _build_and_publish(
         extra += ["--select", *select]
     with duckdb.connect(str(paths.restricted_db)) as con:
         write_changed_years(con, day.years if day is not None and day.select is not None else None)
+        forget_published_recomputed_keys(con)
     if day is not None and day.select is not None:
         start_from_published(paths.reporting_db, build_file)
     with Progress(
