@@ -275,10 +275,10 @@ def test_tests_of_an_incremental_staging_model_read_the_keys_it_recomputed(
     warn rather than fail: run_results gives both)."""
     paths, reporting = _copy_of(tiny_warehouse, tmp_path, reuse_parse)
     with duckdb.connect(str(paths.restricted_db)) as con:
-        (recorded,) = con.execute(
+        ((recorded,),) = con.execute(
             "select list(distinct model_name order by model_name) from "
             "leerdata_build_recomputed_keys where key is null and published"
-        ).fetchone()
+        ).fetchall()
         # the fixture's full build recorded every key of every incremental staging model
         assert recorded == sorted(
             ["stg_hr__employee_snapshots", "stg_lms__attendance", "stg_lms__enrolments",
