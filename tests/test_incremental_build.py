@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -459,27 +460,32 @@ def _rows_as_altered(paths: DataPaths, altered: list[tuple[str, int]]) -> list[b
 
 
 def _withhold_a_cell_of_the_oldest_year_behind_the_audits_back(paths: DataPaths) -> tuple:
-    """A published participation year cell of the oldest (closed) year, listed as
-    withheld in the audit's table as a build would have, but for FORGED_REASON:
-    (department, year)."""
+    """A published participation year cell of the oldest closed year, listed as withheld
+    in the audit's table as a build would have, but for FORGED_REASON: (department, year,
+    breakdown, breakdown value). Any breakdown: which cells the audit withholds depends
+    on the session's random pseudonym key (the cell keys), and in one run every total
+    cell of the oldest year was withheld (the open year's cell, picked then, is audited
+    again by every build)."""
     with duckdb.connect(str(paths.restricted_db)) as con:
-        ((department, year),) = con.execute(
-            "select department_code, year from int_participation_cells_perturbed "
-            "where period_type = 'year' and breakdown = 'total' "
-            "and (department_code, year) not in ("
-            "  select (department_code, year) from int_disclosure_cells_withheld"
-            "  where protected_table = 'participation') "
-            "order by year, department_code limit 1"
+        ((department, year, breakdown, value),) = con.execute(
+            "select department_code, year, breakdown, breakdown_value "
+            "from int_participation_cells_perturbed "
+            "where period_type = 'year' and year < ? "
+            "and (department_code, year, breakdown, breakdown_value) not in ("
+            "  select (department_code, year, breakdown, breakdown_value) "
+            "  from int_disclosure_cells_withheld where protected_table = 'participation') "
+            "order by year, department_code, breakdown, breakdown_value limit 1",
+            [date.today().year],
         ).fetchall()
         con.execute(
             "insert into int_disclosure_cells_withheld by name "
             "select 'participation' as protected_table, ? as department_code, "
-            "'total' as breakdown, 'total' as breakdown_value, 'year' as period_type, "
+            "? as breakdown, ? as breakdown_value, 'year' as period_type, "
             "cast(? as varchar) as period, ? as year, 'closed' as audited_as, "
             "? as reason",
-            [department, year, year, FORGED_REASON],
+            [department, breakdown, value, year, year, FORGED_REASON],
         )
-    return department, year
+    return department, year, breakdown, value
 
 
 # A reason the audit never gives: a row that carries it was kept, not audited again.
@@ -491,7 +497,7 @@ def _withheld_reasons(paths: DataPaths, cell: tuple) -> list[str]:
         rows = con.execute(
             "select reason from int_disclosure_cells_withheld "
             "where protected_table = 'participation' and department_code = ? and year = ? "
-            "and period_type = 'year' and breakdown = 'total'",
+            "and period_type = 'year' and breakdown = ? and breakdown_value = ?",
             list(cell),
         ).fetchall()
     return [reason for (reason,) in rows]
@@ -501,7 +507,7 @@ def _published_as_withheld(paths: DataPaths, cell: tuple) -> bool:
     with duckdb.connect(str(paths.reporting_db), read_only=True) as con:
         ((suppressed,),) = con.execute(
             "select suppressed from mart_participation_yearly where department_code = ? "
-            "and year = ? and breakdown = 'total'",
+            "and year = ? and breakdown = ? and breakdown_value = ?",
             list(cell),
         ).fetchall()
     return bool(suppressed)

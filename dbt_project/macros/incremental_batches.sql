@@ -58,6 +58,29 @@
     {%- endif %}
 {%- endmacro %}
 
+{% macro file_delivered_again(raw_relation, manifest_relation) -%}
+    {#- True when a file that got a batch since the model's watermark has rows of an
+        older batch too (it was delivered again), or the watermark is unknown: only then
+        can a key vanish, or can the keys recomputed differ from those of the new rows.
+        A scan of the file names of the raw rows, run when the hook is rendered. -#}
+    {%- set check -%}
+        select
+            {{ batch_watermark() }} < 0
+            or exists (
+                select 1
+                from {{ raw_relation }} as older_rows
+                where
+                    older_rows._batch_id <= {{ batch_watermark() }}
+                    and older_rows._file_name in (
+                        select new_batches.file_name
+                        from {{ manifest_relation }} as new_batches
+                        where new_batches.batch_id > {{ batch_watermark() }}
+                    )
+            )
+    {%- endset -%}
+    {{- return(run_query(check).columns[0].values()[0]) -}}
+{%- endmacro %}
+
 {% macro delete_vanished_keys(raw_relation, manifest_relation, raw_key, target_key) -%}
     {#- Post-hook of an incremental staging model, inside its transaction: a key that
         was recomputed but has no current raw row left (a corrected file dropped it)
@@ -65,25 +88,8 @@
         Only a file delivered again (rows of an older batch of a changed file) or an
         unknown watermark can make a key vanish; otherwise the anti-join over every raw
         row is skipped. -#}
-    {%- set may_vanish = true -%}
-    {%- if execute and is_incremental() -%}
-        {%- set check -%}
-            select
-                {{ batch_watermark() }} < 0
-                or exists (
-                    select 1
-                    from {{ raw_relation }} as older_rows
-                    where
-                        older_rows._batch_id <= {{ batch_watermark() }}
-                        and older_rows._file_name in (
-                            select new_batches.file_name
-                            from {{ manifest_relation }} as new_batches
-                            where new_batches.batch_id > {{ batch_watermark() }}
-                        )
-                )
-        {%- endset -%}
-        {%- set may_vanish = run_query(check).columns[0].values()[0] -%}
-    {%- endif -%}
+    {%- set may_vanish = not (execute and is_incremental())
+        or file_delivered_again(raw_relation, manifest_relation) -%}
     {%- if is_incremental() and may_vanish -%}
         delete from {{ this }} as target_rows
         where
@@ -106,11 +112,20 @@
         model's own data tests (duckdb__get_where_subquery); a full build records NULL,
         every key. -#}
     insert into {{ recomputed_keys() }} (model_name, key)
-    {% if is_incremental() -%}
+    {% if is_incremental() and execute and file_delivered_again(raw_relation, manifest_relation) -%}
         select distinct
             '{{ this.identifier }}',
             cast(changed_keys.{{ raw_key }} as varchar)
         from ({{ keys_in_changed_files(raw_relation, manifest_relation, raw_key) }}) as changed_keys
+    {%- elif is_incremental() -%}
+        {#- every changed file is new: its keys are those of the rows after the watermark,
+            which the raw table keeps last (appended in batch order), so this reads its
+            last row groups only (3 ms at rijk, against 0.3 s for keys_in_changed_files) -#}
+        select distinct
+            '{{ this.identifier }}',
+            cast(new_rows.{{ raw_key }} as varchar)
+        from {{ raw_relation }} as new_rows
+        where new_rows._batch_id > {{ batch_watermark() }}
     {%- else -%}
         values ('{{ this.identifier }}', null)
     {%- endif %}
