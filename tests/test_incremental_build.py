@@ -33,6 +33,7 @@ from leerdata.config import DataPaths
 from leerdata.duckdb_rows import one_row
 from leerdata.ingest import run_ingest
 from leerdata.retention.apply import erase_person
+from tests.build_moment import BUILD_MOMENT_COLUMNS
 from tests.ingest_cases.builders import VALID_VALUES, write_bytes, write_csv
 from tests.test_finance_document_chains import _document, _invoice_lines, _subtotal
 
@@ -66,9 +67,6 @@ INCREMENTAL_MODELS = (
     "int_disclosure_cells_withheld",
 )
 
-# Columns that name the build itself, the only ones that may differ.
-BUILD_IDENTITY = {"mart_quality_build": "build_id, built_at"}
-
 
 def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
     return [
@@ -91,7 +89,8 @@ def _differences(left: Path, right: Path, only: tuple[str, ...] | None = None) -
         missing = set(names) - set(_tables(con, "r"))
         assert not missing, f"tables missing from the full refresh: {missing}"
         for name in names:
-            rows = f"* exclude ({BUILD_IDENTITY[name]})" if name in BUILD_IDENTITY else "*"
+            moment = BUILD_MOMENT_COLUMNS.get(name)
+            rows = f"* exclude ({', '.join(moment)})" if moment else "*"
             left_rows, right_rows = f"select {rows} from l.{name}", f"select {rows} from r.{name}"
             ((extra,),) = con.execute(
                 f"select count(*) from ({left_rows} except all {right_rows})"
