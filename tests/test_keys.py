@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import multiprocessing
 import os
 import re
@@ -297,13 +299,46 @@ def test_udf_does_not_import_pandas() -> None:
     assert run.stdout.strip() == "False", run.stderr
 
 
-def test_pseudonym_memory_starting_afresh_changes_no_result() -> None:
+def test_pseudonyms_are_hmac_sha256_under_the_domain_key() -> None:
+    """The digest computed from the two precomputed states is the standard library's
+    HMAC, so pseudonyms written by earlier builds stay valid (values longer than a
+    SHA-256 block, empty and non-ASCII ones included)."""
+    key = os.urandom(32)
+    values = ["E1", "", "Zoë Ångström", "x" * 200, "EN-2026-000001"]
+    for domain in ("reporting", "research-2025-1"):
+        derived = domain_key(key, domain)
+        expected = [
+            hmac.new(derived, v.encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX_CHARS]
+            for v in values
+        ]
+        worker = Pseudonymiser(key, domain)
+        assert [worker.one(v) for v in values] == expected
+        assert worker.many(values) == expected
+
+
+def test_pseudonym_memory_keeps_recurring_people_among_one_off_ids(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An enrolment export: each row a new enrolment id and a person who recurs. The
+    memory is bounded, the results are those of `one`, and each person is hashed once
+    although the enrolment ids fill the memory many times over."""
     key = os.urandom(32)
     worker = Pseudonymiser(key, "reporting")
-    worker.CACHE_LIMIT = 5
-    values = [f"E{i % 9}" for i in range(40)]
-    assert [worker.many([v])[0] for v in values] == [worker.one(v) for v in values]
-    assert len(worker._cache) <= 6
+    worker.GENERATION_SIZE = 8
+    computed: list[str] = []
+    compute = worker.one
+
+    def counted(value: str) -> str:
+        computed.append(value)
+        return compute(value)
+
+    monkeypatch.setattr(worker, "one", counted)
+    people = [f"P{i}" for i in range(3)]
+    values = [v for n in range(60) for v in (f"EN{n}", people[n % len(people)])]
+    got = [worker.many([v])[0] for v in values]
+    assert got == [Pseudonymiser(key, "reporting").one(v) for v in values]
+    assert sorted(v for v in computed if v.startswith("P")) == people
+    assert len(worker._recent) <= 8 and len(worker._older) <= 8
 
 
 def test_dbt_logs_at_info_as_production_does(tiny_warehouse: DataPaths) -> None:

@@ -24,19 +24,31 @@ def domain_key(secret: bytes, domain: str) -> bytes:
 
 
 class Pseudonymiser:
-    """Pseudonyms for one domain; reuses the keyed HMAC state for speed.
+    """Pseudonyms for one domain: HMAC-SHA256 (RFC 2104) from its two precomputed states.
 
-    `many` remembers recent results: an HR export repeats each person once per snapshot
-    (5.5M rows, ~130k people at rijk), and DuckDB hands the UDF a few thousand rows at a
-    time. The memory is bounded (CACHE_LIMIT entries, then it starts afresh) because
-    enrolment ids never repeat.
+    `hmac.HMAC.copy()` per value cost ~5 us at rijk's machine; copying the inner and outer
+    SHA-256 states directly ~2.7 us, the same digest (10.6 million values in a full rijk
+    build: the enrolment id and the personnel number of each enrolment).
+
+    `many` remembers recent results in two generations: an HR export repeats each person
+    once per snapshot (5.5M rows, ~130k people at rijk), an enrolment export each person
+    once per enrolment, and DuckDB hands the UDF a few thousand rows at a time. When the
+    newer generation is full it becomes the older one; a value found in the older one
+    moves back. Enrolment ids, which never repeat, pass through and are forgotten, while
+    the people they come with stay. Memory is bounded by 2 x GENERATION_SIZE entries.
     """
 
-    CACHE_LIMIT = 262_144
+    GENERATION_SIZE = 262_144
 
     def __init__(self, secret: bytes, domain: str) -> None:
-        self._base = hmac.new(domain_key(secret, domain), digestmod=hashlib.sha256)
-        self._cache: dict[str, str] = {}
+        key = domain_key(secret, domain)
+        block = hashlib.sha256().block_size
+        assert len(key) <= block, "a domain key is one SHA-256 digest, shorter than a block"
+        padded = key.ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+        self._recent: dict[str, str] = {}
+        self._older: dict[str, str] = {}
 
     @overload
     def one(self, value: str) -> str: ...
@@ -45,21 +57,23 @@ class Pseudonymiser:
     def one(self, value: str | None) -> str | None:
         if value is None:
             return None
-        mac = self._base.copy()
-        mac.update(value.encode())
-        return mac.hexdigest()[:PSEUDONYM_HEX_CHARS]
+        inner = self._inner.copy()
+        inner.update(value.encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()[:PSEUDONYM_HEX_CHARS]
 
     def many(self, values: Iterable[str | None]) -> list[str | None]:
-        cache = self._cache
-        if len(cache) > self.CACHE_LIMIT:
-            cache.clear()
         out: list[str | None] = []
         for value in values:
             if value is None:
                 out.append(None)
                 continue
-            hit = cache.get(value)
+            hit = self._recent.get(value)
             if hit is None:
-                hit = cache[value] = self.one(value)
+                hit = self._older.get(value) or self.one(value)
+                if len(self._recent) >= self.GENERATION_SIZE:
+                    self._older, self._recent = self._recent, {}
+                self._recent[value] = hit
             out.append(hit)
         return out
