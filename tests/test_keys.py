@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import jinja2
 import pytest
 
 from leerdata.config import DataPaths
@@ -28,7 +29,12 @@ from leerdata.privacy.keys import (
     key_file_path,
     load_or_create_key,
 )
-from leerdata.privacy.pseudonyms import PSEUDONYM_HEX_CHARS, Pseudonymiser, domain_key
+from leerdata.privacy.pseudonyms import (
+    PSEUDONYM_HEX_CHARS,
+    Pseudonymiser,
+    domain_key,
+    hmac_pads,
+)
 from leerdata.privacy.scan import files_containing, tables_containing
 from leerdata.privacy.udf import register_pseudonym_udf
 
@@ -211,10 +217,12 @@ def test_udf_matches_python_pseudonyms() -> None:
 
 
 def _key_needles(key: bytes) -> tuple[list[str], list[bytes]]:
-    """The secret and the reporting domain key, as text and as raw bytes."""
+    """The secret, the reporting domain key and its HMAC blocks, as text and as raw bytes."""
     derived = domain_key(key, "reporting")
-    texts = [key.hex(), derived.hex()]
+    blocks = hmac_pads(key, "reporting")  # what the pseudonymise macro's queries hold
+    texts = [key.hex(), derived.hex(), *(block.hex() for block in blocks)]
     raw = [key, derived, key.hex().encode(), key.hex().upper().encode(), derived.hex().encode()]
+    raw += [*blocks, *(block.hex().encode() for block in blocks)]
     return texts, raw
 
 
@@ -314,6 +322,67 @@ def test_pseudonyms_are_hmac_sha256_under_the_domain_key() -> None:
         worker = Pseudonymiser(key, domain)
         assert [worker.one(v) for v in values] == expected
         assert worker.many(values) == expected
+
+
+PSEUDONYMISE_MACRO = (
+    Path(__file__).resolve().parents[1] / "dbt_project" / "macros" / "pseudonymise.sql"
+)
+
+
+def _pseudonymise_sql(column: str, domain: str) -> str:
+    """The SQL expression the dbt macro renders (plain Jinja: it uses no dbt builtin when
+    the domain is given)."""
+    template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(
+        PSEUDONYMISE_MACRO.read_text(encoding="utf-8")
+        + f"{{{{ pseudonymise('{column}', '{domain}') }}}}"
+    )
+    return template.render()
+
+
+def test_pseudonymise_macro_is_hmac_sha256_under_the_domain_key() -> None:
+    """The dbt macro hashes in DuckDB (sha256 around the key's two blocks): its output is
+    the standard library's HMAC, truncated as the Python pseudonyms are, NULL for NULL,
+    for values longer than a block, empty and non-ASCII ones, in two domains."""
+    key = os.urandom(32)
+    values = ["E1", "", "Zoë Ångström", "x" * 200, "EN-2026-000001", None]
+    with duckdb.connect() as con:
+        register_pseudonym_udf(con, key)
+        for domain in ("reporting", "research-2025-1"):
+            derived = domain_key(key, domain)
+            expected = [
+                None
+                if v is None
+                else hmac.new(derived, v.encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX_CHARS]
+                for v in values
+            ]
+            got = con.execute(
+                f"select {_pseudonymise_sql('v', domain)} "
+                "from unnest(?) with ordinality t(v, n) order by n",
+                [values],
+            ).fetchall()
+            assert [row[0] for row in got] == expected, domain
+
+
+def test_built_pseudonyms_are_the_python_pseudonyms(
+    tiny_warehouse: DataPaths, key_file: Path
+) -> None:
+    """Every enrolment of a real build has the pseudonyms the Python code computes for it
+    (erasure and subject access find a person's rows by those)."""
+    reporting = Pseudonymiser(load_or_create_key(key_file), "reporting")
+    with duckdb.connect(str(tiny_warehouse.restricted_db), read_only=True) as con:
+        rows = con.execute(
+            """
+            select staged.enrolment_id, staged.enrolment_key, staged.person_key,
+                list(distinct raw.employee_id) as employee_ids
+            from stg_lms__enrolments as staged
+            inner join raw_enrolments as raw on raw.enrolment_id = staged.enrolment_id
+            group by all
+            """
+        ).fetchall()
+    assert len(rows) > 100
+    for enrolment_id, enrolment_key, person_key, employee_ids in rows:
+        assert enrolment_key == reporting.one(enrolment_id)
+        assert person_key in {reporting.one(employee) for employee in employee_ids}
 
 
 def test_pseudonym_memory_keeps_recurring_people_among_one_off_ids(

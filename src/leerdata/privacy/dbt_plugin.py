@@ -1,8 +1,8 @@
-"""dbt-duckdb plugin: registers the keyed-pseudonym UDF on every dbt connection.
+"""dbt-duckdb plugin: registers the keyed-pseudonym functions on every dbt connection.
 
 profiles.yml names this module under `plugins`; the macro `pseudonymise(column,
-domain)` calls `leerdata_pseudonym(domain, value)`. The key is read here, in-process,
-so it never appears in compiled SQL, the profile or dbt's logs.
+domain)` calls `leerdata_hmac_pad(domain, part)` (leerdata.privacy.udf). The key is read
+here, in-process, so it never appears in compiled SQL, the profile or dbt's logs.
 """
 
 from __future__ import annotations

@@ -23,6 +23,17 @@ def domain_key(secret: bytes, domain: str) -> bytes:
     return hmac.new(secret, b"leerdata-domain:" + domain.encode(), hashlib.sha256).digest()
 
 
+def hmac_pads(secret: bytes, domain: str) -> tuple[bytes, bytes]:
+    """The domain key padded to a SHA-256 block and XORed with ipad and opad (RFC 2104):
+    HMAC(key, message) = SHA-256(outer || SHA-256(inner || message)). The dbt macro
+    `pseudonymise` computes that in DuckDB from these two blocks."""
+    key = domain_key(secret, domain)
+    block = hashlib.sha256().block_size
+    assert len(key) <= block, "a domain key is one SHA-256 digest, shorter than a block"
+    padded = key.ljust(block, b"\0")
+    return bytes(b ^ 0x36 for b in padded), bytes(b ^ 0x5C for b in padded)
+
+
 class Pseudonymiser:
     """Pseudonyms for one domain: HMAC-SHA256 (RFC 2104) from its two precomputed states.
 
@@ -41,12 +52,9 @@ class Pseudonymiser:
     GENERATION_SIZE = 262_144
 
     def __init__(self, secret: bytes, domain: str) -> None:
-        key = domain_key(secret, domain)
-        block = hashlib.sha256().block_size
-        assert len(key) <= block, "a domain key is one SHA-256 digest, shorter than a block"
-        padded = key.ljust(block, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+        inner, outer = hmac_pads(secret, domain)
+        self._inner = hashlib.sha256(inner)
+        self._outer = hashlib.sha256(outer)
         self._recent: dict[str, str] = {}
         self._older: dict[str, str] = {}
 

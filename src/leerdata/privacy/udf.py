@@ -1,4 +1,12 @@
-"""The vectorised DuckDB UDF `leerdata_pseudonym(domain, value)`."""
+"""The DuckDB functions behind keyed pseudonyms.
+
+- `leerdata_hmac_pad(domain, part)`: the inner or outer HMAC block of a domain's key
+  (leerdata.privacy.pseudonyms.hmac_pads). The dbt macro `pseudonymise` hashes with
+  DuckDB's own sha256 around it. The arguments are constants, so DuckDB calls it once
+  per query and the blocks stay inside the query: never in SQL text, a log or a table.
+- `leerdata_pseudonym(domain, value)`: the vectorised Python UDF, for pseudonyms of a
+  domain computed outside dbt (research releases).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +17,11 @@ import pyarrow.compute as pc
 from duckdb import func, sqltypes
 
 from leerdata.privacy.keys import load_or_create_key
-from leerdata.privacy.pseudonyms import PSEUDONYM_HEX_CHARS, Pseudonymiser
+from leerdata.privacy.pseudonyms import PSEUDONYM_HEX_CHARS, Pseudonymiser, hmac_pads
 
 UDF_NAME = "leerdata_pseudonym"
+PAD_UDF_NAME = "leerdata_hmac_pad"
+PAD_PARTS = ("inner", "outer")
 
 
 def _pseudonym_array(pseudonyms: list[str | None]) -> pa.Array:
@@ -29,8 +39,30 @@ def _pseudonym_array(pseudonyms: list[str | None]) -> pa.Array:
     )
 
 
+def _register_pad_udf(conn: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    pads: dict[str, tuple[bytes, bytes]] = {}
+
+    def pad(domain: str, part: str) -> bytes:
+        if part not in PAD_PARTS:
+            raise ValueError(f"{PAD_UDF_NAME}: part must be one of {PAD_PARTS}, got {part!r}")
+        if domain not in pads:
+            pads[domain] = hmac_pads(key, domain)
+        return pads[domain][PAD_PARTS.index(part)]
+
+    conn.create_function(
+        PAD_UDF_NAME,
+        pad,
+        [sqltypes.VARCHAR, sqltypes.VARCHAR],
+        sqltypes.BLOB,
+        type=func.PythonUDFType.NATIVE,
+        side_effects=False,
+    )
+
+
 def register_pseudonym_udf(conn: duckdb.DuckDBPyConnection, secret: bytes | None = None) -> None:
+    """Both functions, on a connection (UDFs are per database: its cursors see them)."""
     key = secret if secret is not None else load_or_create_key()
+    _register_pad_udf(conn, key)
     by_domain: dict[str, Pseudonymiser] = {}
 
     def pseudonym(domains: pa.Array, values: pa.Array) -> pa.Array:
