@@ -191,3 +191,64 @@ def test_open_interval_is_the_last_and_birth_year_is_the_only_birth_data(
     assert not {"birth_date", "birth_place", "employee_id"} & set(history.columns)
     expected_years = set(raw_snapshots["birth_date"].dt.year().drop_nulls().to_list())
     assert set(history["birth_year"].drop_nulls().to_list()) == expected_years
+
+
+HR_LOOKUP_TEST = "assert_hr_state_on_finds_the_snapshot_state"
+HISTORY = "int_employees_historised"
+INTERVAL = "person_key = ? and effective_from = ?"
+# what is done to the second of a person's three or more states, or to the first
+BROKEN_HISTORIES = [
+    ("a gap", f"delete from {HISTORY} where {INTERVAL}"),
+    ("an overlap", f"insert into {HISTORY} select * from {HISTORY} where {INTERVAL}"),
+    ("a wrong department", f"update {HISTORY} set department_code = 'XX' where {INTERVAL}"),
+    (
+        "a state starting a day late",
+        f"update {HISTORY} set effective_from = effective_from + 1 where {INTERVAL}",
+    ),
+    # the day-before check: the first state no longer reaches back before the first snapshot
+    (
+        "a first state starting on the first snapshot",
+        f"update {HISTORY} set effective_from = (select min(snapshot_date) "
+        "from stg_hr__employee_snapshots where person_key = ?) "
+        "where person_key = ? and effective_from = date '0001-01-01' and ? is not null",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("broken_by", "change"), BROKEN_HISTORIES, ids=[name for name, _ in BROKEN_HISTORIES]
+)
+def test_the_hr_lookup_data_test_fails_on_a_broken_history(
+    tiny_warehouse: DataPaths, tmp_path: Path, broken_by: str, change: str
+) -> None:
+    """The data test guarding hr_state_on(), as the build compiled it, passes on the built
+    history and returns exactly the damaged person's snapshots after each kind of damage
+    (to the second of a person's three or more states, or to the first)."""
+    (compiled,) = tiny_warehouse.dbt_target.glob(f"compiled/**/{HR_LOOKUP_TEST}.sql")
+    test_sql = compiled.read_text(encoding="utf-8")
+    copy = tmp_path / "restricted.duckdb"  # the same name: the compiled SQL says "restricted"
+    copy.write_bytes(tiny_warehouse.restricted_db.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        ((person, second_from),) = con.execute(
+            """
+            select person_key, effective_from from (
+                select person_key, effective_from,
+                    row_number() over (partition by person_key order by effective_from) as n,
+                    count(*) over (partition by person_key) as states
+                from int_employees_historised
+            )
+            where n = 2 and states >= 3
+            order by person_key
+            limit 1
+            """
+        ).fetchall()
+        assert con.execute(test_sql).fetchall() == []
+        params = (
+            [person, person, second_from]
+            if "min(snapshot_date)" in change
+            else [person, second_from]
+        )
+        ((changed_rows,),) = con.execute(change, params).fetchall()
+        assert changed_rows == 1, broken_by
+        failing = {row[0] for row in con.execute(test_sql).fetchall()}
+    assert failing == {person}, broken_by
