@@ -49,6 +49,8 @@ PROVIDER_ISSUER: list[str] = []  # set by the login_server fixture
 
 @dataclass(frozen=True)
 class TestUser:
+    __test__ = False  # a user of the test provider, not a test class for pytest to collect
+
     login: str
     email: str
     groups: tuple[str, ...]
