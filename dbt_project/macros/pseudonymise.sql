@@ -22,3 +22,15 @@
         32
     )
 {%- endmacro %}
+
+{% macro distinct_pseudonyms(rows, column, pseudonym_column) -%}
+    {#- Each distinct value of `column` in `rows` (a CTE or relation) with its pseudonym,
+        for a join back onto the rows: HR exports and enrolments repeat a person's
+        personnel number on every row (5.5M HR rows hold 238k numbers at rijk), and each
+        pseudonym is two sha256 calls. On the rijk HR rows: 2.2-2.5 s per row, 0.44 s
+        per distinct value. -#}
+    select
+        {{ column }},
+        {{ pseudonymise(column) }} as {{ pseudonym_column }}
+    from (select distinct {{ column }} from {{ rows }})
+{%- endmacro %}

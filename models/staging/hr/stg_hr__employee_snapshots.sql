@@ -42,22 +42,29 @@ one_row_per_person_and_date as (
 
 ),
 
+person_keys as (
+
+    {{ distinct_pseudonyms('one_row_per_person_and_date', 'employee_id', 'person_key') }}
+
+),
+
 final as (
 
     select
-        {{ pseudonymise('employee_id') }} as person_key,
-        _file_date as snapshot_date,
-        department_code,
-        directorate,
-        unit,
-        team,
-        gender,
-        year(birth_date) as birth_year,
-        hire_date,
-        exit_date,
-        job_title,
-        salary_scale
-    from one_row_per_person_and_date
+        person_keys.person_key,
+        snapshots._file_date as snapshot_date,
+        snapshots.department_code,
+        snapshots.directorate,
+        snapshots.unit,
+        snapshots.team,
+        snapshots.gender,
+        year(snapshots.birth_date) as birth_year,
+        snapshots.hire_date,
+        snapshots.exit_date,
+        snapshots.job_title,
+        snapshots.salary_scale
+    from one_row_per_person_and_date as snapshots
+    left join person_keys on snapshots.employee_id = person_keys.employee_id
 
 )
 

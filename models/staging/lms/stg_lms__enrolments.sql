@@ -2,7 +2,7 @@
    and goes no further.
 
    Incremental: a day's build recomputes only the enrolments that appear in a file
-   delivered since the last build (the pseudonym UDF is the cost at scale);
+   delivered since the last build (pseudonymising is the cost at scale);
    `leerdata build --full-refresh` recomputes all. #}
 
 {{ config(
@@ -40,22 +40,29 @@ newest_row_per_enrolment as (
 
 ),
 
+person_keys as (
+
+    {{ distinct_pseudonyms('newest_row_per_enrolment', 'employee_id', 'person_key') }}
+
+),
+
 final as (
 
     select
-        {{ pseudonymise('enrolment_id') }} as enrolment_key,
-        enrolment_id,
-        {{ pseudonymise('employee_id') }} as person_key,
-        session_id,
-        status as enrolment_status,
-        requested_at,
-        approved_at,
-        cancelled_at,
-        completed_at,
-        payer_department_code,
-        order_reference,
-        updated_at
-    from newest_row_per_enrolment
+        {{ pseudonymise('enrolments.enrolment_id') }} as enrolment_key,
+        enrolments.enrolment_id,
+        person_keys.person_key,
+        enrolments.session_id,
+        enrolments.status as enrolment_status,
+        enrolments.requested_at,
+        enrolments.approved_at,
+        enrolments.cancelled_at,
+        enrolments.completed_at,
+        enrolments.payer_department_code,
+        enrolments.order_reference,
+        enrolments.updated_at
+    from newest_row_per_enrolment as enrolments
+    left join person_keys on enrolments.employee_id = person_keys.employee_id
 
 )
 
