@@ -21,6 +21,7 @@ from leerdata.config import DataPaths
 from leerdata.duckdb_rows import scalar
 from leerdata.errors import LeerdataError
 from leerdata.ingest.schema import create_raw_tables
+from leerdata.privacy.cell_keys import cell_key_salt
 from leerdata.privacy.keys import (
     KEY_BYTES,
     KEY_FILE_ENV,
@@ -217,12 +218,14 @@ def test_udf_matches_python_pseudonyms() -> None:
 
 
 def _key_needles(key: bytes) -> tuple[list[str], list[bytes]]:
-    """The secret, the reporting domain key and its HMAC blocks, as text and as raw bytes."""
+    """The secret, the reporting domain key, its HMAC blocks and the cell key salt, as text
+    and as raw bytes."""
     derived = domain_key(key, "reporting")
     blocks = hmac_pads(key, "reporting")  # what the pseudonymise macro's queries hold
-    texts = [key.hex(), derived.hex(), *(block.hex() for block in blocks)]
+    salt = cell_key_salt(key)  # what the record_key macro's queries hold
+    texts = [key.hex(), derived.hex(), *(block.hex() for block in blocks), salt]
     raw = [key, derived, key.hex().encode(), key.hex().upper().encode(), derived.hex().encode()]
-    raw += [*blocks, *(block.hex().encode() for block in blocks)]
+    raw += [*blocks, *(block.hex().encode() for block in blocks), salt.encode()]
     return texts, raw
 
 
@@ -272,10 +275,13 @@ def test_scanner_finds_a_planted_key(
     copy.logs.mkdir(parents=True, exist_ok=True)
     (copy.logs / "planted.log").write_bytes(b"secret " + key)
     (copy.dbt_target / "compiled.sql").write_text(f"select '{key.hex().upper()}'")
+    copy.dbt_logs.mkdir(parents=True, exist_ok=True)
+    (copy.dbt_logs / "salt.log").write_text(f"set variable s = '{cell_key_salt(key)}'")
     found = _scan(copy, key)
     assert "reporting.duckdb.planted.note" in found
     assert str(copy.logs / "planted.log") in found
     assert str(copy.dbt_target / "compiled.sql") in found
+    assert str(copy.dbt_logs / "salt.log") in found
 
 
 def test_udf_on_repeated_ids_and_nulls_across_many_batches_matches_one_by_one() -> None:

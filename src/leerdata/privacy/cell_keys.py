@@ -3,8 +3,8 @@
 Each record (person-quarter, enrolment, evaluation) gets a fixed pseudo-random record
 key computed in SQL as md5(salt || pseudonym); a cell's key is the sum of its records'
 keys. The salt is derived from the pseudonymisation key, so it is as secret as that key
-and never appears in SQL, logs or a database: the dbt plugin puts it in a session
-variable. Who knows the salt could recompute the noise and undo the perturbation.
+and never appears in SQL, logs or a database: the dbt plugin registers a function that
+returns it. Who knows the salt could recompute the noise and undo the perturbation.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import hashlib
 import hmac
 
 import duckdb
+from duckdb import func, sqltypes
 
-SALT_VARIABLE = "leerdata_cell_key_salt"
+SALT_FUNCTION = "leerdata_cell_key_salt"
 _LABEL = b"leerdata cell key method v1"
 
 
@@ -23,5 +24,20 @@ def cell_key_salt(secret: bytes) -> str:
 
 
 def register_cell_key_salt(conn: duckdb.DuckDBPyConnection, secret: bytes) -> None:
-    salt = cell_key_salt(secret)  # hex digits only: safe to inline
-    conn.execute(f"set variable {SALT_VARIABLE} = '{salt}'")
+    """`leerdata_cell_key_salt()`, once per database: its cursors see it. It was a
+    session variable, which had to be set on every cursor: a query per dbt node that
+    waited for the other thread's work on the database. Constant, so DuckDB calls it
+    once per query."""
+    salt = cell_key_salt(secret)
+
+    def salt_of_this_key() -> str:
+        return salt
+
+    conn.create_function(
+        SALT_FUNCTION,
+        salt_of_this_key,
+        [],
+        sqltypes.VARCHAR,
+        type=func.PythonUDFType.NATIVE,
+        side_effects=False,
+    )

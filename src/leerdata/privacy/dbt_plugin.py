@@ -1,8 +1,9 @@
-"""dbt-duckdb plugin: registers the keyed-pseudonym functions on every dbt connection.
+"""dbt-duckdb plugin: registers the keyed functions on the database dbt opens.
 
 profiles.yml names this module under `plugins`; the macro `pseudonymise(column,
-domain)` calls `leerdata_hmac_pad(domain, part)` (leerdata.privacy.udf). The key is read
-here, in-process, so it never appears in compiled SQL, the profile or dbt's logs.
+domain)` calls `leerdata_hmac_pad(domain, part)` (leerdata.privacy.udf), the macro
+`record_key` calls `leerdata_cell_key_salt()` (leerdata.privacy.cell_keys). The key is
+read here, in-process, so it never appears in compiled SQL, the profile or dbt's logs.
 """
 
 from __future__ import annotations
@@ -22,12 +23,10 @@ class Plugin(BasePlugin):
         self._config = plugin_config
 
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
-        self._secret = load_or_create_key()
-        register_pseudonym_udf(conn, self._secret)
-
-    def configure_cursor(self, cursor: Any) -> None:
-        # session variables live per cursor (a DuckDB client context), UDFs per database
-        register_cell_key_salt(cursor, self._secret)
+        # UDFs live per database: every cursor dbt opens for a node sees them
+        secret = load_or_create_key()
+        register_pseudonym_udf(conn, secret)
+        register_cell_key_salt(conn, secret)
 
 
 __all__ = ["Plugin"]
