@@ -30,7 +30,7 @@ import duckdb
 
 from leerdata.config import DataPaths, duckdb_memory_limit, load_settings
 from leerdata.ingest.schema import create_raw_tables
-from leerdata.privacy.udf import register_pseudonym_udf
+from leerdata.privacy.udf import register_build_functions
 from leerdata.retention.tables import ensure_retention_tables
 
 TMP_SUFFIX = "__dbt_tmp"
@@ -114,7 +114,7 @@ def replay(paths: DataPaths, snapshot: Path, work: Path) -> dict[str, Any]:
     }
     con = duckdb.connect(str(restricted), config=config)
     con.execute(f"attach '{reporting}' as reporting")
-    register_pseudonym_udf(con)
+    register_build_functions(con)
     # as `leerdata build` does before dbt: the retention tables exist only from a build on
     create_raw_tables(con)
     ensure_retention_tables(con)

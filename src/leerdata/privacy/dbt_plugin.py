@@ -13,9 +13,7 @@ from typing import Any
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from leerdata.privacy.cell_keys import register_cell_key_salt
-from leerdata.privacy.keys import load_or_create_key
-from leerdata.privacy.udf import register_pseudonym_udf
+from leerdata.privacy.udf import register_build_functions
 
 
 class Plugin(BasePlugin):
@@ -24,9 +22,7 @@ class Plugin(BasePlugin):
 
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
         # UDFs live per database: every cursor dbt opens for a node sees them
-        secret = load_or_create_key()
-        register_pseudonym_udf(conn, secret)
-        register_cell_key_salt(conn, secret)
+        register_build_functions(conn)
 
 
 __all__ = ["Plugin"]

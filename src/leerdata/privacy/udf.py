@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from duckdb import func, sqltypes
 
+from leerdata.privacy.cell_keys import register_cell_key_salt
 from leerdata.privacy.keys import load_or_create_key
 from leerdata.privacy.pseudonyms import PSEUDONYM_HEX_CHARS, Pseudonymiser, hmac_pads
 
@@ -93,3 +94,12 @@ def register_pseudonym_udf(conn: duckdb.DuckDBPyConnection, secret: bytes | None
         null_handling=func.FunctionNullHandling.SPECIAL,
         side_effects=False,
     )
+
+
+def register_build_functions(conn: duckdb.DuckDBPyConnection, secret: bytes | None = None) -> None:
+    """Every keyed function the dbt models call (the pseudonym functions and the cell key
+    salt), once per database: for the dbt plugin and for anything else that runs the
+    models' compiled SQL (the benchmark's replay)."""
+    key = secret if secret is not None else load_or_create_key()
+    register_pseudonym_udf(conn, key)
+    register_cell_key_salt(conn, key)
