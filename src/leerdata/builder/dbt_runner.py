@@ -13,6 +13,7 @@ from typing import Any
 from dbt.artifacts.schemas.run import RunExecutionResult
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
+from leerdata.collector import fewer_collections
 from leerdata.config import REPO_ROOT, DataPaths, duckdb_memory_limit, load_settings
 from leerdata.privacy.keys import KEY_FILE_ENV, key_file_path
 
@@ -166,7 +167,7 @@ def run_dbt(
 
     paths.dbt_logs.mkdir(parents=True, exist_ok=True)
     args = dbt_args(command, paths, extra)
-    with dbt_environment(paths, reporting_db), dbt_argv(args):
+    with dbt_environment(paths, reporting_db), dbt_argv(args), fewer_collections():
         try:
             result = dbtRunner(callbacks=[callback]).invoke(args)
         finally:
