@@ -12,6 +12,7 @@ row and value for value.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -303,6 +305,10 @@ def test_daily_builds_equal_a_full_refresh(tiny_warehouse: DataPaths, tmp_path: 
     run_ingest(paths, show_progress=False)
     late_day = build_warehouse(paths, show_progress=False)
     assert late_day.selection is not None and late_day.selection.years is not None
+    # it kept the views (macros/views_kept_in_day_builds.sql); the comparisons with a
+    # full refresh below read them too
+    kept = _kept_views(paths)
+    assert "stg_invoices__invoices" in kept and kept <= set(_view_rows(paths.restricted_db))
     touched = set(late_day.selection.years)
     late_years = _session_years_of_documents(paths, late)
     assert late_years and late_years <= touched
@@ -334,7 +340,31 @@ def _equal_to_a_full_refresh(paths: DataPaths, copy_to: Path) -> list[str]:
     build_warehouse(full, show_progress=False, full_refresh=True)
     problems = _differences(paths.reporting_db, full.reporting_db)
     problems += _differences(paths.restricted_db, full.restricted_db, INCREMENTAL_MODELS)
+    daily_views, full_views = _view_rows(paths.restricted_db), _view_rows(full.restricted_db)
+    assert daily_views.keys() == full_views.keys()
+    problems += [f"view {n}" for n in daily_views if daily_views[n] != full_views[n]]
     return problems
+
+
+def _view_rows(restricted_db: Path) -> dict[str, Counter[tuple]]:
+    """Every view of the restricted database and its rows (as a multiset). Opened on
+    its own: the views name their tables in the database "restricted", as dbt built
+    them."""
+    with duckdb.connect(str(restricted_db), read_only=True) as con:
+        names = con.execute(
+            "select view_name from duckdb_views() where not internal order by all"
+        ).fetchall()
+        return {name: Counter(con.execute(f"from main.{name}").fetchall()) for (name,) in names}
+
+
+def _kept_views(paths: DataPaths) -> set[str]:
+    """The models the last build kept as they were (its run results)."""
+    results = json.loads((paths.dbt_target / "run_results.json").read_text())["results"]
+    return {
+        r["unique_id"].split(".")[-1]
+        for r in results
+        if r["unique_id"].startswith("model.") and r.get("message") == "KEPT"
+    }
 
 
 def watermarks_of(paths: DataPaths) -> dict[str, int]:

@@ -35,9 +35,16 @@ class DbtOutcome:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+# read by the view materialization (macros/views_kept_in_day_builds.sql)
+KEEP_VIEWS_ENV = "LEERDATA_KEEP_VIEWS"
+
+
 @contextmanager
-def dbt_environment(paths: DataPaths, reporting_db: Path) -> Iterator[None]:
-    """The environment profiles.yml reads: the two database files, nothing secret.
+def dbt_environment(
+    paths: DataPaths, reporting_db: Path, keep_views: bool = False
+) -> Iterator[None]:
+    """The environment profiles.yml reads: the two database files, nothing secret; and
+    whether the views are kept as they are (`keep_views`: a day build).
 
     dbt runs in the data dir and the profile names the files relative to it, so the
     profile is the same in every data dir: dbt hashes it for partial parsing and parses
@@ -51,6 +58,7 @@ def dbt_environment(paths: DataPaths, reporting_db: Path) -> Iterator[None]:
         "LEERDATA_REPORTING_BUILD_DB": os.path.relpath(reporting_db.absolute(), root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         KEY_FILE_ENV: str(key_file_path().absolute()),
+        KEEP_VIEWS_ENV: "day build" if keep_views else "",
     }
     previous = {k: os.environ.get(k) for k in values}
     cwd = Path.cwd()
@@ -152,11 +160,13 @@ def run_dbt(
     extra: Sequence[str] = (),
     on_node_done: Any = None,
     results_file: Path | None = None,
+    keep_views: bool = False,
 ) -> DbtOutcome:
     """Run one dbt command; `on_node_done(name)` is called as each node finishes.
 
     `results_file`: write dbt's run results there from the in-process result (for an
     invocation with `--no-write-json`, which skips dbt's two manifest.json writes).
+    `keep_views`: a day build, which keeps the views of the last published build.
     """
 
     def callback(event: Any) -> None:
@@ -167,7 +177,11 @@ def run_dbt(
 
     paths.dbt_logs.mkdir(parents=True, exist_ok=True)
     args = dbt_args(command, paths, extra)
-    with dbt_environment(paths, reporting_db), dbt_argv(args), fewer_collections():
+    with (
+        dbt_environment(paths, reporting_db, keep_views),
+        dbt_argv(args),
+        fewer_collections(),
+    ):
         try:
             result = dbtRunner(callbacks=[callback]).invoke(args)
         finally:

@@ -159,6 +159,7 @@ def _build_and_publish(
                 extra,
                 on_node_done=advance,
                 results_file=paths.dbt_target / "run_results.json" if day_build else None,
+                keep_views=day_build,
             )
         except Exception as exc:
             discard(build_file)
