@@ -13,6 +13,10 @@ from pathlib import Path
 # gets it out before os._exit.
 PROBE = """
 import atexit, sys
+import leerdata
+# as a library imported after leerdata does (dbt imports multiprocessing, whose handler
+# finalizes the semaphores dbt made)
+atexit.register(lambda: print("handler registered at import ran"))
 from leerdata.cli import app, main
 
 @app.command("probe")
@@ -41,7 +45,8 @@ def test_buffered_output_and_a_commands_exit_handler_survive_the_exit(tmp_path: 
     done = _leerdata("probe", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("line ") == 2000
-    assert done.stdout.rstrip().endswith("handler of the command ran")
+    assert done.stdout.rstrip().endswith("handler registered at import ran")
+    assert "handler of the command ran" in done.stdout
 
 
 def test_the_exit_status_of_a_command_is_kept(tmp_path: Path) -> None:
@@ -57,3 +62,23 @@ def test_a_failure_exits_1_with_its_one_line_and_a_usage_error_2(tmp_path: Path)
     assert "Traceback" not in failed.stderr
     unknown = _leerdata("no-such-command", cwd=tmp_path)
     assert unknown.returncode == 2
+
+
+def test_importing_leerdata_without_the_console_script_keeps_the_usual_exit(
+    tmp_path: Path,
+) -> None:
+    """A test or the dashboard imports leerdata; only the console script exits early."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import atexit, sys, leerdata.cli\n"
+            "atexit.register(lambda: print('teardown reached'))\nsys.exit(5)",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 5
+    assert "teardown reached" in done.stdout

@@ -7,9 +7,7 @@ set LEERDATA_DEBUG=1 for the traceback.
 
 from __future__ import annotations
 
-import atexit
 import importlib
-import logging
 import os
 import sys
 
@@ -18,6 +16,7 @@ from rich.console import Console
 
 from leerdata.collector import use_command_thresholds
 from leerdata.errors import LeerdataError
+from leerdata.process_exit import end_without_teardown
 
 # Modules under leerdata.commands, each with `register(app: typer.Typer) -> None`.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -38,59 +37,43 @@ for _module in COMMAND_MODULES:
     importlib.import_module(f"leerdata.commands.{_module}").register(app)
 
 _stderr = Console(stderr=True)
-# what the process exits with when _exit_without_teardown ends it; a failure unless main
-# records otherwise
-_exit_code = 1
-
-
-def _exit_without_teardown() -> None:
-    """End the process after the other exit handlers, skipping the interpreter's teardown.
-
-    That teardown ends with a garbage collection that frees every object dbt and the
-    imports left, one by one: 0.7 s of a 9 s medium day build, after the build
-    published. Registered first, so it runs last: logging and every other atexit
-    handler have run; the standard streams are flushed here. (Instagram's web workers
-    skip the same collection the same way.)
-    """
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(_exit_code)
 
 
 def main() -> None:
-    """The console script: run the command, exit with its status without teardown."""
-    global _exit_code
+    """The console script: run the command and exit with its status, without the
+    interpreter's teardown (leerdata.process_exit)."""
     use_command_thresholds()
-    atexit.register(_exit_without_teardown)
     try:
-        _run()
-        _exit_code = 0
+        status = _run()
     except SystemExit as exc:
         code = exc.code
-        _exit_code = code if isinstance(code, int) else (0 if code is None else 1)
+        end_without_teardown(code if isinstance(code, int) else (0 if code is None else 1))
         raise
+    end_without_teardown(status)
+    sys.exit(status)
 
 
-def _run() -> None:
+def _run() -> int:
+    """The command's exit status; a failure is reported here, as one line."""
     try:
         app(standalone_mode=False)
-    except SystemExit as exc:
-        raise exc
+    except SystemExit:
+        raise
     except LeerdataError as exc:
         _stderr.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+        return 1
     except Exception as exc:  # the CLI's promise: one line, not a traceback
         if os.environ.get("LEERDATA_DEBUG"):
             raise
         _click_exit = getattr(exc, "exit_code", None)
         if _click_exit is not None and hasattr(exc, "show"):
             exc.show()
-            sys.exit(_click_exit)
+            return int(_click_exit)
         _stderr.print(
             f"[bold red]error:[/] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True
         )
-        sys.exit(2)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
