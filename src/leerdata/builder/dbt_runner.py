@@ -35,16 +35,38 @@ class DbtOutcome:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-# read by the view materialization (macros/views_kept_in_day_builds.sql)
-KEEP_VIEWS_ENV = "LEERDATA_KEEP_VIEWS"
+# read by the macros when a node runs, never while dbt parses (an environment variable
+# read then would make every change a full parse)
+KEEP_VIEWS_ENV = "LEERDATA_KEEP_VIEWS"  # macros/views_kept_in_day_builds.sql
+CHANGED_YEARS_ENV = "LEERDATA_CHANGED_YEARS"  # macros/changed_years.sql
+
+
+@dataclass(frozen=True)
+class BuildHints:
+    """What `leerdata build` tells the models besides the profile. `keep_views`: a day
+    build, which keeps the views of the last published build. `changed_years`: the
+    years leerdata.builder.periods wrote to leerdata_build_changed_years (None: every
+    year), handed over so the macros need not read the table."""
+
+    keep_views: bool = False
+    changed_years: tuple[int, ...] | None = None
+
+    def environment(self) -> dict[str, str]:
+        years = self.changed_years
+        handed = "every" if years is None else (",".join(map(str, years)) or "none")
+        return {KEEP_VIEWS_ENV: "day build" if self.keep_views else "", CHANGED_YEARS_ENV: handed}
+
+
+# no hints: the macros read the table and create every view
+NO_HINTS = {KEEP_VIEWS_ENV: "", CHANGED_YEARS_ENV: ""}
 
 
 @contextmanager
 def dbt_environment(
-    paths: DataPaths, reporting_db: Path, keep_views: bool = False
+    paths: DataPaths, reporting_db: Path, hints: BuildHints | None = None
 ) -> Iterator[None]:
     """The environment profiles.yml reads: the two database files, nothing secret; and
-    whether the views are kept as they are (`keep_views`: a day build).
+    the build's hints to the macros.
 
     dbt runs in the data dir and the profile names the files relative to it, so the
     profile is the same in every data dir: dbt hashes it for partial parsing and parses
@@ -58,7 +80,7 @@ def dbt_environment(
         "LEERDATA_REPORTING_BUILD_DB": os.path.relpath(reporting_db.absolute(), root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         KEY_FILE_ENV: str(key_file_path().absolute()),
-        KEEP_VIEWS_ENV: "day build" if keep_views else "",
+        **(hints.environment() if hints is not None else NO_HINTS),
     }
     previous = {k: os.environ.get(k) for k in values}
     cwd = Path.cwd()
@@ -160,13 +182,13 @@ def run_dbt(
     extra: Sequence[str] = (),
     on_node_done: Any = None,
     results_file: Path | None = None,
-    keep_views: bool = False,
+    hints: BuildHints | None = None,
 ) -> DbtOutcome:
     """Run one dbt command; `on_node_done(name)` is called as each node finishes.
 
     `results_file`: write dbt's run results there from the in-process result (for an
     invocation with `--no-write-json`, which skips dbt's two manifest.json writes).
-    `keep_views`: a day build, which keeps the views of the last published build.
+    `hints`: what `leerdata build` tells the macros (BuildHints).
     """
 
     def callback(event: Any) -> None:
@@ -178,7 +200,7 @@ def run_dbt(
     paths.dbt_logs.mkdir(parents=True, exist_ok=True)
     args = dbt_args(command, paths, extra)
     with (
-        dbt_environment(paths, reporting_db, keep_views),
+        dbt_environment(paths, reporting_db, hints),
         dbt_argv(args),
         fewer_collections(),
     ):

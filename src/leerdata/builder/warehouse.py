@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from leerdata.builder.dbt_runner import DbtError, DbtOutcome, run_dbt
+from leerdata.builder.dbt_runner import BuildHints, DbtError, DbtOutcome, run_dbt
 from leerdata.builder.periods import write_changed_years
 from leerdata.builder.publish import discard, publish, start_from_published
 from leerdata.builder.selection import DaySelection, choose, project_fingerprint, record_published
@@ -129,8 +129,9 @@ def _build_and_publish(
         extra += ["--full-refresh"]
     if select:
         extra += ["--select", *select]
+    years = day.years if day is not None and day.select is not None else None
     with duckdb.connect(str(paths.restricted_db)) as con:
-        write_changed_years(con, day.years if day is not None and day.select is not None else None)
+        write_changed_years(con, years)
         forget_published_recomputed_keys(con)
     if day is not None and day.select is not None:
         start_from_published(paths.reporting_db, build_file)
@@ -159,7 +160,7 @@ def _build_and_publish(
                 extra,
                 on_node_done=advance,
                 results_file=paths.dbt_target / "run_results.json" if day_build else None,
-                keep_views=day_build,
+                hints=BuildHints(keep_views=day_build, changed_years=years),
             )
         except Exception as exc:
             discard(build_file)
