@@ -1,8 +1,10 @@
-"""The local generic test `unique_combination_of_columns` (dbt_project/macros/).
+"""The local generic tests (dbt_project/macros/): `unique_combination_of_columns`,
+`not_null_columns` and `primary_key`, and what a build's data tests read.
 
 Keys of several columns used to be tested with `unique` on `a || '|' || b`, which skips
-every row where a part is NULL (the concatenation is NULL). The generic test groups by
+every row where a part is NULL (the concatenation is NULL). The generic tests group by
 the columns themselves, so two rows with the same key and a NULL part are a duplicate.
+`primary_key` checks a model's key and its other required columns in one dbt node.
 """
 
 from __future__ import annotations
@@ -67,28 +69,34 @@ def test_the_generic_test_passes_on_built_data_and_catches_a_null_part_duplicate
 ) -> None:
     paths, reporting = _copy_of(tiny_warehouse, tmp_path, reuse_parse)
     with duckdb.connect(str(paths.restricted_db)) as con:
-        # Twice the same person with an unknown snapshot date: `person_key || '|' ||
-        # snapshot_date` is NULL for both, so the old test let them through.
+        # Twice the same session with an unknown payer: `session_id || '|' ||
+        # payer_department_code` is NULL for both, so the old test let them through.
         for _ in range(2):
             con.execute(
-                "insert into stg_hr__employee_snapshots "
-                "select * replace (null as snapshot_date) from stg_hr__employee_snapshots "
-                "order by person_key limit 1"
+                "insert into int_session_payers_counted "
+                "select * replace (null as payer_department_code) "
+                "from int_session_payers_counted order by session_id limit 1"
             )
 
     outcome = run_dbt("test", paths, reporting, ["--select", f"test_name:{GENERIC_TEST}"])
 
-    defined = [
+    defined = _test_names(paths, GENERIC_TEST)
+    assert len(defined) >= 10
+    assert len([n for n in outcome.timings if n.startswith("test.")]) == len(defined)
+    assert [f.split(":")[0] for f in outcome.failures] == [
+        f"{GENERIC_TEST}_int_session_payers_counted_session_id__payer_department_code"
+    ], outcome.failures
+
+
+def _test_names(paths: DataPaths, generic_test: str, model: str = "") -> list[str]:
+    """The names of the `generic_test` tests of the last parse (of `model`'s only)."""
+    return sorted(
         node["name"]
         for node in json.loads((paths.dbt_target / "manifest.json").read_text())["nodes"].values()
         if node["resource_type"] == "test"
-        and (node.get("test_metadata") or {}).get("name") == GENERIC_TEST
-    ]
-    assert len(defined) >= 18
-    assert len([n for n in outcome.timings if n.startswith("test.")]) == len(defined)
-    assert [f.split(":")[0] for f in outcome.failures] == [
-        f"{GENERIC_TEST}_stg_hr__employee_snapshots_person_key__snapshot_date"
-    ], outcome.failures
+        and (node.get("test_metadata") or {}).get("name") == generic_test
+        and (node.get("attached_node") or "").endswith(f".{model}" if model else "")
+    )
 
 
 NOT_NULL_TEST = "not_null_columns"
@@ -156,50 +164,130 @@ def test_not_null_columns_passes_on_built_data_and_names_the_column_with_a_null(
 
     clean = run_dbt("test", paths, reporting, select)
     assert clean.success, clean.failures
-    assert len([n for n in clean.timings if n.startswith("test.")]) >= 25
+    assert len([n for n in clean.timings if n.startswith("test.")]) >= 5
     # The console shows dbt's warnings and errors only (dbt_runner.SHOWN_LEVELS): a run
     # where all passes prints nothing; its info lines are in the file log.
     assert capfd.readouterr() == ("", "")
     assert " PASS " in (paths.dbt_logs / "dbt.log").read_text(encoding="utf-8")
 
+    model = "int_document_adjustments_split"
     with duckdb.connect(str(paths.restricted_db)) as con:
         # two columns of one model, in one row: the test reports each column once
         con.execute(
-            "insert into stg_lms__enrolments select * replace "
-            "(null as person_key, null as updated_at) from stg_lms__enrolments limit 1"
+            f"insert into {model} select * replace "
+            f"(null as document_key, null as share_eur) from {model} limit 1"
         )
         failing_rows = con.execute(
-            f"select * from ({_compiled_test_sql(paths, 'stg_lms__enrolments')})"
+            f"select * from ({_compiled_test_sql(paths, NOT_NULL_TEST, model)})"
         ).fetchall()
     outcome = run_dbt("test", paths, reporting, select)
 
     shown = capfd.readouterr()
     assert shown.err == ""
-    assert re.search(rf"FAIL 2 {NOT_NULL_TEST}_stg_lms__enrolments_", shown.out), shown.out
+    assert re.search(rf"FAIL 2 {NOT_NULL_TEST}_{model}_", shown.out), shown.out
     assert " PASS " not in shown.out
-    assert sorted(failing_rows) == [("person_key", 1), ("updated_at", 1)]
-    assert [f.split(":")[0] for f in outcome.failures] == [
-        name
-        for name in _not_null_test_names(paths)
-        if name.startswith(f"{NOT_NULL_TEST}_stg_lms__enrolments_")
-    ], outcome.failures
+    assert sorted(failing_rows) == [("document_key", 1), ("share_eur", 1)]
+    assert [f.split(":")[0] for f in outcome.failures] == _test_names(
+        paths, NOT_NULL_TEST, model
+    ), outcome.failures
 
 
-def _not_null_test_names(paths: DataPaths) -> list[str]:
-    return [
-        node["name"]
-        for node in json.loads((paths.dbt_target / "manifest.json").read_text())["nodes"].values()
-        if node["resource_type"] == "test"
-        and (node.get("test_metadata") or {}).get("name") == NOT_NULL_TEST
+PRIMARY_KEY_TEST = "primary_key"
+
+
+def test_primary_key_passes_on_built_data_and_reports_each_null_column_and_shared_key(
+    tiny_warehouse: DataPaths,
+    tmp_path: Path,
+    reuse_parse: Callable[[DataPaths], None],
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    paths, reporting = _copy_of(tiny_warehouse, tmp_path, reuse_parse)
+    select = ["--select", f"test_name:{PRIMARY_KEY_TEST}"]
+
+    clean = run_dbt("test", paths, reporting, select)
+    assert clean.success, clean.failures
+    assert len([n for n in clean.timings if n.startswith("test.")]) >= 20
+    assert capfd.readouterr() == ("", "")
+
+    with duckdb.connect(str(paths.restricted_db)) as con:
+        ((key,),) = con.execute("select min(enrolment_key) from stg_lms__enrolments").fetchall()
+        # a second row of an enrolment, without a person and a time: the key is shared,
+        # and an also_not_null column holds a NULL
+        con.execute(
+            "insert into stg_lms__enrolments select * replace "
+            "(null as person_key, null as updated_at) "
+            "from stg_lms__enrolments where enrolment_key = ?",
+            [key],
+        )
+        ((person,),) = con.execute(
+            "select min(person_key) from stg_hr__employee_snapshots"
+        ).fetchall()
+        # a person twice with an unknown snapshot date: a key column NULL, and the key
+        # (person, NULL) held by two rows
+        for _ in range(2):
+            con.execute(
+                "insert into stg_hr__employee_snapshots select * replace "
+                "(null as snapshot_date) from stg_hr__employee_snapshots "
+                "where person_key = ? limit 1",
+                [person],
+            )
+        failing = {
+            model: sorted(
+                con.execute(
+                    f"select * from ({_compiled_test_sql(paths, PRIMARY_KEY_TEST, model)})"
+                ).fetchall()
+            )
+            for model in ("stg_lms__enrolments", "stg_hr__employee_snapshots")
+        }
+    outcome = run_dbt("test", paths, reporting, select)
+
+    shown = capfd.readouterr()
+    assert shown.err == ""
+    assert re.search(rf"FAIL 3 {PRIMARY_KEY_TEST}_stg_lms__enrolments_", shown.out), shown.out
+    assert re.search(rf"FAIL 2 {PRIMARY_KEY_TEST}_stg_hr__employee_snapshots_", shown.out)
+    assert failing["stg_lms__enrolments"] == [
+        ("null", "person_key", 1),
+        ("null", "updated_at", 1),
+        ("shared key", f"({key},)", 2),  # DuckDB writes a one-column row as (x,)
     ]
+    assert failing["stg_hr__employee_snapshots"] == [
+        ("null", "snapshot_date", 2),
+        ("shared key", f"({person}, NULL)", 2),
+    ]
+    assert sorted(f.split(":")[0] for f in outcome.failures) == sorted(
+        _test_names(paths, PRIMARY_KEY_TEST, "stg_lms__enrolments")
+        + _test_names(paths, PRIMARY_KEY_TEST, "stg_hr__employee_snapshots")
+    ), outcome.failures
 
 
-def _compiled_test_sql(paths: DataPaths, model: str) -> str:
-    """The SQL dbt compiled for `model`'s not_null_columns test in the last run."""
+def test_no_model_tests_its_key_apart_from_its_required_columns() -> None:
+    """A model with a not-null check and a uniqueness test on its key has them in one
+    `primary_key` test: one dbt node, where two each paid dbt's per-node cost."""
+
+    def has(model: dict[str, Any], generic_test: str) -> bool:
+        return any(
+            isinstance(test, dict) and generic_test in test
+            for test in model.get("data_tests") or []
+        )
+
+    split = [
+        model["name"]
+        for model in _models_yaml()
+        if has(model, NOT_NULL_TEST)
+        and (
+            has(model, GENERIC_TEST)
+            or any("unique" in (c.get("data_tests") or []) for c in model.get("columns") or [])
+        )
+    ]
+    assert split == []
+
+
+def _compiled_test_sql(paths: DataPaths, generic_test: str, model: str) -> str:
+    """The SQL dbt compiled for `model`'s `generic_test` test in the last run."""
     for node in json.loads((paths.dbt_target / "run_results.json").read_text())["results"]:
-        if node["unique_id"].startswith(f"test.leerdata.{NOT_NULL_TEST}_{model}_"):
+        if node["unique_id"].startswith(f"test.leerdata.{generic_test}_{model}_"):
             return str(node["compiled_code"])  # names the model as "restricted"."main"."…"
-    raise AssertionError(f"no {NOT_NULL_TEST} test ran on {model}")
+    raise AssertionError(f"no {generic_test} test ran on {model}")
 
 
 def test_tests_of_a_year_incremental_model_read_the_recomputed_years(
@@ -216,7 +304,7 @@ def test_tests_of_a_year_incremental_model_read_the_recomputed_years(
             "where year = ? limit 1",
             [year],
         )
-    select = ["--select", "test_name:unique,int_enrolments_outcomes"]
+    select = ["--select", f"test_name:{PRIMARY_KEY_TEST},int_enrolments_outcomes"]
 
     def failures_with_changed_years(years: list[int] | None) -> list[str]:
         with duckdb.connect(str(paths.restricted_db)) as con:
@@ -224,8 +312,10 @@ def test_tests_of_a_year_incremental_model_read_the_recomputed_years(
         outcome = run_dbt("test", paths, reporting, select)
         return [f.split(":")[0] for f in outcome.failures]
 
-    duplicate = ["unique_int_enrolments_outcomes_enrolment_key"]
-    assert failures_with_changed_years(None) == duplicate  # every year
+    every_year = failures_with_changed_years(None)
+    duplicate = _test_names(paths, PRIMARY_KEY_TEST, "int_enrolments_outcomes")
+    assert len(duplicate) == 1
+    assert every_year == duplicate
     assert failures_with_changed_years([year]) == duplicate
     assert failures_with_changed_years([year + 1]) == []  # the oldest year was not rebuilt
 
@@ -252,18 +342,25 @@ def test_tests_of_a_view_on_year_incremental_models_read_the_recomputed_years(
             )
     select = ["--select", "int_enrolments_spend"]
 
-    def failures_with_changed_years(years: list[int] | None) -> list[str]:
+    def failing_rows_with_changed_years(years: list[int] | None) -> dict[str, int]:
+        """Per failing test, how many failing rows it found (run_results' `failures`)."""
         with duckdb.connect(str(paths.restricted_db)) as con:
             write_changed_years(con, years)
-        outcome = run_dbt("test", paths, reporting, select)
-        return sorted(f.split(":")[0].split("_int_enrolments_spend")[0] for f in outcome.failures)
+        run_dbt("test", paths, reporting, select)
+        results = json.loads((paths.dbt_target / "run_results.json").read_text())["results"]
+        return {
+            result["unique_id"].split(".")[2].split("_int_enrolments_spend")[0]: result["failures"]
+            for result in results
+            if result["status"] == "fail"
+        }
 
-    both = [NOT_NULL_TEST, "unique"]
-    assert failures_with_changed_years(None) == both
-    assert failures_with_changed_years([year]) == both
-    assert failures_with_changed_years([year - 1]) == both
+    # the row without a year (a NULL) and the key held by the rows read
+    both = {PRIMARY_KEY_TEST: 2}
+    assert failing_rows_with_changed_years(None) == both
+    assert failing_rows_with_changed_years([year]) == both
+    assert failing_rows_with_changed_years([year - 1]) == both
     # neither year of the duplicate recomputed: only the row without a year is read
-    assert failures_with_changed_years([year + 5]) == [NOT_NULL_TEST]
+    assert failing_rows_with_changed_years([year + 5]) == {PRIMARY_KEY_TEST: 1}
 
 
 def test_tests_of_an_incremental_staging_model_read_the_keys_it_recomputed(
@@ -319,7 +416,7 @@ def test_tests_of_an_incremental_staging_model_read_the_keys_it_recomputed(
             if result["status"] in {"fail", "warn", "error"}
         )
 
-    every = ["not_null_columns", "relationships", "unique", "unique"]
+    every = [PRIMARY_KEY_TEST, "relationships", "unique"]
     assert (
         failures_with_recomputed({"stg_lms__enrolments": [None], "stg_lms__attendance": [None]})
         == every
