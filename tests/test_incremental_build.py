@@ -309,6 +309,12 @@ def test_daily_builds_equal_a_full_refresh(tiny_warehouse: DataPaths, tmp_path: 
     # full refresh below read them too
     kept = _kept_views(paths)
     assert "stg_invoices__invoices" in kept and kept <= set(_view_rows(paths.restricted_db))
+    # and appended the recomputed years of its year-incremental models straight into
+    # their tables (macros/year_incremental_appends.sql), no temporary table between
+    appended = _year_incremental_run_sql(paths)
+    assert "fct_invoice_line_checks" in appended
+    assert all(sql.lstrip().startswith("insert into") for sql in appended.values()), appended
+    assert all(" by name (" in sql for sql in appended.values())
     touched = set(late_day.selection.years)
     late_years = _session_years_of_documents(paths, late)
     assert late_years and late_years <= touched
@@ -365,6 +371,19 @@ def _kept_views(paths: DataPaths) -> set[str]:
         for r in results
         if r["unique_id"].startswith("model.") and r.get("message") == "KEPT"
     }
+
+
+def _year_incremental_run_sql(paths: DataPaths) -> dict[str, str]:
+    """The main statement dbt ran for each year-incremental model of the last build."""
+    manifest = json.loads((paths.dbt_target / "manifest.json").read_text())["nodes"]
+    results = json.loads((paths.dbt_target / "run_results.json").read_text())["results"]
+    run_sql = {}
+    for result in results:
+        node = manifest.get(result["unique_id"], {})
+        if (node.get("config", {}).get("meta") or {}).get("year_incremental"):
+            path = paths.dbt_target / "run" / "leerdata" / node["original_file_path"]
+            run_sql[node["name"]] = path.read_text()
+    return run_sql
 
 
 def watermarks_of(paths: DataPaths) -> dict[str, int]:
