@@ -20,7 +20,7 @@ import duckdb
 import pytest
 import yaml
 
-from leerdata.builder.dbt_runner import run_dbt
+from leerdata.builder.dbt_runner import BuildHints, run_dbt
 from leerdata.builder.periods import write_changed_years
 from leerdata.config import REPO_ROOT, DataPaths
 
@@ -151,6 +151,37 @@ def test_contract_not_null_constraints_are_in_the_published_tables(
             ).fetchall()
         )
     assert declared - not_nullable == set()
+
+
+def test_contracts_are_checked_in_every_build_but_a_day_build(
+    tiny_warehouse: DataPaths, tmp_path: Path, reuse_parse: Callable[[DataPaths], None]
+) -> None:
+    """dbt checks an enforced contract with DESCRIBE queries of the model's SELECT and of
+    its declared columns; a day build, whose project is the last published build's,
+    skips that repeat (macros/contracts_checked_in_full_builds.sql). The table is built
+    from the contract's DDL either way."""
+    paths, reporting = _copy_of(tiny_warehouse, tmp_path, reuse_parse)
+    mart = "mart_settlement_matrix"  # a table mart with not_null constraints
+    log = paths.dbt_logs / "dbt.log"
+
+    def describes(hints: BuildHints | None) -> int:
+        before = log.read_text(encoding="utf-8") if log.exists() else ""
+        outcome = run_dbt(
+            "run", paths, reporting, ["--select", mart, "--log-level-file", "debug"], hints=hints
+        )
+        assert outcome.success, outcome.failures
+        written = log.read_text(encoding="utf-8")[len(before) :]
+        return len(re.findall(r"\bDESCRIBE \(select", written, flags=re.IGNORECASE))
+
+    assert describes(None) == 2  # dbt run by hand, or a test
+    assert describes(BuildHints(day_build=False, changed_years=None)) == 2  # a full build
+    assert describes(BuildHints(day_build=True, changed_years=None)) == 0
+    with duckdb.connect(str(reporting), read_only=True) as con:
+        not_nullable = con.execute(
+            "select count(*) from duckdb_columns() where table_name = ? and not is_nullable",
+            [mart],
+        ).fetchone()
+    assert not_nullable is not None and not_nullable[0] > 0, "built without its contract"
 
 
 def test_not_null_columns_passes_on_built_data_and_names_the_column_with_a_null(

@@ -37,28 +37,30 @@ class DbtOutcome:
 
 # read by the macros when a node runs, never while dbt parses (an environment variable
 # read then would make every change a full parse)
-KEEP_VIEWS_ENV = "LEERDATA_KEEP_VIEWS"  # macros/views_kept_in_day_builds.sql
+# macros/views_kept_in_day_builds.sql, contracts_checked_in_full_builds.sql
+DAY_BUILD_ENV = "LEERDATA_DAY_BUILD"
 CHANGED_YEARS_ENV = "LEERDATA_CHANGED_YEARS"  # macros/changed_years.sql
 
 
 @dataclass(frozen=True)
 class BuildHints:
-    """What `leerdata build` tells the models besides the profile. `keep_views`: a day
-    build, which keeps the views of the last published build. `changed_years`: the
-    years leerdata.builder.periods wrote to leerdata_build_changed_years (None: every
-    year), handed over so the macros need not read the table."""
+    """What `leerdata build` tells the models besides the profile. `day_build`: a day
+    build, which keeps the views of the last published build and does not check the
+    contracts that build checked. `changed_years`: the years leerdata.builder.periods
+    wrote to leerdata_build_changed_years (None: every year), handed over so the
+    macros need not read the table."""
 
-    keep_views: bool = False
+    day_build: bool = False
     changed_years: tuple[int, ...] | None = None
 
     def environment(self) -> dict[str, str]:
         years = self.changed_years
         handed = "every" if years is None else (",".join(map(str, years)) or "none")
-        return {KEEP_VIEWS_ENV: "day build" if self.keep_views else "", CHANGED_YEARS_ENV: handed}
+        return {DAY_BUILD_ENV: "day build" if self.day_build else "", CHANGED_YEARS_ENV: handed}
 
 
-# no hints: the macros read the table and create every view
-NO_HINTS = {KEEP_VIEWS_ENV: "", CHANGED_YEARS_ENV: ""}
+# no hints: the macros read the table, create every view and check every contract
+NO_HINTS = {DAY_BUILD_ENV: "", CHANGED_YEARS_ENV: ""}
 
 
 @contextmanager

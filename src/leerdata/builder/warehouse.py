@@ -160,7 +160,7 @@ def _build_and_publish(
                 extra,
                 on_node_done=advance,
                 results_file=paths.dbt_target / "run_results.json" if day_build else None,
-                hints=BuildHints(keep_views=day_build, changed_years=years),
+                hints=BuildHints(day_build=day_build, changed_years=years),
             )
         except Exception as exc:
             discard(build_file)
