@@ -184,6 +184,60 @@ def test_contracts_are_checked_in_every_build_but_a_day_build(
     assert not_nullable is not None and not_nullable[0] > 0, "built without its contract"
 
 
+def _check_constraints() -> dict[tuple[str, str], str]:
+    """(model, column) -> the expression of its contract's check constraint."""
+    return {
+        (model["name"], column["name"]): constraint["expression"]
+        for model in _models_yaml()
+        if _enforced(model)
+        for column in model.get("columns") or []
+        for constraint in column.get("constraints") or []
+        if constraint.get("type") == "check"
+    }
+
+
+def test_a_contract_model_lists_accepted_values_as_a_check_constraint() -> None:
+    """An `accepted_values` test is a dbt node per column; a contract model declares the
+    values as a check constraint, which DuckDB enforces as it writes the rows."""
+    tested = [
+        f"{model['name']}.{column['name']}"
+        for model in _models_yaml()
+        if _enforced(model)
+        for column in model.get("columns") or []
+        if any(
+            isinstance(test, dict) and "accepted_values" in test
+            for test in column.get("data_tests") or []
+        )
+    ]
+    assert tested == []
+    assert len(_check_constraints()) >= 6
+
+
+def test_check_constraints_are_in_the_published_tables_and_refuse_other_values(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    published = tmp_path / "reporting.duckdb"
+    shutil.copy(tiny_warehouse.reporting_db, published)
+    declared = _check_constraints()
+    with duckdb.connect(str(published)) as con:
+        in_tables = {
+            (table, columns[0]): expression
+            for table, columns, expression in con.execute(
+                "select table_name, constraint_column_names, expression "
+                "from duckdb_constraints() where constraint_type = 'CHECK'"
+            ).fetchall()
+        }
+        assert declared.keys() <= in_tables.keys()
+        for table, column in declared:
+            assert con.execute(f"select count(*) from {table}").fetchone() != (0,), table
+            # a value outside the list is refused as the row is written
+            with pytest.raises(duckdb.ConstraintException, match="CHECK constraint"):
+                con.execute(
+                    f"insert into {table} select * replace ('not-a-listed-value' as {column}) "
+                    f"from {table} limit 1"
+                )
+
+
 def test_not_null_columns_passes_on_built_data_and_names_the_column_with_a_null(
     tiny_warehouse: DataPaths,
     tmp_path: Path,
