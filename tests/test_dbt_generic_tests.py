@@ -238,21 +238,37 @@ def test_check_constraints_are_in_the_published_tables_and_refuse_other_values(
                 )
 
 
-def test_not_null_columns_passes_on_built_data_and_names_the_column_with_a_null(
-    tiny_warehouse: DataPaths,
-    tmp_path: Path,
-    reuse_parse: Callable[[DataPaths], None],
-    capfd: pytest.CaptureFixture[str],
-) -> None:
-    paths, reporting = _copy_of(tiny_warehouse, tmp_path, reuse_parse)
-    select = ["--select", f"test_name:{NOT_NULL_TEST}"]
+@pytest.fixture
+def warehouse_copy(
+    tiny_warehouse: DataPaths, tmp_path: Path, reuse_parse: Callable[[DataPaths], None]
+) -> tuple[DataPaths, Path]:
+    """The built tiny warehouse copied to run dbt tests on (_copy_of)."""
+    return _copy_of(tiny_warehouse, tmp_path, reuse_parse)
 
+
+def _passes_quietly(
+    paths: DataPaths,
+    reporting: Path,
+    select: list[str],
+    capfd: pytest.CaptureFixture[str],
+    at_least: int,
+) -> None:
+    """The selected tests pass on the built data, at least `at_least` of them ran, and
+    the console showed nothing: it shows dbt's warnings and errors only
+    (dbt_runner.SHOWN_LEVELS); the info lines are in the file log."""
     clean = run_dbt("test", paths, reporting, select)
     assert clean.success, clean.failures
-    assert len([n for n in clean.timings if n.startswith("test.")]) >= 5
-    # The console shows dbt's warnings and errors only (dbt_runner.SHOWN_LEVELS): a run
-    # where all passes prints nothing; its info lines are in the file log.
+    assert len([n for n in clean.timings if n.startswith("test.")]) >= at_least
     assert capfd.readouterr() == ("", "")
+
+
+def test_not_null_columns_passes_on_built_data_and_names_the_column_with_a_null(
+    warehouse_copy: tuple[DataPaths, Path], capfd: pytest.CaptureFixture[str]
+) -> None:
+    paths, reporting = warehouse_copy
+    select = ["--select", f"test_name:{NOT_NULL_TEST}"]
+
+    _passes_quietly(paths, reporting, select, capfd, at_least=5)
     assert " PASS " in (paths.dbt_logs / "dbt.log").read_text(encoding="utf-8")
 
     model = "int_document_adjustments_split"
@@ -281,18 +297,12 @@ PRIMARY_KEY_TEST = "primary_key"
 
 
 def test_primary_key_passes_on_built_data_and_reports_each_null_column_and_shared_key(
-    tiny_warehouse: DataPaths,
-    tmp_path: Path,
-    reuse_parse: Callable[[DataPaths], None],
-    capfd: pytest.CaptureFixture[str],
+    warehouse_copy: tuple[DataPaths, Path], capfd: pytest.CaptureFixture[str]
 ) -> None:
-    paths, reporting = _copy_of(tiny_warehouse, tmp_path, reuse_parse)
+    paths, reporting = warehouse_copy
     select = ["--select", f"test_name:{PRIMARY_KEY_TEST}"]
 
-    clean = run_dbt("test", paths, reporting, select)
-    assert clean.success, clean.failures
-    assert len([n for n in clean.timings if n.startswith("test.")]) >= 20
-    assert capfd.readouterr() == ("", "")
+    _passes_quietly(paths, reporting, select, capfd, at_least=20)
 
     with duckdb.connect(str(paths.restricted_db)) as con:
         ((key,),) = con.execute("select min(enrolment_key) from stg_lms__enrolments").fetchall()

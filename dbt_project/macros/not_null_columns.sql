@@ -9,7 +9,14 @@
             "not_null_columns on " ~ model ~ " needs a list of columns, got " ~ column_names
         ) }}
     {%- endif %}
-    with null_counts as (
+    {{ columns_with_nulls(model, column_names) }}
+{% endtest %}
+
+{% macro columns_with_nulls(model, column_names) %}
+    {#- One row (column_name, null_rows) per column of `column_names` that holds a NULL
+        in `model`, in one scan; shared by not_null_columns and primary_key. -#}
+    select column_name, null_rows
+    from (
 
         select
             {%- for column in column_names %}
@@ -17,10 +24,7 @@
             {%- endfor %}
         from {{ model }}
 
-    )
-
-    select column_name, null_rows
-    from null_counts
+    ) as null_counts
     unpivot (null_rows for column_name in ({{ column_names | join(", ") }}))
     where null_rows > 0
-{% endtest %}
+{% endmacro %}

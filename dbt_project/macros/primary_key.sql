@@ -18,13 +18,9 @@
     {%- endif -%}
     {%- set required = columns + (also_not_null | reject('in', columns) | list) -%}
     {%- set key_columns = columns | join(", ") %}
-    with null_counts as (
+    with columns_with_nulls as (
 
-        select
-            {%- for column in required %}
-            count(*) filter (where {{ column }} is null) as {{ column }}{{ "," if not loop.last }}
-            {%- endfor %}
-        from {{ model }}
+        {{ columns_with_nulls(model, required) }}
 
     ),
 
@@ -34,9 +30,7 @@
             'null' as failure,
             column_name as detail,
             null_rows as failing_rows
-        from null_counts
-        unpivot (null_rows for column_name in ({{ required | join(", ") }}))
-        where null_rows > 0
+        from columns_with_nulls
 
     ),
 
