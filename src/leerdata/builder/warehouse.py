@@ -9,7 +9,13 @@ from pathlib import Path
 import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from leerdata.builder.dbt_runner import BuildHints, DbtError, DbtOutcome, run_dbt
+from leerdata.builder.dbt_runner import (
+    REPORTING_ALIAS,
+    BuildHints,
+    DbtError,
+    DbtOutcome,
+    run_dbt,
+)
 from leerdata.builder.periods import write_changed_years
 from leerdata.builder.publish import discard, publish, start_from_published
 from leerdata.builder.selection import DaySelection, choose, project_fingerprint, record_published
@@ -161,17 +167,23 @@ def _build_and_publish(
                 on_node_done=advance,
                 results_file=paths.dbt_target / "run_results.json" if day_build else None,
                 hints=BuildHints(day_build=day_build, changed_years=years),
+                # the restricted file's checkpoint runs beside the audit and the publish
+                detach_first=REPORTING_ALIAS,
             )
         except Exception as exc:
             discard(build_file)
             raise BuildError(f"dbt could not run: {exc}") from exc
-    if not outcome.success:
-        discard(build_file)
-        shown = "; ".join(outcome.failures[:5])
-        more = f" (+{len(outcome.failures) - 5} more)" if len(outcome.failures) > 5 else ""
-        raise BuildError(f"dbt build failed, reporting.duckdb left unchanged: {shown}{more}")
-    refuse_exposed_tables(paths, build_file, day_build)
-    publish(build_file, paths.reporting_db)
+    try:
+        if not outcome.success:
+            discard(build_file)
+            shown = "; ".join(outcome.failures[:5])
+            more = f" (+{len(outcome.failures) - 5} more)" if len(outcome.failures) > 5 else ""
+            raise BuildError(f"dbt build failed, reporting.duckdb left unchanged: {shown}{more}")
+        refuse_exposed_tables(paths, build_file, day_build)
+        publish(build_file, paths.reporting_db)
+    finally:
+        # before the restricted file is opened again or the write lock released
+        outcome.closing.wait()
     if not select:
         # a build of a user's selection covers only part of the project: not a base
         # for the next day's selection
