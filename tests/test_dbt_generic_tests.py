@@ -238,6 +238,51 @@ def test_check_constraints_are_in_the_published_tables_and_refuse_other_values(
                 )
 
 
+def _primary_keys() -> dict[str, list[str]]:
+    """model -> the columns of its contract's primary key."""
+    return {
+        model["name"]: constraint["columns"]
+        for model in _models_yaml()
+        if _enforced(model)
+        for constraint in model.get("constraints") or []
+        if constraint.get("type") == "primary_key"
+    }
+
+
+def test_a_primary_key_replaces_the_key_test_and_is_enforced_as_rows_are_written(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    """A contract mart may declare its key as a primary key (DuckDB refuses a second row
+    with the same key as it writes the table) instead of a uniqueness test node; the
+    key is then on the published table, and the mart has no key test as well."""
+    declared = _primary_keys()
+    assert len(declared) >= 10
+    doubly_checked = [
+        model["name"]
+        for model in _models_yaml()
+        if model["name"] in declared
+        for test in model.get("data_tests") or []
+        if isinstance(test, dict) and "unique_combination_of_columns" in test
+    ]
+    assert doubly_checked == []
+    published = tmp_path / "reporting.duckdb"
+    shutil.copy(tiny_warehouse.reporting_db, published)
+    with duckdb.connect(str(published)) as con:
+        in_tables = {
+            table: list(columns)
+            for table, columns in con.execute(
+                "select table_name, constraint_column_names from duckdb_constraints() "
+                "where constraint_type = 'PRIMARY KEY'"
+            ).fetchall()
+        }
+        assert {name: in_tables.get(name) for name in declared} == declared
+        for table in declared:
+            assert con.execute(f"select count(*) from {table}").fetchone() != (0,), table
+            # a copy of a row (the same key) is refused as it is written
+            with pytest.raises(duckdb.ConstraintException, match="[Dd]uplicate key"):
+                con.execute(f"insert into {table} select * from {table} limit 1")
+
+
 @pytest.fixture
 def warehouse_copy(
     tiny_warehouse: DataPaths, tmp_path: Path, reuse_parse: Callable[[DataPaths], None]
