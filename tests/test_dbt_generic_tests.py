@@ -279,7 +279,7 @@ def test_a_primary_key_replaces_the_key_test_and_is_enforced_as_rows_are_written
         for table in declared:
             assert con.execute(f"select count(*) from {table}").fetchone() != (0,), table
             # a copy of a row (the same key) is refused as it is written
-            with pytest.raises(duckdb.ConstraintException, match="[Dd]uplicate key"):
+            with pytest.raises(duckdb.ConstraintException, match=r"[Dd]uplicate key"):
                 con.execute(f"insert into {table} select * from {table} limit 1")
 
 
