@@ -9,14 +9,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from dbt.artifacts.schemas.run import RunExecutionResult
-from dbt.cli.main import dbtRunner, dbtRunnerResult
+from typing import TYPE_CHECKING, Any
 
 from leerdata.collector import fewer_collections
 from leerdata.config import REPO_ROOT, DataPaths, duckdb_memory_limit, load_settings
 from leerdata.privacy.keys import KEY_FILE_ENV, key_file_path
+
+if TYPE_CHECKING:
+    from dbt.cli.main import dbtRunnerResult
 
 PROFILES_DIR = REPO_ROOT / "dbt_project"
 REPORTING_ALIAS = "reporting"  # profiles.yml: the build file, attached under this name
@@ -24,6 +24,36 @@ NODE_FINISHED_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "Log
 # dbt events printed on the console (stdout, as dbt's own console logger did; stderr
 # keeps leerdata's one-line error); every info line is in <data-dir>/dbt/logs.
 SHOWN_LEVELS = {"warn", "error"}
+
+
+# What a `dbt build` imports before its first node runs: its CLI and result types, the
+# build task (imported when the command runs) and the adapter (when the profile loads).
+DBT_MODULES = ("dbt.cli.main", "dbt.artifacts.schemas.run", "dbt.task.build", "dbt.adapters.duckdb")
+
+
+def import_dbt_in_background() -> threading.Thread:
+    """Import dbt on a thread while the caller works on other things.
+
+    Importing dbt is ~2 s of Python (mashumaro writes the (de)serialisers of its
+    artifact classes as they are defined). `leerdata build` starts this first and then
+    prepares the build (the day's selection, the copy of the published file), work that
+    runs mostly in DuckDB and the file system, without the GIL. run_dbt's own imports
+    wait for a module the thread is still importing (Python's per-module import locks);
+    an import error shows there, where it is raised again.
+    """
+
+    def load() -> None:
+        import importlib
+
+        for name in DBT_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # run_dbt imports it again and reports the error
+                return
+
+    thread = threading.Thread(target=load, name="leerdata-import-dbt", daemon=True)
+    thread.start()
+    return thread
 
 
 class DbtError(RuntimeError):
@@ -242,6 +272,9 @@ def run_dbt(
     `hints`: what `leerdata build` tells the macros (BuildHints).
     `detach_first`: see release_duckdb; the caller waits for `outcome.closing`.
     """
+
+    from dbt.artifacts.schemas.run import RunExecutionResult
+    from dbt.cli.main import dbtRunner
 
     def callback(event: Any) -> None:
         if event.info.level in SHOWN_LEVELS:

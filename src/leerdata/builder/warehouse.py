@@ -14,6 +14,7 @@ from leerdata.builder.dbt_runner import (
     BuildHints,
     DbtError,
     DbtOutcome,
+    import_dbt_in_background,
     run_dbt,
 )
 from leerdata.builder.periods import write_changed_years
@@ -97,6 +98,7 @@ def build_warehouse(
     instead of only the batches loaded since their last build."""
     from leerdata.steward import writing
 
+    import_dbt_in_background()  # while the lock is taken and the build prepared
     with writing(paths, "build", show_progress):
         return _build_and_publish(paths, select, show_progress, full_refresh)
 
