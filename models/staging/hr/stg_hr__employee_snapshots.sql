@@ -11,11 +11,7 @@
     unique_key='snapshot_date',
     on_schema_change='fail',
     meta={'tested_on_recomputed_keys': 'snapshot_date'},
-    post_hook=[
-        "{{ delete_vanished_keys(source('hr', 'raw_hr'), source('steward', 'load_manifest'), '_file_date', 'snapshot_date') }}",
-        "{{ record_recomputed_keys(source('hr', 'raw_hr'), source('steward', 'load_manifest'), '_file_date') }}",
-        "{{ record_batch_watermark(source('steward', 'load_manifest')) }}",
-    ],
+    post_hook="{{ record_incremental_build(source('hr', 'raw_hr'), source('steward', 'load_manifest'), '_file_date', 'snapshot_date') }}",
 ) }}
 
 with

@@ -11,11 +11,7 @@
     unique_key='enrolment_id',
     on_schema_change='fail',
     meta={'tested_on_recomputed_keys': 'enrolment_id'},
-    post_hook=[
-        "{{ delete_vanished_keys(source('lms', 'raw_enrolments'), source('steward', 'load_manifest'), 'enrolment_id', 'enrolment_id') }}",
-        "{{ record_recomputed_keys(source('lms', 'raw_enrolments'), source('steward', 'load_manifest'), 'enrolment_id') }}",
-        "{{ record_batch_watermark(source('steward', 'load_manifest')) }}",
-    ],
+    post_hook="{{ record_incremental_build(source('lms', 'raw_enrolments'), source('steward', 'load_manifest'), 'enrolment_id', 'enrolment_id') }}",
 ) }}
 
 with

@@ -11,11 +11,7 @@
     unique_key='evaluation_id',
     on_schema_change='fail',
     meta={'tested_on_recomputed_keys': 'evaluation_id'},
-    post_hook=[
-        "{{ delete_vanished_keys(source('lms', 'raw_evaluations'), source('steward', 'load_manifest'), 'evaluation_id', 'evaluation_id') }}",
-        "{{ record_recomputed_keys(source('lms', 'raw_evaluations'), source('steward', 'load_manifest'), 'evaluation_id') }}",
-        "{{ record_batch_watermark(source('steward', 'load_manifest')) }}",
-    ],
+    post_hook="{{ record_incremental_build(source('lms', 'raw_evaluations'), source('steward', 'load_manifest'), 'evaluation_id', 'evaluation_id') }}",
 ) }}
 
 with

@@ -8,11 +8,7 @@
     unique_key='exam_result_id',
     on_schema_change='fail',
     meta={'tested_on_recomputed_keys': 'exam_result_id'},
-    post_hook=[
-        "{{ delete_vanished_keys(source('lms', 'raw_exam_results'), source('steward', 'load_manifest'), 'exam_result_id', 'exam_result_id') }}",
-        "{{ record_recomputed_keys(source('lms', 'raw_exam_results'), source('steward', 'load_manifest'), 'exam_result_id') }}",
-        "{{ record_batch_watermark(source('steward', 'load_manifest')) }}",
-    ],
+    post_hook="{{ record_incremental_build(source('lms', 'raw_exam_results'), source('steward', 'load_manifest'), 'exam_result_id', 'exam_result_id') }}",
 ) }}
 
 with
