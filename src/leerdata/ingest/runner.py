@@ -70,10 +70,15 @@ from leerdata.ingest.ubl_loader import InvoiceRows, load_invoice
 
 INVOICE_GROUP_SIZE = 256  # invoices per group commit
 # CSV files per group commit: bytes of the files together. A rijk HR export is ~5 MB,
-# so a group holds three of them (~80k rows). Medium ingest, one run each at load ~3:
-# no groups 30.6 s and 0.58 GB peak RSS, 16 MiB 30.4 s and 0.62 GB, 48 MiB 24-29 s
-# and 0.78-0.84 GB (three runs): larger groups hold more uncommitted rows in memory.
-CSV_GROUP_BYTES = 16 * 1024 * 1024
+# so a group holds about twelve of them (~300k rows). A transaction that inserts a full
+# row group (122,880 rows) into a table has DuckDB write it to the database file as it
+# goes, and its commit logs only where it went; a smaller one writes every row into the
+# write-ahead log at commit and again at the next checkpoint. Alternating runs of
+# `leerdata ingest` on one machine (stop 36): rijk, 16 MiB 123.5 and 132.7 s, 64 MiB
+# 101.0 and 106.7 s (with the ingest's memory limit, store.py: peak RSS 3.0 GB, against
+# 2.2 GB at 16 MiB); medium, 27.9 and 26.1 s against 23.4 and 21.9 s. The file keeps
+# more free blocks (rijk 0.77 against 0.49 GB); later writes reuse them.
+CSV_GROUP_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
