@@ -166,3 +166,30 @@ def test_invoices_already_loaded_are_not_parsed_again(paths: DataPaths) -> None:
     with InvoicePrefetch(files, seen, executor=LoggingExecutor) as prefetch:
         assert prefetch.take(files[3].path, next(iter(seen))) is None
     assert EVENTS == []
+
+
+def test_into_an_empty_warehouse_no_invoice_is_read_before_the_pool_starts(
+    paths: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing loaded yet, so every invoice is new: the main process does not read and
+    hash them all before the workers start (the workers read them anyway)."""
+    hashed: list[Path] = []
+    real_sha_of = invoice_prefetch._sha_of
+
+    def counting_sha_of(path: Path) -> str | None:
+        hashed.append(path)
+        return real_sha_of(path)
+
+    monkeypatch.setattr(invoice_prefetch, "_sha_of", counting_sha_of)
+    files = discover(paths.landing)
+    with InvoicePrefetch(files, set(), executor=LoggingExecutor) as prefetch:
+        first = paths.landing / "invoices/INV-1.xml"
+        assert prefetch.take(first, hashlib.sha256(first.read_bytes()).hexdigest()) == (
+            parse_invoice(first.read_bytes())
+        )
+    assert hashed == []
+    # with something loaded before, each invoice is hashed to find the new ones
+    seen = {"0" * 64}
+    with InvoicePrefetch(files, seen, executor=LoggingExecutor):
+        pass
+    assert sorted(hashed) == sorted(f.path for f in files if f.is_invoice)
