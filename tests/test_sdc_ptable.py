@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from leerdata.config import DataPaths
 from leerdata.privacy.cell_keys import cell_key_salt
@@ -31,6 +32,14 @@ def test_the_seed_file_is_the_generated_table() -> None:
     assert SEED.read_text() == ptable_csv(), (
         "run: python -m leerdata.sdc.ptable > seeds/cell_key_ptable.csv"
     )
+
+
+def test_the_builds_gate_knows_the_largest_noise() -> None:
+    """Rates and means are gated on published counts of min_cell_size + the largest
+    noise (macro shown_over_enough); a smaller var would show a rate over 8 people."""
+    project = yaml.safe_load((Path(__file__).parents[1] / "dbt_project.yml").read_text())
+    assert project["vars"]["cell_key_max_noise"] == MAX_NOISE
+    assert max(abs(row.noise) for row in ptable_rows()) == MAX_NOISE
 
 
 def test_every_row_is_a_distribution_over_cell_keys() -> None:

@@ -4,14 +4,18 @@
      (int_disclosure_cells_withheld) keeps its keys and suppressed = true, every figure
      NULL (never 0, which would be a lie a reader could add up);
    - every rate is computed from perturbed counts only, so it tells nothing the counts
-     do not; it is NULL unless its own true denominator has min_cell_size contributors;
+     do not;
    - means of scores come from the true sums, rounded so coarsely (a 1-10 score to 0.1,
-     a 0-100 score to 1) that every count of 10 or more fits them: they reveal no count.
-     NULL below min_cell_size contributors;
+     a 0-100 score to 1) that every count of 10 or more fits them: they reveal no count;
+   - every rate and mean is NULL unless the published count behind it is at least
+     min_cell_size + the largest noise (macro shown_over_enough): then at least
+     min_cell_size true contributors, and whether it is shown follows from the
+     published count alone;
    - training hours and spend are a course's (or cell's) mean per completion / admitted
      enrolment times the perturbed count. A course's mean hours is its public duration;
-     supplier and category cells add up their courses' published figures, and any other
-     mean rests on at least min_cell_size contributors. #}
+     supplier and category cells add up their courses' published figures (NULL when a
+     course publishes none, a withheld course included), and any other mean rests on at
+     least min_cell_size contributors. #}
 
 {% set min_cell_size = var('min_cell_size') %}
 
@@ -33,25 +37,42 @@ withheld_cells as (
 course_figures as (
 
     select
-        *,
+        perturbed_cells.*,
         case
-            when completions > 0
-                then cast(round(training_hours / completions * perturbed_completions, 2) as decimal(18, 2))
+            when perturbed_cells.completions > 0
+                then cast(round(
+                    perturbed_cells.training_hours / perturbed_cells.completions
+                    * perturbed_cells.perturbed_completions,
+                    2
+                ) as decimal(18, 2))
             else 0
         end as course_training_hours,
         case
-            when enrolments >= {{ min_cell_size }}
-                then cast(round(spend_eur / enrolments * perturbed_enrolments, 2) as decimal(18, 2))
-        end as course_spend_eur
+            when {{ shown_over_enough('perturbed_cells.perturbed_enrolments') }}
+                then cast(round(
+                    perturbed_cells.spend_eur / perturbed_cells.enrolments
+                    * perturbed_cells.perturbed_enrolments,
+                    2
+                ) as decimal(18, 2))
+        end as course_spend_eur,
+        withheld_cells.reason is not null as is_withheld
     from perturbed_cells
-    where evaluation_level = 'course'
+    left join withheld_cells
+        on
+            perturbed_cells.evaluation_level = withheld_cells.evaluation_level
+            and perturbed_cells.entity_id = withheld_cells.entity_id
+            and perturbed_cells.period_type = withheld_cells.period_type
+            and perturbed_cells.period = withheld_cells.period
+    where perturbed_cells.evaluation_level = 'course'
 
 ),
 
 course_sums as (
 
-    {# supplier and category hours and spend: the sum of their courses' published figures
-       (NULL when a course's spend is withheld), so they add nothing to what is known #}
+    {# supplier and category hours and spend: the sum of their courses' published figures,
+       NULL when a course publishes none (its spend gated, or the course withheld), so
+       they add nothing to what is known. A sum over a withheld course gave its
+       perturbed completions away: margin hours minus the other courses' hours. #}
     select
         levels.evaluation_level,
         case levels.evaluation_level
@@ -60,9 +81,12 @@ course_sums as (
         end as entity_id,
         course_figures.period_type,
         course_figures.period,
-        sum(course_figures.course_training_hours) as training_hours,
         case
-            when count(*) = count(course_figures.course_spend_eur)
+            when not bool_or(course_figures.is_withheld)
+                then sum(course_figures.course_training_hours)
+        end as training_hours,
+        case
+            when count(*) = count(course_figures.course_spend_eur) and not bool_or(course_figures.is_withheld)
                 then sum(course_figures.course_spend_eur)
         end as spend_eur
     from course_figures
@@ -143,44 +167,47 @@ published as (
         {# rates: perturbed numerator over perturbed denominator, capped at 1, only over
            enough true contributors of the denominator #}
         case
-            when withheld_reason is null and enrolments >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_enrolments') }}
                 then least(1.0, perturbed_completions / nullif(perturbed_enrolments, 0))
         end as completion_rate,
         case
-            when withheld_reason is null and enrolments >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_enrolments') }}
                 then least(1.0, perturbed_no_shows / nullif(perturbed_enrolments, 0))
         end as no_show_rate,
         case
-            when withheld_reason is null and enrolments >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_enrolments') }}
                 then least(1.0, perturbed_days_present / nullif(perturbed_days_scheduled, 0))
         end as attendance_rate,
         case
-            when withheld_reason is null and examined >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_examined') }}
                 then least(1.0, perturbed_passed / nullif(perturbed_examined, 0))
         end as pass_rate,
         case
-            when withheld_reason is null and examined >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_examined') }}
                 then least(1.0, perturbed_passed_first_attempt / nullif(perturbed_examined, 0))
         end as first_attempt_pass_rate,
         case
-            when withheld_reason is null and examined >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_examined') }}
                 then round(exam_score_sum / examined, 0)
         end as mean_exam_score,
         {# whole days over enough true contributors, like mean_approval_lead_days #}
         case
-            when withheld_reason is null and completion_lead_days_contributors >= {{ min_cell_size }}
+            when
+                withheld_reason is null
+                and {{ shown_over_enough('perturbed_completions') }}
+                and completion_lead_days_contributors >= {{ min_cell_size }}
                 then round(completion_lead_days_sum / completion_lead_days_contributors, 0)
         end as mean_completion_days,
         case
-            when withheld_reason is null and enrolments >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_enrolments') }}
                 then least(1.0, perturbed_responses / nullif(perturbed_enrolments, 0))
         end as response_rate,
         case
-            when withheld_reason is null and overall_responses >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_overall_responses') }}
                 then round(overall_score_sum / overall_responses, 1)
         end as mean_overall,
         case
-            when withheld_reason is null and recommend_responses >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_recommend_responses') }}
                 then greatest(-100, least(100, round(
                     100.0 * (perturbed_promoters - perturbed_detractors)
                     / nullif(perturbed_recommend_responses, 0),
@@ -188,13 +215,13 @@ published as (
                 )))
         end as nps,
         case
-            when withheld_reason is null and completions >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_completions') }}
                 then cast(
                     round(published_spend_eur / nullif(perturbed_completions, 0), 2) as decimal(18, 2)
                 )
         end as cost_per_completion_eur,
         case
-            when withheld_reason is null and completions >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_completions') }}
                 then cast(
                     round(published_spend_eur / nullif(published_training_hours, 0), 2) as decimal(18, 2)
                 )

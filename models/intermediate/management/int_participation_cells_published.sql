@@ -2,10 +2,11 @@
    "Disclosure control"): perturbed counts; a cell the build's audit withholds keeps its
    keys and suppressed = true, every figure NULL. Rates come from perturbed counts only.
    Training hours and spend are the cell's mean per completion / admitted enrolment
-   times the perturbed count, and the mean approval lead time is rounded to whole days:
-   each only where its mean rests on min_cell_size contributors (else NULL). #}
-
-{% set min_cell_size = var('min_cell_size') %}
+   times the perturbed count, and the mean approval lead time is rounded to whole days.
+   Each of these and the rate is NULL unless the published count behind it is at least
+   min_cell_size + the largest noise (macro shown_over_enough): then its mean rests on
+   min_cell_size true contributors, and whether it is shown follows from the published
+   count alone. #}
 
 with
 
@@ -57,12 +58,12 @@ final as (
         end as requested_enrolments,
         case when withheld_reason is null then cast(perturbed_completions as bigint) end as completions,
         case
-            when withheld_reason is null and completions >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_completions') }}
                 then cast(round(training_hours / completions * perturbed_completions, 2) as decimal(18, 2))
             when withheld_reason is null and completions = 0 then 0
         end as training_hours,
         case
-            when withheld_reason is null and enrolments >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_enrolments') }}
                 then cast(round(spend_eur / enrolments * perturbed_enrolments, 2) as decimal(18, 2))
         end as spend_eur,
         case
@@ -72,11 +73,11 @@ final as (
             when withheld_reason is null then cast(perturbed_approved_enrolments as bigint)
         end as approved_enrolments,
         case
-            when withheld_reason is null and approved_enrolments >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_approved_enrolments') }}
                 then round(approval_lead_days_sum / approved_enrolments, 0)
         end as mean_approval_lead_days,
         case
-            when withheld_reason is null and enrolments >= {{ min_cell_size }}
+            when withheld_reason is null and {{ shown_over_enough('perturbed_enrolments') }}
                 then least(1.0, perturbed_completions / nullif(perturbed_enrolments, 0))
         end as completion_rate
     from cells_marked
