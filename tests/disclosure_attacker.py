@@ -22,7 +22,10 @@ counts of every cell:
 - a row exists, so it has at least one participant (evaluation) or request;
 - training hours = course duration x completions (course rows), and a supplier's or
   category's hours = the sum over its courses;
-- every published rate times its denominator is its numerator (within the noise).
+- every published rate times its denominator is its numerator (within the noise);
+- a rate or mean is shown only over `min_cell_size` people. Where its being shown or
+  NULL does not follow from the published count alone, it follows from the true one:
+  shown says the true denominator is at least `min_cell_size`, NULL that it is less.
 
 Then, knowing the true values (the restricted zone), they solve two LPs (min and max) for
 every true count of 1..9 and report each one the LPs pin to a single integer.
@@ -82,6 +85,23 @@ EVALUATION_RATES = {
     "response_rate": ("responses", "enrolments"),
 }
 PARTICIPATION_RATES = {"completion_rate": ("completions", "enrolments")}
+# rates and means shown only over min_cell_size people, and NULL only for that reason in a
+# row that is not suppressed and has people in the count: figure -> the count it rests on
+EVALUATION_GATES = {
+    "completion_rate": "enrolments",
+    "no_show_rate": "enrolments",
+    "response_rate": "enrolments",
+    "pass_rate": "examined",
+    "first_attempt_pass_rate": "examined",
+    "mean_exam_score": "examined",
+    "mean_overall": "overall_responses",
+    "nps": "recommend_responses",
+}
+PARTICIPATION_GATES = {
+    "completion_rate": "enrolments",
+    "mean_approval_lead_days": "approved_enrolments",
+    "training_hours": "completions",
+}
 PRIMAL_SIMPLEX = 4  # HiGHS option simplex_strategy
 
 
@@ -91,6 +111,7 @@ class Method:
 
     max_noise: int
     small_values: int
+    min_cell_size: int = 10  # rates and means are shown only over this many people
 
 
 EXACT = Method(max_noise=0, small_values=0)
@@ -278,6 +299,15 @@ class Attack:
         self._participation_relations()
         self._cross_relations()
 
+    def tightened(self) -> tuple[np.ndarray, np.ndarray]:
+        """The bounds the relations give row by row (no LP)."""
+        matrix = csr_array(
+            (self.c.vals, (self.c.rows, self.c.cols)), shape=(len(self.c.low), self.size)
+        )
+        return _tighten(
+            matrix, np.asarray(self.c.low), np.asarray(self.c.high), self.low, self.high
+        )
+
     def e(self, row: int, count: str) -> int:
         return row * len(self.e_counts) + self.e_counts.index(count)
 
@@ -318,6 +348,29 @@ class Attack:
                     continue  # a capped rate only says numerator >= denominator - noise
                 self.c.add([(var(r["row"], num), 1.0), (var(r["row"], den), -value)], -slack, slack)
 
+    def _gates(self, frame: pl.DataFrame, gates: dict[str, str], var) -> None:
+        """What a figure's being shown or NULL says about its count. If in every row it
+        is shown exactly where the published count is at least min_cell_size + noise,
+        it says nothing the count does not; else the gate is on the true count, and
+        each row gives a bound on it."""
+        m, d = self.method.min_cell_size, self.method.max_noise
+        for figure, count in gates.items():
+            if figure not in frame.columns or count not in frame.columns:
+                continue
+            rows = frame.filter(~pl.col("suppressed") & (pl.col(count) > 0))
+            shown = rows[figure].is_not_null()
+            if (shown == (rows[count] >= m + d)).all():
+                continue  # the gate is on the published count
+            possible = pl.when(shown).then(rows[count] + d >= m).otherwise(rows[count] - d < m)
+            if not rows.select(possible).to_series().all():
+                continue  # not a gate on this count's true value either
+            for row, is_shown in zip(rows["row"], shown, strict=True):
+                j = var(row, count)
+                if is_shown:
+                    self.low[j] = max(self.low[j], m)
+                else:
+                    self.high[j] = min(self.high[j], m - 1)
+
     def _hours(self) -> None:
         """Course rows: hours = duration x completions; margins: the sum over courses."""
         duration = dict(zip(self.courses["course_id"], self.courses["duration_hours"], strict=True))
@@ -342,18 +395,28 @@ class Attack:
             self.c.add(
                 [(self.e(r["row"], "completions"), hours)], published - slack, published + slack
             )
+        published_hours = {
+            r["row"]: float(r["training_hours"])
+            for r in course_rows.iter_rows(named=True)
+            if not r["suppressed"] and r["training_hours"] is not None
+        }
         for r in self.evaluation.filter(pl.col("level") != "course").iter_rows(named=True):
             if r["suppressed"] or r["training_hours"] is None:
                 continue
             terms = members.get((r["level"], r["entity"], r["period_type"], r["period"]))
             if not terms:
                 continue
-            published = float(r["training_hours"])
-            slack = d * sum(h for _, h in terms) + 1e-6
+            # The method says a margin's hours add up its courses' published hours: what
+            # is left after the courses that show theirs is the hidden courses' share.
+            hidden = [(row, h) for row, h in terms if row not in published_hours]
+            if not hidden:
+                continue  # the courses' own hours say it all
+            left = float(r["training_hours"]) - sum(
+                published_hours[row] for row, _ in terms if row in published_hours
+            )
+            slack = d * sum(h for _, h in hidden) + 0.01 * len(terms)  # cents rounded
             self.c.add(
-                [(self.e(row, "completions"), h) for row, h in terms],
-                published - slack,
-                published + slack,
+                [(self.e(row, "completions"), h) for row, h in hidden], left - slack, left + slack
             )
 
     def _evaluation_relations(self) -> None:
@@ -395,6 +458,7 @@ class Attack:
             self.c.at_most([v("recommend_responses")], v("responses"))
             self.c.at_most([v("promoters"), v("detractors")], v("recommend_responses"))
         self._rates(ev, EVALUATION_RATES, self.e)
+        self._gates(ev, EVALUATION_GATES, self.e)
         self._hours()
 
     def _participation_relations(self) -> None:
@@ -438,6 +502,7 @@ class Attack:
             self.c.at_most([v("waitlisted_enrolments")], v("requested_enrolments"))
             self.c.at_most([v("approved_enrolments")], v("requested_enrolments"))
         self._rates(pa, PARTICIPATION_RATES, self.p)
+        self._gates(pa, PARTICIPATION_GATES, self.p)
 
     def _cross_relations(self) -> None:
         categories: dict[tuple, list[int]] = defaultdict(list)

@@ -20,6 +20,7 @@ from leerdata.sdc.reader_model import EVALUATION_COUNTS, PARTICIPATION_COUNTS
 from leerdata.sdc.withhold import withhold_pinned
 from tests.disclosure_attacker import (
     EXACT,
+    Attack,
     Method,
     attack,
     published_cells,
@@ -126,6 +127,111 @@ def test_a_published_small_count_is_caught_even_under_noise(tiny_warehouse: Data
     )
     pinned = {(r.cell, r.count) for r in result.recovered}
     assert (("course", target["entity"], target["period"]), "enrolments") in pinned
+
+
+def test_a_gate_on_the_true_count_gives_a_count_away(tiny_warehouse: DataPaths) -> None:
+    """Negative control of the gates: the previous gate showed a mean only over 10 true
+    contributors. A reader sees it is not a gate on the published count (a published 9
+    with a mean), so a published 11 without one is a true 9. Here: the tiny build's
+    mean approval lead time gated on the true approved enrolments, and one cell with a
+    true 9 published as 11 (a legal value: noise +2)."""
+    evaluation, participation, courses = published_cells(tiny_warehouse.reporting_db)
+    evaluation_truth, participation_truth = true_cells(tiny_warehouse.restricted_db)
+    key = ["department_code", "breakdown", "breakdown_value", "period"]
+    joined = participation.join(participation_truth, on=key, suffix="_true", how="left")
+    target = joined.filter(~pl.col("suppressed") & (pl.col("approved_enrolments_true") == 9)).row(
+        0, named=True
+    )
+    is_target = pl.all_horizontal(pl.col(c) == target[c] for c in key)
+    shown_by_truth = pl.col("approved_enrolments_true") >= PUBLISHED_METHOD.min_cell_size
+    participation = joined.with_columns(
+        pl.when(is_target)
+        .then(11)
+        .otherwise(pl.col("approved_enrolments"))
+        .alias("approved_enrolments"),
+        pl.when(~pl.col("suppressed") & shown_by_truth)
+        .then(pl.coalesce("mean_approval_lead_days", pl.lit(5.0)))
+        .alias("mean_approval_lead_days"),
+    ).select(participation.columns)
+    assert (
+        participation.filter(
+            pl.col("mean_approval_lead_days").is_not_null() & (pl.col("approved_enrolments") < 12)
+        ).height
+        > 0
+    ), "no cell shows the gate is on the true count"
+    result = attack(
+        evaluation, participation, courses, evaluation_truth, participation_truth, PUBLISHED_METHOD
+    )
+    assert len(result.exact_and_true) == len(result.recovered), "a recovery must be the truth"
+    pinned = {(r.cell, r.count) for r in result.recovered}
+    cell = (target["department_code"], target["breakdown"], target["breakdown_value"])
+    assert ((*cell, target["period"]), "approved_enrolments") in pinned
+
+
+def test_a_margins_hours_over_a_withheld_course_give_its_completions_back(
+    tiny_warehouse: DataPaths,
+) -> None:
+    """Negative control of the margins' hours: until 2 December 2026 a category's hours
+    added up every course's hours, a withheld one's too, so the category's hours minus
+    those the other courses show were the withheld course's duration x its perturbed
+    completions. Here course quarters of the tiny build are withheld one at a time (with
+    their supplier's quarter where it is the same course, as the audit does): where the
+    other figures leave its completions wider than the noise, the old category hours
+    narrow them to the noise's width again; NULL, as the build now publishes them, not."""
+    evaluation, participation, courses = published_cells(tiny_warehouse.reporting_db)
+    quarters = evaluation.filter(
+        (pl.col("level") == "course") & (pl.col("period_type") == "quarter") & ~pl.col("suppressed")
+    )
+    shared = quarters.group_by(["category_code", "period"]).len().filter(pl.col("len") >= 2)
+    targets = (
+        quarters.join(shared, on=["category_code", "period"])
+        .filter(pl.col("completions") >= 3)
+        .sort(["period", "entity"])
+    )
+    counts = [c for c in EVALUATION_COUNTS if c in evaluation.columns]
+    noise_width = 2 * PUBLISHED_METHOD.max_noise
+
+    def completions_width(frame: pl.DataFrame, is_target: pl.Expr) -> float:
+        model = Attack(frame, participation, courses, PUBLISHED_METHOD)
+        row = frame.with_row_index("_r").filter(is_target)["_r"][0]
+        low, high = model.tightened()
+        j = model.e(row, "completions")
+        return float(high[j] - low[j])
+
+    widths = []
+    for target in targets.iter_rows(named=True):
+        in_period = (pl.col("period") == target["period"]) & (pl.col("period_type") == "quarter")
+        is_target = (pl.col("level") == "course") & (pl.col("entity") == target["entity"])
+        same_course = (
+            quarters.filter(
+                (pl.col("supplier_id") == target["supplier_id"])
+                & (pl.col("period") == target["period"])
+            ).height
+            == 1
+        )
+        is_supplier = (pl.col("level") == "supplier") & (pl.col("entity") == target["supplier_id"])
+        is_hidden = in_period & (is_target | (is_supplier & same_course))
+        withheld = evaluation.with_columns(
+            pl.when(is_hidden).then(True).otherwise(pl.col("suppressed")).alias("suppressed"),
+            *(
+                pl.when(is_hidden).then(None).otherwise(pl.col(c)).alias(c)
+                for c in [*counts, "training_hours"]
+            ),
+        )
+        is_category = (pl.col("level") == "category") & (
+            pl.col("entity") == target["category_code"]
+        )
+        as_now = withheld.with_columns(
+            pl.when(in_period & is_category)
+            .then(None)
+            .otherwise(pl.col("training_hours"))
+            .alias("training_hours")
+        )
+        now = completions_width(as_now, in_period & is_target)
+        if now > noise_width:
+            widths.append((now, completions_width(withheld, in_period & is_target)))
+    assert widths, "no withheld course left wider than the noise to compare"
+    assert all(old <= noise_width for _, old in widths), widths
 
 
 RECORDED_LEAK = Path(__file__).parent / "fixtures" / "sdc_recorded_leak"
