@@ -345,25 +345,26 @@ def test_mean_completion_days_is_a_whole_day_mean_over_enough_true_contributors(
     tiny_warehouse: DataPaths, min_cell_size: int, mart: str
 ) -> None:
     """Time from enrolment to completion: the true mean rounded to whole days, published
-    only over min_cell_size true contributors (like mean_approval_lead_days)."""
+    only over min_cell_size true contributors and where the published completions are at
+    least min_cell_size + 2 (like every gated figure: README, "Disclosure control")."""
     level, column, period_type = MART_LEVEL[mart]
     period = "p.quarter" if period_type == "quarter" else "cast(p.year as varchar)"
     with duckdb.connect(str(tiny_warehouse.restricted_db), read_only=True) as con:
         con.execute(f"attach '{tiny_warehouse.reporting_db}' as reporting (read_only)")
         rows = con.execute(
             "select p.suppressed, p.mean_completion_days, t.completion_lead_days_contributors, "
-            f"t.completion_lead_days_sum from reporting.{mart} as p "
+            f"t.completion_lead_days_sum, p.completions from reporting.{mart} as p "
             "join int_evaluation_cells as t on t.evaluation_level = ? "
             f"and t.entity_id = p.{column} and t.period_type = ? and t.period = {period}",
             [level, period_type],
         ).fetchall()
     published = 0
-    for suppressed, mean, contributors, days in rows:
-        if suppressed or contributors < min_cell_size:
-            assert mean is None, (mart, suppressed, contributors)
+    for suppressed, mean, contributors, days, completions in rows:
+        if suppressed or contributors < min_cell_size or completions < min_cell_size + 2:
+            assert mean is None, (mart, suppressed, contributors, completions)
             continue
         # DuckDB rounds half away from zero (Python's round() would go to even)
         assert mean == math.floor(days / contributors + 0.5), (mart, mean, days, contributors)
         published += 1
     assert published > 0, f"{mart}: no mean published, nothing was tested"
-    assert any(c < min_cell_size for _, _, c, _ in rows), "no cell below the threshold"
+    assert any(c < min_cell_size for _, _, c, _, _ in rows), "no cell below the threshold"
