@@ -32,7 +32,7 @@ def _profile_options() -> dict[str, object]:
     options = profile["leerdata"]["outputs"]["warehouse"]["config_options"]
     assert set(options) == set(OPTIONS)
     # the one templated value, as dbt renders it in a build
-    return {**options, "memory_limit": duckdb_memory_limit()}
+    return {**options, "memory_limit": duckdb_memory_limit("build")}
 
 
 def _as_duckdb_shows(options: dict[str, object]) -> dict[str, str]:

@@ -110,7 +110,7 @@ def replay(paths: DataPaths, snapshot: Path, work: Path) -> dict[str, Any]:
     # the settings of the build's profile, so both run DuckDB alike
     config: dict[str, str | bool | int | float | list[str]] = {
         "preserve_insertion_order": False,
-        "memory_limit": duckdb_memory_limit(),
+        "memory_limit": duckdb_memory_limit("build"),
     }
     con = duckdb.connect(str(restricted), config=config)
     con.execute(f"attach '{reporting}' as reporting")

@@ -140,7 +140,7 @@ def dbt_environment(
     """
     root = paths.root.absolute()
     values = {
-        "LEERDATA_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),
+        "LEERDATA_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit("build"),
         "LEERDATA_RESTRICTED_DB": os.path.relpath(paths.restricted_db.absolute(), root),
         "LEERDATA_REPORTING_BUILD_DB": os.path.relpath(reporting_db.absolute(), root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

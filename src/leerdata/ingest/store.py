@@ -73,10 +73,10 @@ def open_restricted(db_path: Path) -> duckdb.DuckDBPyConnection:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db_path))
     con.execute(f"set checkpoint_threshold = '{INGEST_CHECKPOINT_THRESHOLD}'")
-    # The builds' limit (DuckDB's default is 80% of RAM). The blocks a large group
-    # writes as it goes stay cached up to it: a rijk ingest peaked at 3.6 GB without it
-    # and 3.0 GB with it.
-    con.execute("set memory_limit = ?", [duckdb_memory_limit()])
+    # DuckDB's default is 80% of RAM. The blocks a large group writes as it goes stay
+    # cached up to the limit: a rijk ingest peaked at 3.6 GB without one and 3.0 GB with
+    # 2GB, the ingest's limit (a build's is larger: leerdata.config).
+    con.execute("set memory_limit = ?", [duckdb_memory_limit("ingest")])
     create_raw_tables(con)
     return con
 
