@@ -302,3 +302,64 @@ def test_the_recorded_leak_leaves_no_count_an_lp_attacker_pins() -> None:
     found = attack(evaluation, participation, courses, no_truth, truth, PUBLISHED_METHOD)
     assert found.candidates > 300, "too few small counts to attack"
     assert found.recovered == []
+
+
+def _evaluation_reader_view(cells: pl.DataFrame, withheld: list[str | None]) -> pl.DataFrame:
+    """The published evaluation rows: perturbed counts, nothing where withheld (no hours:
+    the case needs none)."""
+    suppressed = pl.Series("suppressed", [r is not None for r in withheld])
+    return cells.with_columns(suppressed).select(
+        pl.col("evaluation_level").alias("level"),
+        pl.col("entity_id").alias("entity"),
+        *EVALUATION_KEY_TYPES,
+        "suppressed",
+        pl.lit(None, dtype=pl.Float64).alias("training_hours"),
+        *(
+            pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(f"perturbed_{c}")).alias(c)
+            for c in EVALUATION_COUNTS
+        ),
+    )
+
+
+def _attack_evaluation_year(cells: pl.DataFrame, withheld: list[str | None]):
+    participation = pl.DataFrame(
+        schema=dict.fromkeys(("department_code", "breakdown", "breakdown_value"), pl.String)
+        | {"period_type": pl.String, "period": pl.String, "year": pl.Int64}
+        | {"suppressed": pl.Boolean}
+        | dict.fromkeys(PARTICIPATION_COUNTS, pl.Int64)
+    )
+    courses = pl.DataFrame(
+        schema=dict.fromkeys(("course_id", "supplier_id", "category_code"), pl.String)
+        | {"duration_hours": pl.Float64}
+    )
+    truth = cells.select("evaluation_level", "entity_id", "period", *EVALUATION_COUNTS)
+    no_truth = pl.DataFrame(
+        schema=dict.fromkeys(
+            ("department_code", "breakdown", "breakdown_value", "period"), pl.String
+        )
+        | dict.fromkeys(PARTICIPATION_COUNTS, pl.Int64)
+    )
+    evaluation = _evaluation_reader_view(cells, withheld)
+    return attack(evaluation, participation, courses, truth, no_truth, PUBLISHED_METHOD)
+
+
+def test_a_supplier_minus_a_category_gives_no_count_away() -> None:
+    """Regression (stop 38, README "Disclosure control"): the year 2026 of a small build
+    whose audit left CRS00040's 2026-Q4 promoters published as 3 (true 1). Category LEID's
+    lower bound (published 6, so at least 4) covers three of supplier SUP000's four
+    courses with promoters; SUP000's upper bound (3 + 2) leaves the fourth at most 1.
+    Published as that build did, the attacker pins it; audited now, nothing."""
+    cells = pl.read_parquet(RECORDED_LEAK / "evaluation_cells_2026.parquet")
+    leaked = _attack_evaluation_year(cells, [None] * cells.height)
+    pinned = {(r.cell, r.count, r.true_value) for r in leaked.recovered}
+    assert (("course", "CRS00040", "2026-Q4"), "promoters", 1) in pinned
+
+    no_participation = pl.DataFrame(
+        schema=dict.fromkeys(("department_code", "breakdown", "breakdown_value"), pl.String)
+        | {"period_type": pl.String, "period": pl.String, "year": pl.Int64}
+        | dict.fromkeys((f"perturbed_{c}" for c in PARTICIPATION_COUNTS), pl.Int64)
+    )
+    result = withhold_pinned(cells, no_participation, 10, open_from="2026-Q4")
+    found = _attack_evaluation_year(cells, list(result.evaluation))
+    assert found.candidates > 300, "too few small counts to attack"
+    assert found.recovered == []
