@@ -343,23 +343,40 @@ def _attack_evaluation_year(cells: pl.DataFrame, withheld: list[str | None]):
     return attack(evaluation, participation, courses, truth, no_truth, PUBLISHED_METHOD)
 
 
-def test_a_supplier_minus_a_category_gives_no_count_away() -> None:
-    """Regression (stop 38, README "Disclosure control"): the year 2026 of a small build
-    whose audit left CRS00040's 2026-Q4 promoters published as 3 (true 1). Category LEID's
-    lower bound (published 6, so at least 4) covers three of supplier SUP000's four
-    courses with promoters; SUP000's upper bound (3 + 2) leaves the fourth at most 1.
-    Published as that build did, the attacker pins it; audited now, nothing."""
-    cells = pl.read_parquet(RECORDED_LEAK / "evaluation_cells_2026.parquet")
+RECORDED_EVALUATION_LEAKS = [
+    # (fixture, open_from, the pinned cell, count, true value)
+    ("evaluation_cells_2026.parquet", "2026-Q4", ("course", "CRS00040", "2026-Q4"), "promoters", 1),
+    ("evaluation_cells_2025.parquet", "2026-Q4", ("course", "CRS00079", "2025-Q4"), "no_shows", 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "open_from", "cell", "count", "true_value"),
+    RECORDED_EVALUATION_LEAKS,
+    ids=["supplier-minus-category", "year-enrolments-minus-completions"],
+)
+def test_a_recorded_evaluation_leak_gives_no_count_away(
+    fixture: str, open_from: str, cell: tuple, count: str, true_value: int
+) -> None:
+    """Regressions (stop 38, README "Disclosure control"), one year of a small build each,
+    whose audit left the cell published:
+    - 2026: category LEID's lower bound (published 6, so at least 4) covers three of
+      supplier SUP000's four courses with promoters; SUP000's upper bound (3 + 2) leaves
+      the fourth, CRS00040, at most 1;
+    - 2025: CRS00079's year enrolments minus completions (at most 47 - 44), less Q2's (at
+      least 20 participants - 18 completions), leaves Q4's no-shows at most 1.
+    Published as those builds did, the attacker pins the cell; audited now, nothing."""
+    cells = pl.read_parquet(RECORDED_LEAK / fixture)
     leaked = _attack_evaluation_year(cells, [None] * cells.height)
     pinned = {(r.cell, r.count, r.true_value) for r in leaked.recovered}
-    assert (("course", "CRS00040", "2026-Q4"), "promoters", 1) in pinned
+    assert (cell, count, true_value) in pinned
 
     no_participation = pl.DataFrame(
         schema=dict.fromkeys(("department_code", "breakdown", "breakdown_value"), pl.String)
         | {"period_type": pl.String, "period": pl.String, "year": pl.Int64}
         | dict.fromkeys((f"perturbed_{c}" for c in PARTICIPATION_COUNTS), pl.Int64)
     )
-    result = withhold_pinned(cells, no_participation, 10, open_from="2026-Q4")
+    result = withhold_pinned(cells, no_participation, 10, open_from=open_from)
     found = _attack_evaluation_year(cells, list(result.evaluation))
     assert found.candidates > 300, "too few small counts to attack"
     assert found.recovered == []
