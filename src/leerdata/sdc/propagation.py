@@ -32,6 +32,13 @@ class System:
     coefficients: list[np.ndarray] = field(default_factory=list)
     row_count: int = 0
 
+    def add_variables(self, count: int, low: float, high: float) -> int:
+        """Append `count` variables with the same bounds; returns the first one's index."""
+        first = len(self.low)
+        self.low = np.concatenate([self.low, np.full(count, low, dtype=float)])
+        self.high = np.concatenate([self.high, np.full(count, high, dtype=float)])
+        return first
+
     def add_rows(self, row_members: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Each item (variables, coefficients) is one row sum(c * x) <= 0."""
         for variables, coefficients in row_members:

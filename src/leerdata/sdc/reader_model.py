@@ -8,9 +8,10 @@ relations are every one a reader can write down from the marts' keys:
 evaluation (course, supplier, category x quarter, year):
   - a year is the sum of its quarters, for every count;
   - a supplier's or category's quarter is the sum of its courses' quarters for counts of
-    enrolments and evaluations; participants only cover (max <= total <= sum);
-  - so a supplier minus a category is its courses outside the category minus the
-    category's courses at other suppliers (written out: propagation cannot subtract);
+    enrolments and evaluations, written through one unpublished variable per supplier x
+    category (the sum of its courses; a supplier or category is the sum of its
+    intersections), so propagation can subtract a supplier and a category; participants
+    only cover (max <= total <= sum);
   - within a cell: participants <= enrolments, completions + no_shows <= enrolments,
     examined <= enrolments, passed_first_attempt <= passed <= examined,
     overall/recommend responses <= responses, promoters + detractors <= recommend
@@ -214,6 +215,7 @@ def _evaluation_relations(system: System, block: Block) -> None:
             for r in margins.iter_rows(named=True)
         }
         margin_rows[level] = margin_row
+        # participants count persons: a margin only covers its courses' (no sums)
         members: dict[tuple, list[int]] = defaultdict(list)
         for r in courses.iter_rows(named=True):
             members[(r[column], r["period_type"], r["period"])].append(r["_row"])
@@ -223,64 +225,61 @@ def _evaluation_relations(system: System, block: Block) -> None:
             block,
             [margin_row[k] for k in keys],
             [np.array(members[k]) for k in keys],
-            block.counts,
+            tuple(PERSON_COUNTS),
             cover_counts=PERSON_COUNTS,
         )
-    _supplier_minus_category(system, block, courses, margin_rows)
+    _intersections(system, block, courses, margin_rows)
     _within_cell(system, block)
 
 
-# Only short differences are written out: propagating every pair's made one medium
-# year's audit 10x as long (0.09 -> 0.97 s), since a supplier and a category there
-# differ by dozens of courses. The leak this closes had 11 terms. A longer difference
-# can still pin a count; the LP attack tests are the check (README, stop 38).
-MAX_DIFFERENCE_TERMS = 16
-
-
-def _supplier_minus_category(
+def _intersections(
     system: System, block: Block, courses: pl.DataFrame, margin_rows: dict[str, dict[tuple, int]]
 ) -> None:
-    """supplier - category = its courses outside the category - the category's courses
-    at other suppliers, per supplier and category that share a course and period.
+    """A supplier's and a category's additive counts as sums of their intersections: one
+    unpublished variable per supplier x category x period that holds a course, equal to
+    the sum of its courses; the supplier is the sum of its intersections, the category
+    too.
 
-    The two sums are in the system already, but propagation reads one row at a time:
-    it cannot subtract them. An LP attacker did (stop 38): a category's lower bound
-    forced its three courses at one supplier to at least 4 promoters, the supplier's
-    upper bound of 5 left the supplier's fourth course at most 1, and its true count was
-    1. This row puts that difference in one place."""
-    by_supplier: dict[tuple, set[int]] = defaultdict(set)
-    by_category: dict[tuple, set[int]] = defaultdict(set)
-    pairs: set[tuple] = set()
-    for r in courses.iter_rows(named=True):
-        period: tuple = (r["period_type"], r["period"])
-        by_supplier[(r["supplier_id"], *period)].add(r["_row"])
-        by_category[(r["category_code"], *period)].add(r["_row"])
-        pairs.add((r["supplier_id"], r["category_code"], *period))
-    rows: list[tuple[np.ndarray, np.ndarray]] = []
+    The same relations as the margins' sums over their courses, but with the shared part
+    named. Propagation reads one row at a time and cannot subtract two sums; through
+    the intersections it subtracts a supplier and a category in two steps. An LP
+    attacker did this (stop 38): a category's lower bound forced its three courses at
+    one supplier to at least 4 promoters, the supplier's upper bound of 5 left its
+    fourth course at most 1, and its true count was 1. Stop 38 wrote such differences
+    out, for short ones only (a medium supplier and category differ by dozens of
+    courses); the intersections cover every pair at any scale with rows no longer than
+    the margins'."""
     counts = block.additive(PERSON_COUNTS)
-    for supplier, category, period_type, period_name in sorted(pairs, key=str):
-        s_key, c_key = (supplier, period_type, period_name), (category, period_type, period_name)
-        s_row = margin_rows["supplier"].get(s_key)
-        c_row = margin_rows["category"].get(c_key)
-        if s_row is None or c_row is None:
-            continue
-        only_s = np.array(sorted(by_supplier[s_key] - by_category[c_key]), dtype=np.int64)
-        only_c = np.array(sorted(by_category[c_key] - by_supplier[s_key]), dtype=np.int64)
-        if len(only_s) + len(only_c) > MAX_DIFFERENCE_TERMS:
-            continue
-        signs = np.concatenate([[1, -1], -np.ones(len(only_s)), np.ones(len(only_c))]).astype(
-            np.int8
-        )
-        for count in counts:
-            members = np.concatenate(
-                [
-                    block.var(np.array([s_row, c_row]), count),
-                    block.var(only_s, count),
-                    block.var(only_c, count),
-                ]
+    grouped = (
+        courses.group_by(["supplier_id", "category_code", "period_type", "period"])
+        .agg("_row")
+        .sort(["supplier_id", "category_code", "period_type", "period"])
+    )
+    if grouped.height == 0:
+        return
+    first = system.add_variables(grouped.height * len(counts), 0.0, INF)
+    members = [np.asarray(rows, dtype=np.int64) for rows in grouped["_row"].to_list()]
+    lengths = np.fromiter((len(m) for m in members), dtype=np.int64, count=len(members))
+    flat = np.concatenate(members)
+    intersection = np.arange(grouped.height, dtype=np.int64)
+    by_margin: dict[str, dict[tuple, list[int]]] = {"supplier": defaultdict(list)}
+    by_margin["category"] = defaultdict(list)
+    for i, (supplier, category, period_type, period) in enumerate(
+        grouped.select(["supplier_id", "category_code", "period_type", "period"]).iter_rows()
+    ):
+        by_margin["supplier"][(supplier, period_type, period)].append(i)
+        by_margin["category"][(category, period_type, period)].append(i)
+    for j, count in enumerate(counts):
+        aux = first + intersection * len(counts) + j
+        system.add_equal(aux, block.var(flat, count), lengths)
+        for level, groups in by_margin.items():
+            keys = [k for k in groups if k in margin_rows[level]]
+            parts = [aux[groups[k]] for k in keys]
+            system.add_equal(
+                block.var(np.array([margin_rows[level][k] for k in keys]), count),
+                np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64),
+                np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts)),
             )
-            rows += [(members, signs), (members, -signs)]
-    system.add_rows(rows)
 
 
 def _participation_relations(system: System, block: Block) -> None:

@@ -218,6 +218,7 @@ class RelationPartners:
         self._rows = np.concatenate(system.rows) if system.rows else np.zeros(0, np.int64)
         self._columns = np.concatenate(system.columns) if system.columns else np.zeros(0, np.int64)
         self._blocks = (model.evaluation, model.participation)
+        self._cells_end = model.participation.offset + model.participation.size
         self._system = system
 
     def _cell_of(self, variables: np.ndarray) -> np.ndarray:
@@ -245,10 +246,19 @@ class RelationPartners:
         block = evaluation if cell < evaluation.cells.height else participation
         return self._variables_of(cell)[: len(block.published)]
 
+    def _members_of_rows_with(self, variables: np.ndarray) -> np.ndarray:
+        rows = np.unique(self._rows[np.isin(self._columns, variables)])
+        return self._columns[np.isin(self._rows, rows)]
+
     def of(self, cell: int) -> np.ndarray:
-        """Every other cell in a relation with `cell`, smallest published figures first."""
-        rows = np.unique(self._rows[np.isin(self._columns, self._variables_of(cell))])
-        members = self._columns[np.isin(self._rows, rows)]
+        """Every other cell in a relation with `cell`, smallest published figures first.
+        A relation through an unpublished variable (a supplier x category intersection)
+        counts: a course's partners include its supplier and its category."""
+        members = self._members_of_rows_with(self._variables_of(cell))
+        unpublished = np.unique(members[members >= self._cells_end])
+        if unpublished.size:
+            members = np.concatenate([members, self._members_of_rows_with(unpublished)])
+        members = members[members < self._cells_end]
         cells = np.unique(self._cell_of(members))
         cells = cells[cells != cell]
         weight = [float(np.sum(self._system.high[self._counts_of(int(c))])) for c in cells]
