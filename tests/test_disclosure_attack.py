@@ -28,6 +28,12 @@ from tests.disclosure_attacker import (
     true_cells,
     true_cells_from_parquet,
 )
+from tests.sdc_reader_views import (
+    EVALUATION_KEY_TYPES,
+    evaluation_reader_view,
+    no_courses,
+    participation_reader_view,
+)
 
 PUBLISHED_METHOD = Method(max_noise=2, small_values=2)  # README: Disclosure control
 PREVIOUS_DESIGN = Path(__file__).parent / "fixtures" / "sdc_previous_design"
@@ -241,32 +247,6 @@ def test_a_margins_hours_over_a_withheld_course_give_its_completions_back(
 
 
 RECORDED_LEAK = Path(__file__).parent / "fixtures" / "sdc_recorded_leak"
-EVALUATION_KEY_TYPES = {  # of an evaluation cell, in the audit's and the reader's frames
-    "supplier_id": pl.String,
-    "category_code": pl.String,
-    "period_type": pl.String,
-    "period": pl.String,
-    "year": pl.Int64,
-}
-
-
-def _reader_view(cells: pl.DataFrame, withheld: list[str | None]) -> pl.DataFrame:
-    """The published participation rows: perturbed counts, nothing where withheld."""
-    suppressed = pl.Series("suppressed", [r is not None for r in withheld])
-    published = cells.with_columns(suppressed)
-    return published.select(
-        "department_code",
-        "breakdown",
-        "breakdown_value",
-        "period_type",
-        "period",
-        pl.col("year").cast(pl.Int64),
-        "suppressed",
-        *(
-            pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(f"perturbed_{c}")).alias(c)
-            for c in PARTICIPATION_COUNTS
-        ),
-    )
 
 
 def test_the_recorded_leak_leaves_no_count_an_lp_attacker_pins() -> None:
@@ -282,7 +262,7 @@ def test_the_recorded_leak_leaves_no_count_an_lp_attacker_pins() -> None:
         | dict.fromkeys((f"perturbed_{c}" for c in EVALUATION_COUNTS), pl.Int64)
     )
     result = withhold_pinned(no_evaluation, cells, 10, open_from="2026-Q4")
-    participation = _reader_view(cells, list(result.participation))
+    participation = participation_reader_view(cells, list(result.participation))
     evaluation = pl.DataFrame(
         schema=dict.fromkeys(("level", "entity"), pl.String)
         | EVALUATION_KEY_TYPES
@@ -292,33 +272,13 @@ def test_the_recorded_leak_leaves_no_count_an_lp_attacker_pins() -> None:
     truth = cells.select(
         "department_code", "breakdown", "breakdown_value", "period", *PARTICIPATION_COUNTS
     )
-    courses = pl.DataFrame(
-        schema=dict.fromkeys(("course_id", "supplier_id", "category_code"), pl.String)
-        | {"duration_hours": pl.Float64}
-    )
+    courses = no_courses()
     no_truth = pl.DataFrame(
         schema={"evaluation_level": pl.String, "entity_id": pl.String, "period": pl.String}
     )
     found = attack(evaluation, participation, courses, no_truth, truth, PUBLISHED_METHOD)
     assert found.candidates > 300, "too few small counts to attack"
     assert found.recovered == []
-
-
-def _evaluation_reader_view(cells: pl.DataFrame, withheld: list[str | None]) -> pl.DataFrame:
-    """The published evaluation rows: perturbed counts, nothing where withheld (no hours:
-    the case needs none)."""
-    suppressed = pl.Series("suppressed", [r is not None for r in withheld])
-    return cells.with_columns(suppressed).select(
-        pl.col("evaluation_level").alias("level"),
-        pl.col("entity_id").alias("entity"),
-        *EVALUATION_KEY_TYPES,
-        "suppressed",
-        pl.lit(None, dtype=pl.Float64).alias("training_hours"),
-        *(
-            pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(f"perturbed_{c}")).alias(c)
-            for c in EVALUATION_COUNTS
-        ),
-    )
 
 
 def _attack_evaluation_year(cells: pl.DataFrame, withheld: list[str | None]):
@@ -328,10 +288,7 @@ def _attack_evaluation_year(cells: pl.DataFrame, withheld: list[str | None]):
         | {"suppressed": pl.Boolean}
         | dict.fromkeys(PARTICIPATION_COUNTS, pl.Int64)
     )
-    courses = pl.DataFrame(
-        schema=dict.fromkeys(("course_id", "supplier_id", "category_code"), pl.String)
-        | {"duration_hours": pl.Float64}
-    )
+    courses = no_courses()
     truth = cells.select("evaluation_level", "entity_id", "period", *EVALUATION_COUNTS)
     no_truth = pl.DataFrame(
         schema=dict.fromkeys(
@@ -339,7 +296,7 @@ def _attack_evaluation_year(cells: pl.DataFrame, withheld: list[str | None]):
         )
         | dict.fromkeys(PARTICIPATION_COUNTS, pl.Int64)
     )
-    evaluation = _evaluation_reader_view(cells, withheld)
+    evaluation = evaluation_reader_view(cells, withheld)
     return attack(evaluation, participation, courses, truth, no_truth, PUBLISHED_METHOD)
 
 

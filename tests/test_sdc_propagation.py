@@ -1,13 +1,14 @@
 """Bounds propagation that recomputes only the rows whose variables changed gives exactly
 the bounds of recomputing every row every round (the plain fixpoint written out below,
-independently of leerdata.sdc.propagation)."""
+independently of leerdata.sdc.propagation), and probing finds a value impossible exactly
+when that plain fixpoint, started with the variable fixed at the value, crosses a bound."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from leerdata.sdc.propagation import System, propagate
+from leerdata.sdc.propagation import Prober, System, propagate
 
 
 def _every_row_every_round(
@@ -69,3 +70,40 @@ def test_the_worklist_reaches_the_bounds_of_every_row_every_round(
     found = propagate(system, max_rounds)
     np.testing.assert_array_equal(found[0], expected[0])
     np.testing.assert_array_equal(found[1], expected[1])
+
+
+def _probes_and_plain_verdicts(seed: int) -> tuple[list[bool], list[bool]]:
+    """Probing's verdict on every value of every variable that propagation leaves within
+    4 values, and the plain fixpoint's from the variable fixed at the value."""
+    low, high, rows = _random_system(seed)
+    system = System(low=low, high=high)
+    system.add_rows(
+        [(np.array([v for v, _ in row]), np.array([c for _, c in row])) for row in rows]
+    )
+    settled_low, settled_high = propagate(system)
+    probes = [
+        (v, float(value))
+        for v in range(len(low))
+        if np.isfinite(settled_high[v]) and settled_high[v] - settled_low[v] <= 4
+        for value in range(int(settled_low[v]), int(settled_high[v]) + 1)
+    ]
+    expected = []
+    for v, value in probes:
+        fixed_low, fixed_high = settled_low.copy(), settled_high.copy()
+        fixed_low[v] = fixed_high[v] = value
+        end_low, end_high = _every_row_every_round(fixed_low, fixed_high, rows, 200)
+        expected.append(bool((end_low > end_high).any()))
+    found = Prober(system, settled_low, settled_high).impossible(
+        np.array([v for v, _ in probes], dtype=np.int64),
+        np.array([x for _, x in probes]),
+        batch=7,  # several batches, and probes of one variable in one batch
+    )
+    return list(found), expected
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_probing_rules_out_a_value_exactly_when_the_plain_fixpoint_crosses_a_bound(
+    seed: int,
+) -> None:
+    found, expected = _probes_and_plain_verdicts(seed)
+    assert found == expected

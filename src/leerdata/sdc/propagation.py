@@ -7,8 +7,9 @@ each variable's bounds with each row until nothing changes is what a reader can 
 with certainty; x are integers, so bounds are rounded inwards. This is weaker than
 linear programming, which combines rows: a difference of two sums (year enrolments -
 year completions) bounds what no single row does. The reader model therefore adds such
-differences as variables of their own (leerdata.sdc.reader_model), and
-tests/test_disclosure_attack.py attacks the result with an LP attacker that shares no
+differences as variables of their own (leerdata.sdc.reader_model), Prober probes the
+counts propagation leaves narrow, and tests/test_disclosure_attack.py and
+tests/test_disclosure_redraw.py attack the result with an LP attacker that shares no
 code with this module.
 """
 
@@ -55,6 +56,19 @@ class System:
         """total[k] <= the sum of its parts, and every part <= total[k] (parts overlap)."""
         self._add_margin_rows(total, parts, lengths, both_ways=False)
         self.add_at_most(parts, np.repeat(total, lengths))
+
+    def add_at_least_sum(self, total: np.ndarray, parts: np.ndarray, lengths: np.ndarray) -> None:
+        """total[k] >= the sum of its parts."""
+        n = len(total)
+        if n == 0:
+            return
+        members = np.concatenate([total, parts]).astype(np.int64)
+        owner = np.concatenate([np.arange(n), np.repeat(np.arange(n), lengths)])
+        signs = np.concatenate([-np.ones(n, dtype=np.int8), np.ones(len(parts), dtype=np.int8)])
+        self.rows.append(self.row_count + owner)
+        self.columns.append(members)
+        self.coefficients.append(signs)
+        self.row_count += n
 
     def _add_margin_rows(
         self, total: np.ndarray, parts: np.ndarray, lengths: np.ndarray, both_ways: bool
@@ -148,3 +162,142 @@ def propagate(system: System, max_rounds: int = 100) -> tuple[np.ndarray, np.nda
         touched[rows[changed[cols]]] = True
         members = np.flatnonzero(touched[rows])
     return low, high
+
+
+class Prober:
+    """Probing: fix one variable at a value and propagate from that change alone; a bound
+    crossing proves that no integer solution has the variable at that value.
+
+    Propagation reads one row at a time, and on a two-way table (courses x quarters with
+    their year and margin sums) an LP attacker combines rows it cannot: it bounded a
+    count propagation left in [5, 6] to [5, 5.5], so 5 (README, stop 39). Fixing the
+    count at 6 and propagating the consequences through those rows crosses a bound, so
+    the count is 5. Each probe touches only the rows its change reaches, and probes run
+    in batches: every round handles the changed (probe, variable) pairs of the whole
+    batch at once (one probe at a time cost ~1 ms of numpy calls)."""
+
+    def __init__(
+        self, system: System, low: np.ndarray, high: np.ndarray, max_rounds: int = 60
+    ) -> None:
+        rows, cols, coef = system.frozen()
+        self._rows, self._cols, self._positive = rows, cols, coef > 0
+        self._low, self._high = low, high
+        self._n_rows = system.row_count
+        self._max_rounds = max_rounds
+        by_variable = np.argsort(cols, kind="stable")
+        self._variable_ptr = np.searchsorted(cols[by_variable], np.arange(len(low) + 1))
+        self._variable_members = by_variable
+        by_row = np.argsort(rows, kind="stable")
+        self._row_ptr = np.searchsorted(rows[by_row], np.arange(system.row_count + 1))
+        self._row_members = by_row
+
+    @staticmethod
+    def _gather(ptr: np.ndarray, members: np.ndarray, keys: np.ndarray):
+        """The members of each key (CSR), and for each member the position of its key."""
+        starts = ptr[keys]
+        lengths = ptr[keys + 1] - starts
+        owner = np.repeat(np.arange(len(keys)), lengths)
+        offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return members[starts[owner] + offsets], owner
+
+    def impossible(self, variables: np.ndarray, values: np.ndarray, batch: int = 64) -> np.ndarray:
+        """Per probe (variable, value): True when propagation from the variable fixed at
+        the value crosses a bound."""
+        variables = np.asarray(variables, dtype=np.int64)
+        values = np.asarray(values, dtype=float)
+        out = np.zeros(len(variables), dtype=bool)
+        for first in range(0, len(variables), batch):
+            part = slice(first, first + batch)
+            out[part] = self._impossible_batch(variables[part], values[part])
+        return out
+
+    def _impossible_batch(self, variables: np.ndarray, values: np.ndarray) -> np.ndarray:
+        # Each probe's bounds are the shared ones plus its own changes, kept sparse:
+        # sorted keys probe * n_vars + variable (a dense copy per probe cost more than
+        # the propagation itself).
+        n_probes, n_vars = len(variables), len(self._low)
+        probe_ids = np.arange(n_probes, dtype=np.int64)
+        changes = _SparseBounds(probe_ids * n_vars + variables, values, values.copy())
+        failed = np.zeros(n_probes, dtype=bool)
+        changed_probe, changed_var = probe_ids, variables
+        for _ in range(self._max_rounds):
+            entries, owner = self._gather(self._variable_ptr, self._variable_members, changed_var)
+            keys = np.unique(changed_probe[owner] * self._n_rows + self._rows[entries])
+            probe_of_row, row_of_key = np.divmod(keys, self._n_rows)
+            members, local_row = self._gather(self._row_ptr, self._row_members, row_of_key)
+            probe = probe_of_row[local_row]
+            col = self._cols[members]
+            pos = self._positive[members]
+            flat = probe * n_vars + col
+            low, high = changes.bounds(flat, self._low[col], self._high[col])
+            contribution = np.where(pos, low, -high)
+            infinite = np.isinf(contribution)
+            finite = np.where(infinite, 0.0, contribution)
+            finite_part = np.bincount(local_row, weights=finite, minlength=len(keys))
+            infinite_count = np.bincount(
+                local_row, weights=infinite.astype(float), minlength=len(keys)
+            )
+            # a row whose least activity is above 0 holds for no value
+            failed[probe_of_row[(infinite_count == 0) & (finite_part > 1e-9)]] = True
+            usable = (infinite_count[local_row] - infinite) == 0
+            others = finite_part[local_row] - finite
+            upper = np.where(usable & pos, np.floor(-others + 1e-9), np.inf)
+            lower = np.where(usable & ~pos, np.ceil(others - 1e-9), -np.inf)
+            targets, inverse = np.unique(flat, return_inverse=True)
+            old_low, old_high = np.zeros(len(targets)), np.zeros(len(targets))
+            old_low[inverse], old_high[inverse] = low, high
+            new_low, new_high = old_low.copy(), old_high.copy()
+            np.maximum.at(new_low, inverse, lower)
+            np.minimum.at(new_high, inverse, upper)
+            moved = ((new_low != old_low) | (new_high != old_high)) & ~failed[targets // n_vars]
+            targets, new_low, new_high = targets[moved], new_low[moved], new_high[moved]
+            failed[targets[new_low > new_high] // n_vars] = True
+            keep = ~failed[targets // n_vars]
+            targets, new_low, new_high = targets[keep], new_low[keep], new_high[keep]
+            if targets.size == 0:
+                break
+            changes.update(targets, new_low, new_high)
+            changed_probe, changed_var = np.divmod(targets, n_vars)
+        return failed
+
+    def only_possible_values(self, variables: np.ndarray) -> np.ndarray:
+        """Per variable: its one value within its bounds that probing leaves possible, or
+        NaN when two or more are (every value of its bounds is probed)."""
+        variables = np.asarray(variables, dtype=np.int64)
+        widths = (self._high[variables] - self._low[variables]).astype(np.int64)
+        owner = np.repeat(np.arange(len(variables)), widths + 1)
+        step = np.arange(len(owner)) - np.repeat(np.cumsum(widths + 1) - widths - 1, widths + 1)
+        values = self._low[variables][owner] + step
+        possible = ~self.impossible(variables[owner], values)
+        n_possible = np.bincount(owner, weights=possible.astype(float), minlength=len(variables))
+        value_sum = np.bincount(
+            owner, weights=np.where(possible, values, 0.0), minlength=len(variables)
+        )
+        return np.where(n_possible == 1, value_sum, np.nan)
+
+
+class _SparseBounds:
+    """Bounds that differ from the shared ones, by sorted flat key."""
+
+    def __init__(self, keys: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.low, self.high = keys[order], low[order], high[order]
+
+    def bounds(
+        self, keys: np.ndarray, shared_low: np.ndarray, shared_high: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        own = self.keys[at] == keys
+        return np.where(own, self.low[at], shared_low), np.where(own, self.high[at], shared_high)
+
+    def update(self, keys: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
+        """Set the bounds of `keys` (unique), adding the keys not held yet."""
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        held = self.keys[at] == keys
+        self.low[at[held]], self.high[at[held]] = low[held], high[held]
+        if not held.all():
+            merged = np.concatenate([self.keys, keys[~held]])
+            order = np.argsort(merged, kind="stable")
+            self.keys = merged[order]
+            self.low = np.concatenate([self.low, low[~held]])[order]
+            self.high = np.concatenate([self.high, high[~held]])[order]
