@@ -107,3 +107,79 @@ def test_probing_rules_out_a_value_exactly_when_the_plain_fixpoint_crosses_a_bou
 ) -> None:
     found, expected = _probes_and_plain_verdicts(seed)
     assert found == expected
+
+
+# Two-step gadgets probing pins and propagation does not (variables, bounds, rows):
+# x in [0, 2] with x <= y, x + y <= 3 and x + w >= 1, w <= x: fixing x at 2 forces
+# y <= 1 and y >= 2, fixing it at 0 forces w >= 1 and w <= 0, so only x = 1 is left,
+# between its bounds; a, b in [0, 1] with a + b <= 1 and a <= b: a = 1 forces b <= 0 and
+# b >= 1, so a = 0, at a bound. Constants are variables fixed at their value.
+GADGET_NAMES = ("x", "y", "w", "three", "one", "a", "b")
+GADGET_LOW = np.array([0, 0, 0, 3, 1, 0, 0], dtype=float)
+GADGET_HIGH = np.array([2, 3, 2, 3, 1, 1, 1], dtype=float)
+GADGET_ROWS = [
+    (("x", 1), ("y", -1)),
+    (("x", 1), ("y", 1), ("three", -1)),
+    (("one", 1), ("x", -1), ("w", -1)),
+    (("w", 1), ("x", -1)),
+    (("a", 1), ("b", 1), ("one", -1)),
+    (("a", 1), ("b", -1)),
+]
+GADGET_PINNED = {"x": 1.0, "a": 0.0}
+
+
+def _with_gadgets(seed: int) -> tuple[System, int]:
+    """A random system of counts of 0..3 and constants, and the gadgets on variables of
+    their own after it; returns the system and the first gadget variable."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(4, 12))
+    true = rng.integers(0, 4, n).astype(float)
+    low = np.maximum(true - rng.integers(0, 3, n), 0)
+    high = true + rng.integers(0, 3, n)
+    constant = rng.random(n) < 0.2
+    low[constant] = high[constant] = true[constant]
+    rows = []
+    for _ in range(int(rng.integers(2, 3 * n))):
+        members = rng.choice(n, int(rng.integers(2, 4)), replace=False)
+        signs = rng.choice([-1, 1], len(members))
+        if (signs * true[members]).sum() <= 0:
+            rows.append((members, signs))
+    at = {name: n + k for k, name in enumerate(GADGET_NAMES)}
+    for row in GADGET_ROWS:
+        rows.append((np.array([at[v] for v, _ in row]), np.array([c for _, c in row])))
+    system = System(low=np.concatenate([low, GADGET_LOW]), high=np.concatenate([high, GADGET_HIGH]))
+    system.add_rows(rows)
+    return system, n
+
+
+def test_only_possible_values_is_the_one_value_probing_keeps() -> None:
+    """only_possible_values probes both bounds first and the values between them only
+    when needed; its answer must be that of probing every value of the bounds, and the
+    gadgets' values worked out by hand."""
+    pinned_by_probing = 0
+    for seed in range(100):
+        system, first_gadget = _with_gadgets(seed)
+        low, high = propagate(system)
+        prober = Prober(system, low, high)
+        variables = np.flatnonzero(np.isfinite(high))
+        found = prober.only_possible_values(variables)
+        for variable, value in zip(variables, found, strict=True):
+            values = np.arange(low[variable], high[variable] + 1)
+            impossible = prober.impossible(np.full(len(values), variable), values)
+            kept = values[~impossible]
+            expected = kept[0] if len(kept) == 1 else np.nan
+            same = value == expected or (np.isnan(value) and np.isnan(expected))
+            assert same, (seed, variable, value, expected)
+            pinned_by_probing += len(kept) == 1 and len(values) > 1
+        gadget = dict(zip(GADGET_NAMES, range(first_gadget, len(low)), strict=True))
+        for name, variable in gadget.items():
+            assert (
+                low[variable] < high[variable]
+                or low[variable] == GADGET_LOW[GADGET_NAMES.index(name)]
+            ), "propagation alone narrowed a gadget"
+            value = found[np.searchsorted(variables, variable)]
+            if name in GADGET_PINNED:
+                assert value == GADGET_PINNED[name], (seed, name, value)
+            elif low[variable] < high[variable]:
+                assert np.isnan(value), (seed, name, value)
+    assert pinned_by_probing >= 200
