@@ -43,7 +43,8 @@ import duckdb
 import highspy
 import numpy as np
 import polars as pl
-from scipy.sparse import csr_array
+from scipy.sparse import bmat, csr_array
+from scipy.sparse.csgraph import connected_components
 
 EVALUATION_MARTS = {
     "mart_course_evaluation": ("course", "course_id", "quarter"),
@@ -240,6 +241,103 @@ def _two_integers_apart(low: float, high: float) -> bool:
 def _numbers_as_floats(frame: pl.DataFrame) -> pl.DataFrame:
     numeric = [c for c, t in frame.schema.items() if t.is_numeric() and c != "year"]
     return frame.with_columns(pl.col(numeric).cast(pl.Float64))
+
+
+class _PartLP:
+    """One connected part of the system as its own HiGHS model."""
+
+    def __init__(self, matrix: csr_array, row_lo, row_hi, low, high) -> None:
+        inf = highspy.kHighsInf
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", False)
+        # presolve declares the exact-rate rows infeasible within its tolerances (the truth
+        # satisfies them); warm-started simplex without presolve is also what we want
+        self.h.setOptionValue("presolve", "off")
+        self.size = matrix.shape[1]
+        self.h.addVars(
+            self.size, np.where(np.isinf(low), -inf, low), np.where(np.isinf(high), inf, high)
+        )
+        self.h.addRows(
+            matrix.shape[0],
+            np.where(np.isinf(row_lo), -inf, row_lo),
+            np.where(np.isinf(row_hi), inf, row_hi),
+            matrix.nnz,
+            matrix.indptr[:-1],
+            matrix.indices,
+            matrix.data,
+        )
+        self.columns = np.arange(self.size, dtype=np.int32)
+
+    def run(self, costs: np.ndarray) -> tuple[float, np.ndarray] | None:
+        """min costs.x: (its value, the optimal point), or None when unbounded."""
+        self.h.changeColsCost(self.size, self.columns, costs)
+        self.h.run()
+        # Later LPs change only the costs, so the last optimal basis stays feasible:
+        # primal simplex goes on from it (the default dual simplex took about twice as
+        # long on the previous design's LPs; the optima are the same).
+        self.h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
+        status = self.h.getModelStatus()
+        if status == highspy.HighsModelStatus.kUnbounded:
+            return None
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise AssertionError(f"LP failed: {status}")
+        point = np.asarray(self.h.getSolution().col_value)
+        return float(self.h.getInfo().objective_function_value), point
+
+
+class _PartLPs:
+    """The system split into its connected parts (variables linked through shared rows),
+    each solved on its own; every optimal point widens the range seen of its variables."""
+
+    def __init__(self, matrix: csr_array, row_lo, row_hi, low, high, seen_low, seen_high):
+        rows = matrix.shape[0]
+        graph = bmat([[None, matrix], [matrix.T, None]], format="csr")
+        _, label = connected_components(graph, directed=False)
+        row_part, column_part = label[:rows], label[rows:].copy()
+        # variables in no relation are independent of everything: one part (no rows)
+        column_part[np.diff(matrix.tocsc().indptr) == 0] = -1
+        self.seen_low, self.seen_high = seen_low, seen_high
+        self.part_of = column_part
+        self.columns: dict[int, np.ndarray] = {}
+        self.local = np.empty(matrix.shape[1], dtype=np.int64)
+        self.lps: dict[int, _PartLP] = {}
+        for part in np.unique(column_part):
+            columns = np.flatnonzero(column_part == part)
+            part_rows = np.flatnonzero(row_part == part)
+            self.columns[int(part)] = columns
+            self.local[columns] = np.arange(len(columns))
+            self.lps[int(part)] = _PartLP(
+                matrix[part_rows][:, columns],
+                row_lo[part_rows],
+                row_hi[part_rows],
+                low[columns],
+                high[columns],
+            )
+
+    def _run(self, part: int, costs: np.ndarray) -> float | None:
+        solved = self.lps[part].run(costs)
+        if solved is None:
+            return None
+        value, point = solved
+        columns = self.columns[part]
+        self.seen_low[columns] = np.minimum(self.seen_low[columns], point)
+        self.seen_high[columns] = np.maximum(self.seen_high[columns], point)
+        return value
+
+    def run_bulk(self, variables: np.ndarray, weights: np.ndarray) -> None:
+        """min sum(weights * x[variables]), each part for its own variables."""
+        for part in np.unique(self.part_of[variables]):
+            mine = self.part_of[variables] == part
+            costs = np.zeros(len(self.columns[int(part)]))
+            costs[self.local[variables[mine]]] = weights[mine]
+            self._run(int(part), costs)
+
+    def run_single(self, variable: int, sense: float) -> float | None:
+        """min (sense * x[variable]) over its part; None when unbounded."""
+        part = int(self.part_of[variable])
+        costs = np.zeros(len(self.columns[part]))
+        costs[self.local[variable]] = sense
+        return self._run(part, costs)
 
 
 class _Constraints:
@@ -530,16 +628,12 @@ class Attack:
         truth is one such point (checked against every constraint first). Solving
         "max / min the sum of the unresolved counts" gives two more points that resolve
         most counts at once; what stays unresolved gets its own two LPs, exactly.
+
+        Counts that share no relation, directly or through others, are independent: the
+        LPs are solved per connected part of the system (a year, a table), each much
+        smaller than the whole and with the same optima (the truth makes every part
+        feasible).
         """
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        # presolve declares the exact-rate rows infeasible within its tolerances (the truth
-        # satisfies them); warm-started simplex without presolve is also what we want
-        h.setOptionValue("presolve", "off")
-        inf = highspy.kHighsInf
-        lo = np.where(np.isinf(self.low), -inf, self.low)
-        hi = np.where(np.isinf(self.high), inf, self.high)
-        h.addVars(self.size, lo, hi)
         matrix = csr_array(
             (self.c.vals, (self.c.rows, self.c.cols)), shape=(len(self.c.low), self.size)
         )
@@ -551,37 +645,11 @@ class Attack:
         assert not violated.any() and not outside.any(), (
             "the attacker's model contradicts the truth"
         )
-        h.addRows(
-            len(row_lo),
-            np.where(np.isinf(row_lo), -inf, row_lo),
-            np.where(np.isinf(row_hi), inf, row_hi),
-            matrix.nnz,
-            matrix.indptr[:-1],
-            matrix.indices,
-            matrix.data,
-        )
         candidates = np.flatnonzero((truth >= 1) & (truth <= 9))
         result = AttackResult(candidates=len(candidates))
         seen_low = truth.astype(float).copy()
         seen_high = truth.astype(float).copy()
-        all_columns = np.arange(self.size, dtype=np.int32)
-
-        def run(costs: np.ndarray) -> float | None:
-            h.changeColsCost(self.size, all_columns, costs)
-            h.run()
-            # Later LPs change only the costs, so the last optimal basis stays feasible:
-            # primal simplex goes on from it (the default dual simplex took about twice as
-            # long on the previous design's LPs; the optima are the same).
-            h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
-            status = h.getModelStatus()
-            if status == highspy.HighsModelStatus.kUnbounded:
-                return None
-            if status != highspy.HighsModelStatus.kOptimal:
-                raise AssertionError(f"LP failed: {status}")
-            x = np.asarray(h.getSolution().col_value)
-            np.minimum(seen_low, x, out=seen_low)
-            np.maximum(seen_high, x, out=seen_high)
-            return float(h.getInfo().objective_function_value)
+        parts = _PartLPs(matrix, row_lo, row_hi, self.low, self.high, seen_low, seen_high)
 
         tight_low, tight_high = _tighten(matrix, row_lo, row_hi, self.low, self.high)
         fixed = candidates[tight_low[candidates] == tight_high[candidates]]
@@ -600,9 +668,7 @@ class Attack:
                 break
             before = len(open_)
             for sense in (1.0, -1.0):
-                costs = np.zeros(self.size)
-                costs[open_] = sense * rng.uniform(0.5, 1.5, len(open_))
-                run(costs)
+                parts.run_bulk(open_, sense * rng.uniform(0.5, 1.5, len(open_)))
             if progress:
                 print(
                     f"  attacker: {before} counts unresolved before a pair of bulk LPs", flush=True
@@ -618,9 +684,7 @@ class Attack:
             for sense in (1.0, -1.0):
                 if _two_integers_apart(seen_low[j], seen_high[j]):
                     break  # the max LP's point and the truth: not pinned, whatever the min is
-                costs = np.zeros(self.size)
-                costs[j] = sense
-                value = run(costs)
+                value = parts.run_single(int(j), sense)
                 bounds.append(
                     (-math.inf if sense > 0 else math.inf) if value is None else sense * value
                 )
