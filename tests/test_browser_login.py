@@ -19,7 +19,7 @@ import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -270,8 +270,11 @@ def assert_departments_figure(page: Page, server: str, paths: DataPaths, user: T
     assert (own == everyone) == every, (user.login, quarter, own, everyone)
 
 
-def assert_no_page_opens(page: Page, server: str, text_expected: str) -> None:
-    for name in TITLE_KEYS:
+def assert_no_page_opens(
+    page: Page, server: str, text_expected: str, names: Iterable[str] = tuple(TITLE_KEYS)
+) -> None:
+    """Neither by its address nor with a ?role= link does any of these pages open."""
+    for name in names:
         for url in (f"{server}/{name}", f"{server}/{name}?role=finance"):
             open_page(page, url)
             assert heading(page) not in {t(key, "nl") for key in TITLE_KEYS.values()}, url
@@ -311,8 +314,11 @@ def test_each_role_logs_in_sees_its_pages_and_figures_and_logs_out(
         roles = tomllib.loads(ROLES_TOML)["roles"]
         pages = [p for p in TITLE_KEYS if p in roles[user.role]["pages"]]
         assert menu(page) == [t(f"page.{p}", "nl") for p in pages]
-        for name in pages:
-            open_page(page, f"{server}/{name}")
+        # Its pages through the menu, as a user goes to them (a page load starts the whole
+        # frontend again: about twice the browser's work of a menu click).
+        for number, name in enumerate(pages):
+            with settled(page, interaction=True):
+                page.locator('[data-testid="stSidebarNav"] a').nth(number).click()
             assert heading(page) == t(TITLE_KEYS[name], "nl"), name
             assert page.locator('[data-testid="stException"]').count() == 0, name
         # Another role's page, by address and with a ?role= link: still this user's pages.
@@ -326,7 +332,9 @@ def test_each_role_logs_in_sees_its_pages_and_figures_and_logs_out(
         open_page(page, f"{server}/?role=management")
         assert_departments_figure(page, server, paths, user)  # the link changed nothing
         log_out(page, server)
-        assert_no_page_opens(page, server, t("auth.please_login", "nl"))
+        # A session left behind would open the pages this user could open; every page
+        # of a visitor who never logged in: test_a_visitor_who_never_logged_in_opens_no_page
+        assert_no_page_opens(page, server, t("auth.please_login", "nl"), pages)
     finally:
         context.close()
     logged = [
@@ -340,6 +348,21 @@ def test_each_role_logs_in_sees_its_pages_and_figures_and_logs_out(
         assert all(entry["role"] == user.role for entry in mine)
     else:
         assert [entry["event"] for entry in mine] == ["refused"] * len(mine)
+
+
+def test_a_visitor_who_never_logged_in_opens_no_page(
+    login_server: tuple[str, DataPaths], browser: Browser
+) -> None:
+    server, _ = login_server
+    context = browser.new_context(viewport={"width": 1440, "height": 1200})
+    page = watch(context.new_page())
+    try:
+        open_page(page, server)
+        assert menu(page) == []
+        assert page.get_by_role("button", name=t("auth.login", "nl")).count() == 1
+        assert_no_page_opens(page, server, t("auth.please_login", "nl"))
+    finally:
+        context.close()
 
 
 def test_the_provider_refuses_a_wrong_client_secret(
