@@ -186,7 +186,7 @@ def load_settings(data_dir: Path | str | None = None) -> Settings:
 # is a 4 GiB peak on a laptop-class machine, and Python needs room of its own: the
 # ingest's parsed frames (a rijk ingest peaked at 3.0 GB with 2GB), a build's Python
 # models (a rijk full build peaked at 3.3 GB with 3GB, and was ~10 % faster than with
-# 2GB, where DuckDB spilled more: README, Performance, stop 38).
+# 2GB, where DuckDB spilled more: docs/performance-history.md, stop 38).
 DEFAULT_DUCKDB_MEMORY_LIMITS = {"ingest": "2GB", "build": "3GB"}
 
 

@@ -170,7 +170,7 @@ class Prober:
 
     Propagation reads one row at a time, and on a two-way table (courses x quarters with
     their year and margin sums) an LP attacker combines rows it cannot: it bounded a
-    count propagation left in [5, 6] to [5, 5.5], so 5 (README, stop 39). Fixing the
+    count propagation left in [5, 6] to [5, 5.5], so 5 (README, Disclosure control). Fixing the
     count at 6 and propagating the consequences through those rows crosses a bound, so
     the count is 5. Each probe touches only the rows its change reaches, and probes run
     in batches: every round handles the changed (probe, variable) pairs of the whole
