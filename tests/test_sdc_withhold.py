@@ -4,7 +4,9 @@ open year where there is one, so a closed quarter keeps its figures."""
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
+from leerdata.sdc import withhold
 from leerdata.sdc.reader_model import EVALUATION_COUNTS, PARTICIPATION_COUNTS
 from leerdata.sdc.withhold import withhold_pinned, withhold_pinned_together
 
@@ -181,3 +183,52 @@ def test_auditing_year_by_year_withholds_what_auditing_all_years_together_does()
     withheld = "recomputable"
     assert list(by_year.evaluation) == [withheld, None, None, withheld, None, withheld]
     assert list(by_year.participation) == [None, None, None, None, withheld]
+
+
+def _three_years() -> tuple[pl.DataFrame, pl.DataFrame]:
+    evaluation = _evaluation(
+        [
+            ("quarter", "2023-Q2", 2023, 7),
+            ("year", "2023", 2023, 11),
+            ("quarter", "2026-Q2", 2026, 7),
+            ("year", "2026", 2026, 11),
+            ("quarter", "2027-Q1", 2027, 7),
+            ("year", "2027", 2027, 11),
+        ]
+    )
+    return evaluation, _department_2026(SLACK_CASE)
+
+
+def test_years_audited_side_by_side_withhold_what_one_thread_does() -> None:
+    evaluation, participation = _three_years()
+    alone = withhold_pinned(evaluation, participation, 10, open_from="2026-Q4", threads=1)
+    side_by_side = withhold_pinned(evaluation, participation, 10, open_from="2026-Q4", threads=3)
+    assert list(side_by_side.evaluation) == list(alone.evaluation)
+    assert list(side_by_side.participation) == list(alone.participation)
+    assert side_by_side.rounds == alone.rounds
+    assert any(alone.evaluation) and any(alone.participation)
+
+
+def test_an_audit_failing_in_one_year_fails_the_whole_audit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A year that does not settle must stop the build, also from a worker thread."""
+    evaluation, participation = _three_years()
+    real = withhold.withhold_pinned_together
+
+    def failing_in_2026(
+        evaluation: pl.DataFrame, participation: pl.DataFrame, *args: object
+    ) -> withhold.WithholdResult:
+        if 2026 in set(evaluation["year"]) | set(participation["year"]):
+            raise RuntimeError("disclosure audit did not settle in 50 rounds")
+        return real(evaluation, participation, *args)
+
+    monkeypatch.setattr(withhold, "withhold_pinned_together", failing_in_2026)
+    with pytest.raises(RuntimeError, match="did not settle"):
+        withhold_pinned(evaluation, participation, 10, open_from="2026-Q4", threads=3)
+
+
+def test_audit_threads_stay_within_the_cores_and_the_years() -> None:
+    assert withhold.audit_threads(0) == 1
+    assert withhold.audit_threads(1) == 1
+    assert 1 <= withhold.audit_threads(12) <= 12
