@@ -112,3 +112,49 @@ def test_changed_years_are_those_with_a_row_added_removed_or_changed() -> None:
     assert changed_years(cells, cells.tail(3)) == {2024}  # a row added
     assert changed_years(cells.with_columns(n=pl.Series([1, None, 3, 4])), cells) == {2025}
     assert changed_years(cells.drop("n"), cells) == {2024, 2025, 2026, None}
+
+
+def test_counts_pinned_in_two_years_are_both_found_in_year_order(
+    tiny_warehouse: DataPaths, tmp_path: Path
+) -> None:
+    """The years are propagated side by side: each finding must still name its own
+    course and year, and the findings come in year order."""
+    copy = tmp_path / "reporting.duckdb"
+    shutil.copy(tiny_warehouse.reporting_db, copy)
+    zeros = ", ".join(
+        f"{count} = 0" for count in EVALUATION_COUNTS if count not in {"enrolments", "participants"}
+    )
+    with duckdb.connect(str(copy)) as con:
+        # one course with a single quarter in each of two years, the later year first
+        picked = con.execute(
+            "select course_id, quarter, year from ("
+            "  select course_id, any_value(quarter) as quarter, year from mart_course_evaluation"
+            "  group by course_id, year having count(*) = 1"
+            ") qualify row_number() over (partition by year order by course_id) = 1 "
+            "order by year desc limit 2"
+        ).fetchall()
+        assert len({year for _, _, year in picked}) == 2, picked
+        for n, (course_id, quarter, year) in enumerate(picked):
+            for mart, period, published in (
+                ("mart_course_evaluation", "quarter", 7),
+                ("mart_course_evaluation_yearly", "year", 11),
+            ):
+                con.execute(
+                    f"update {mart} set suppressed = false, supplier_id = 'SUP-AUDIT-{n}', "
+                    f"category_code = 'CAT-AUDIT-{n}', enrolments = ?, participants = ?, "
+                    f"{zeros} where course_id = ? and {period} = ?",
+                    [published, published, course_id, quarter if period == "quarter" else year],
+                )
+    found = [f.cell for f in audit_reporting(copy, 10) if f.problem == "recomputable"]
+    expected = sorted(picked, key=lambda row: row[2])
+    for course_id, _, year in expected:
+        assert any(f"entity_id={course_id}," in cell and str(year) in cell for cell in found), (
+            course_id,
+            year,
+            found,
+        )
+    first_of = [
+        next(i for i, cell in enumerate(found) if f"entity_id={course_id}," in cell)
+        for course_id, _, _ in expected
+    ]
+    assert first_of == sorted(first_of), found
