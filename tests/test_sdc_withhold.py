@@ -217,11 +217,11 @@ def test_an_audit_failing_in_one_year_fails_the_whole_audit(
     real = withhold.withhold_pinned_together
 
     def failing_in_2026(
-        evaluation: pl.DataFrame, participation: pl.DataFrame, *args: object
+        evaluation: pl.DataFrame, participation: pl.DataFrame, min_cell_size: int, open_from: str
     ) -> withhold.WithholdResult:
         if 2026 in set(evaluation["year"]) | set(participation["year"]):
             raise RuntimeError("disclosure audit did not settle in 50 rounds")
-        return real(evaluation, participation, *args)
+        return real(evaluation, participation, min_cell_size, open_from)
 
     monkeypatch.setattr(withhold, "withhold_pinned_together", failing_in_2026)
     with pytest.raises(RuntimeError, match="did not settle"):
