@@ -49,26 +49,35 @@ def _pin_a_count_by_its_year(reporting_db: Path, copy: Path) -> str:
     on their own: the course moves to a supplier and category of its own (no margin to
     contradict), and every count other than enrolments and participants is 0."""
     shutil.copy(reporting_db, copy)
-    zeros = ", ".join(
-        f"{count} = 0" for count in EVALUATION_COUNTS if count not in {"enrolments", "participants"}
-    )
     with duckdb.connect(str(copy)) as con:
         course_id, quarter, year = one_row(
             con,
             "select course_id, any_value(quarter), year from mart_course_evaluation "
             "group by course_id, year having count(*) = 1 order by all limit 1",
         )
-        for mart, period, published in (
-            ("mart_course_evaluation", "quarter", 7),
-            ("mart_course_evaluation_yearly", "year", 11),
-        ):
-            con.execute(
-                f"update {mart} set suppressed = false, supplier_id = 'SUP-AUDIT', "
-                f"category_code = 'CAT-AUDIT', enrolments = ?, participants = ?, {zeros} "
-                f"where course_id = ? and {period} = ?",
-                [published, published, course_id, quarter if period == "quarter" else year],
-            )
+        _publish_pinned(con, course_id, quarter, year, "AUDIT")
     return str(course_id)
+
+
+def _publish_pinned(
+    con: duckdb.DuckDBPyConnection, course_id: str, quarter: str, year: int, owner: str
+) -> None:
+    """Publish the course's quarter as 7 and its year as 11 under a supplier and category
+    of its own (SUP-<owner>, CAT-<owner>), every count besides enrolments and
+    participants 0: the reader knows the count is 9."""
+    zeros = ", ".join(
+        f"{count} = 0" for count in EVALUATION_COUNTS if count not in {"enrolments", "participants"}
+    )
+    for mart, period, published in (
+        ("mart_course_evaluation", "quarter", 7),
+        ("mart_course_evaluation_yearly", "year", 11),
+    ):
+        con.execute(
+            f"update {mart} set suppressed = false, supplier_id = 'SUP-{owner}', "
+            f"category_code = 'CAT-{owner}', enrolments = ?, participants = ?, {zeros} "
+            f"where course_id = ? and {period} = ?",
+            [published, published, course_id, quarter if period == "quarter" else year],
+        )
 
 
 def _pinned(findings: list, course_id: str) -> bool:
@@ -121,9 +130,6 @@ def test_counts_pinned_in_two_years_are_both_found_in_year_order(
     course and year, and the findings come in year order."""
     copy = tmp_path / "reporting.duckdb"
     shutil.copy(tiny_warehouse.reporting_db, copy)
-    zeros = ", ".join(
-        f"{count} = 0" for count in EVALUATION_COUNTS if count not in {"enrolments", "participants"}
-    )
     with duckdb.connect(str(copy)) as con:
         # one course with a single quarter in each of two years, the later year first
         picked = con.execute(
@@ -135,16 +141,7 @@ def test_counts_pinned_in_two_years_are_both_found_in_year_order(
         ).fetchall()
         assert len({year for _, _, year in picked}) == 2, picked
         for n, (course_id, quarter, year) in enumerate(picked):
-            for mart, period, published in (
-                ("mart_course_evaluation", "quarter", 7),
-                ("mart_course_evaluation_yearly", "year", 11),
-            ):
-                con.execute(
-                    f"update {mart} set suppressed = false, supplier_id = 'SUP-AUDIT-{n}', "
-                    f"category_code = 'CAT-AUDIT-{n}', enrolments = ?, participants = ?, "
-                    f"{zeros} where course_id = ? and {period} = ?",
-                    [published, published, course_id, quarter if period == "quarter" else year],
-                )
+            _publish_pinned(con, course_id, quarter, year, f"AUDIT-{n}")
     found = [f.cell for f in audit_reporting(copy, 10) if f.problem == "recomputable"]
     expected = sorted(picked, key=lambda row: row[2])
     for course_id, _, year in expected:

@@ -161,31 +161,9 @@ def test_an_open_quarter_pinned_by_the_difference_of_two_year_sums_withholds_the
     assert list(result.participation) == [None, None, None, None, "recomputable"]
 
 
-def test_auditing_year_by_year_withholds_what_auditing_all_years_together_does() -> None:
-    """A closed year (2023: the quarter goes), the running year (2026: the year cell
-    goes, for a course and for the department of the slack case), and a year that is
-    open throughout (2027: only the open phase runs; the year cell goes)."""
-    evaluation = _evaluation(
-        [
-            ("quarter", "2023-Q2", 2023, 7),
-            ("year", "2023", 2023, 11),
-            ("quarter", "2026-Q2", 2026, 7),
-            ("year", "2026", 2026, 11),
-            ("quarter", "2027-Q1", 2027, 7),
-            ("year", "2027", 2027, 11),
-        ]
-    )
-    participation = _department_2026(SLACK_CASE)
-    by_year = withhold_pinned(evaluation, participation, 10, open_from="2026-Q4")
-    together = withhold_pinned_together(evaluation, participation, 10, open_from="2026-Q4")
-    assert list(by_year.evaluation) == list(together.evaluation)
-    assert list(by_year.participation) == list(together.participation)
-    withheld = "recomputable"
-    assert list(by_year.evaluation) == [withheld, None, None, withheld, None, withheld]
-    assert list(by_year.participation) == [None, None, None, None, withheld]
-
-
 def _three_years() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A closed year (2023), the running year (2026) and an all-open year (2027), each
+    with a course quarter published 7 and its year 11; the departments of the slack case."""
     evaluation = _evaluation(
         [
             ("quarter", "2023-Q2", 2023, 7),
@@ -197,6 +175,20 @@ def _three_years() -> tuple[pl.DataFrame, pl.DataFrame]:
         ]
     )
     return evaluation, _department_2026(SLACK_CASE)
+
+
+def test_auditing_year_by_year_withholds_what_auditing_all_years_together_does() -> None:
+    """A closed year (2023: the quarter goes), the running year (2026: the year cell
+    goes, for a course and for the department of the slack case), and a year that is
+    open throughout (2027: only the open phase runs; the year cell goes)."""
+    evaluation, participation = _three_years()
+    by_year = withhold_pinned(evaluation, participation, 10, open_from="2026-Q4")
+    together = withhold_pinned_together(evaluation, participation, 10, open_from="2026-Q4")
+    assert list(by_year.evaluation) == list(together.evaluation)
+    assert list(by_year.participation) == list(together.participation)
+    withheld = "recomputable"
+    assert list(by_year.evaluation) == [withheld, None, None, withheld, None, withheld]
+    assert list(by_year.participation) == [None, None, None, None, withheld]
 
 
 def test_years_audited_side_by_side_withhold_what_one_thread_does() -> None:
