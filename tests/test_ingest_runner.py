@@ -71,8 +71,8 @@ def test_unexpected_error_rolls_back_that_file_only_and_is_retried(
     write_csv(paths.landing, "hr", valid_rows("hr", 2))
     real_read = ingest_runner.read_csv_file
 
-    def read_failing_for_hr(con, ctx, source, raw, *limits):
-        read = real_read(con, ctx, source, raw, *limits)
+    def read_failing_for_hr(con, ctx, source, content, *limits):
+        read = real_read(con, ctx, source, content, *limits)
         if source.name == "hr":
             ingest_runner.validate_and_insert(con, [read[1]], *limits)  # rows written
             raise RuntimeError("disk on fire")  # then it breaks
@@ -206,8 +206,8 @@ def test_small_csv_files_commit_together_and_a_failure_redoes_them_one_by_one(
     assert [len(g) for g in ingest_runner._groups(files)] == [3]  # one transaction
     real_read = ingest_runner.read_csv_file
 
-    def read_failing_for_day_2(con, ctx, source, raw, *limits):
-        read = real_read(con, ctx, source, raw, *limits)
+    def read_failing_for_day_2(con, ctx, source, content, *limits):
+        read = real_read(con, ctx, source, content, *limits)
         if ctx.file_name.endswith("20240302.csv"):
             raise RuntimeError("boom")
         return read

@@ -87,42 +87,62 @@ def load_csv_file(
     max_field_bytes: int = IngestSettings().max_field_bytes,
 ) -> LoadOutcome:
     """Load one file: read_csv_file, then validate_and_insert its rows."""
-    outcome, parsed = read_csv_file(con, ctx, source, raw, max_field_bytes)
+    outcome, parsed = read_csv_file(con, ctx, source, csv_content(raw), max_field_bytes)
     if parsed is not None:
         validate_and_insert(con, [parsed], max_field_bytes)
     return outcome
+
+
+@dataclass(frozen=True)
+class CsvContent:
+    """A CSV file's bytes decoded and parsed: what read_csv_file needs of them, made
+    without the database, so that a thread can make it ahead (csv_read_ahead.py)."""
+
+    blank: bool  # no bytes but white space
+    encoding: str | None = None
+    parsed: ParsedCsv | None = None  # None: blank, undecodable, or not even a header
+    undecodable: Undecodable | None = None
+    raw: bytes = b""  # kept only when undecodable: its lines are quarantined as they are
+
+
+def csv_content(raw: bytes) -> CsvContent:
+    """Decode and parse a file's bytes (no database: safe on any thread)."""
+    if not raw.strip():
+        return CsvContent(blank=True)
+    decoded = decode_to_utf8(raw)
+    if isinstance(decoded, Undecodable):
+        return CsvContent(blank=False, undecodable=decoded, raw=raw)
+    return CsvContent(False, decoded.encoding, parse_csv(decoded.utf8))
 
 
 def read_csv_file(
     con: duckdb.DuckDBPyConnection,
     ctx: FileContext,
     source: CsvSource,
-    raw: bytes,
+    content: CsvContent,
     max_field_bytes: int = IngestSettings().max_field_bytes,
 ) -> tuple[LoadOutcome, ParsedFile | None]:
-    """Decode and parse a file, and quarantine what is wrong with the file as a whole
-    or with a record's shape; the records left are returned for validate_and_insert
-    (None when there are none to validate)."""
-    if not raw.strip():
+    """Quarantine what is wrong with a decoded and parsed file as a whole or with a
+    record's shape; the records left are returned for validate_and_insert (None when
+    there are none to validate)."""
+    if content.blank:
         insert_quarantine(con, ctx, [_file_level("EMPTY_FILE", "no bytes")])
         return LoadOutcome(0, file_reason="EMPTY_FILE"), None
+    if content.undecodable is not None:
+        return _reject_undecodable(con, ctx, content.raw, content.undecodable), None
 
-    decoded = decode_to_utf8(raw)
-    if isinstance(decoded, Undecodable):
-        return _reject_undecodable(con, ctx, raw, decoded), None
-
-    parsed = parse_csv(decoded.utf8)
+    parsed = content.parsed
     if parsed is None or parsed.rows_read == 0:
         insert_quarantine(con, ctx, [_file_level("EMPTY_FILE", "header only")])
         delimiter = parsed.delimiter if parsed else None
-        return LoadOutcome(0, decoded.encoding, delimiter, None, "EMPTY_FILE"), None
+        return LoadOutcome(0, content.encoding, delimiter, None, "EMPTY_FILE"), None
 
     positions, notes = _header_positions(source, parsed.header)
     missing = [c.name for c in source.columns if c.name not in positions]
     insert_quarantine(
         con, ctx, [_malformed(row, len(parsed.header), max_field_bytes) for row in parsed.malformed]
     )
-    outcome = LoadOutcome(parsed.rows_read, decoded.encoding, parsed.delimiter, notes)
+    outcome = LoadOutcome(parsed.rows_read, content.encoding, parsed.delimiter, notes)
     if missing:
         _reject_missing_columns(con, ctx, parsed, missing, max_field_bytes)
         return replace(outcome, file_reason="MISSING_COLUMN"), None

@@ -13,7 +13,9 @@ DuckDB's checkpoint threshold checkpoints, and at rijk nearly every file's commi
 (40% of the statement time on a sample of 35 rijk HR and enrolment files, more than
 validating the rows); the ingest connection also raises that threshold
 (leerdata.ingest.store). The invoices are parsed in worker processes while the files
-listed before them load (leerdata.ingest.invoice_prefetch).
+listed before them load (leerdata.ingest.invoice_prefetch), and the small CSV files are
+read and parsed on a thread one group ahead of the one being validated
+(leerdata.ingest.csv_read_ahead).
 Each file in a group is still all-or-nothing (a CSV is loaded with one set of
 statements, an invoice validated completely before anything is written) and is
 conservation-checked on its own; if anything in a group fails, the group is rolled back
@@ -40,12 +42,15 @@ from leerdata.config import DataPaths, IngestSettings, load_settings
 from leerdata.contract import MANIFEST_TABLE, RAW_INVOICE_LINES_TABLE
 from leerdata.errors import LeerdataError
 from leerdata.ingest.csv_loader import (
+    CsvContent,
     LoadOutcome,
     ParsedFile,
+    csv_content,
     load_csv_chunks,
     read_csv_file,
     validate_and_insert,
 )
+from leerdata.ingest.csv_read_ahead import CsvReadAhead
 from leerdata.ingest.deliveries import delivered_before, record_unchanged
 from leerdata.ingest.discovery import LandingFile, Rejection, discover
 from leerdata.ingest.file_stats import KnownFiles
@@ -124,6 +129,19 @@ class ConservationError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class _Read:
+    """A new file's bytes and their hash; a CSV read ahead comes parsed instead."""
+
+    sha: str
+    size: int
+    raw: bytes = b""  # empty for a CSV read ahead
+    content: CsvContent | None = None  # a CSV read ahead, decoded and parsed
+
+    def csv(self) -> CsvContent:
+        return self.content if self.content is not None else csv_content(self.raw)
+
+
+@dataclass(frozen=True)
 class _CsvRead:
     """A CSV file of a group, read, its records not yet validated."""
 
@@ -174,6 +192,7 @@ class _Ingestor:
         self.batch_id = next_batch_id(con)
         self.delivered = delivered_before(con, MANIFEST_TABLE)
         self.known = KnownFiles(con)  # hashes of files unchanged since they were read
+        self.read_ahead: CsvReadAhead | None = None  # small CSV files read on a thread
 
     def _read(self, file: LandingFile) -> bytes | Rejection:
         if file.rejection is not None:
@@ -185,6 +204,20 @@ class _Ingestor:
                 return Rejection("NOT_A_REGULAR_FILE", "symbolic link", "link:swapped")
             raise
 
+    def _read_hashed(self, file: LandingFile) -> _Read | Rejection:
+        """The file read (or taken from the read-ahead) and its hash recorded."""
+        ahead = self.read_ahead.take(file) if self.read_ahead is not None else None
+        if ahead is not None:
+            self.known.hashed(file, ahead.sha, ahead.read_started_ns)
+            return _Read(ahead.sha, ahead.size, content=ahead.content)
+        read_started_ns = self.known.now_ns()
+        raw = self._read(file)
+        if isinstance(raw, Rejection):
+            return raw
+        sha = hashlib.sha256(raw).hexdigest()
+        self.known.hashed(file, sha, read_started_ns)
+        return _Read(sha, len(raw), raw)
+
     def process(self, file: LandingFile, prefetch: InvoicePrefetch | None = None) -> FileResult:
         started = time.perf_counter()
         known = self._known_sha(file)
@@ -192,16 +225,14 @@ class _Ingestor:
             return skipped
         if _chunked(file, self.limits):
             return self._process_chunked(file, started)
-        read_started_ns = self.known.now_ns()
         try:
-            raw = self._read(file)
+            read = self._read_hashed(file)
         except OSError as exc:  # vanished or unreadable: report it, load the rest
             error = f"cannot read: {type(exc).__name__}"
             return FileResult(file.relative_name, file.source_name, None, "failed", error=error)
-        if isinstance(raw, Rejection):
-            return self._reject_unread(file, raw, started)
-        sha = hashlib.sha256(raw).hexdigest()
-        self.known.hashed(file, sha, read_started_ns)
+        if isinstance(read, Rejection):
+            return self._reject_unread(file, read, started)
+        sha = read.sha
         if (skipped := self._skip(file, sha)) is not None:
             return skipped
         ctx = self._context(file)
@@ -209,15 +240,15 @@ class _Ingestor:
         con.execute("begin transaction")
         try:
             parsed = prefetch.take(file.path, sha) if prefetch and file.is_invoice else None
-            outcome = self._load(ctx, file, raw, parsed)
+            outcome = self._load(ctx, file, read, parsed)
             entry = self._checked_entry(
-                ctx, file, sha, len(raw), outcome, time.perf_counter() - started
+                ctx, file, sha, read.size, outcome, time.perf_counter() - started
             )
             insert_manifest(con, entry)
             con.execute("commit")
         except Exception as exc:  # one bad file must never stop the others
             con.execute("rollback")
-            return self._record_failure(ctx, sha, len(raw), started, exc)
+            return self._record_failure(ctx, sha, read.size, started, exc)
         if file.unknown_reason is None:
             self.seen.add(sha)
         else:
@@ -365,12 +396,10 @@ class _Ingestor:
                         FileResult(file.relative_name, file.source_name, None, "skipped")
                     )
                     continue
-                read_started_ns = self.known.now_ns()
-                raw = self._read(file)
-                if isinstance(raw, Rejection):
+                read = self._read_hashed(file)
+                if isinstance(read, Rejection):
                     raise ConservationError("redo file by file")  # rare: changed since listing
-                sha = hashlib.sha256(raw).hexdigest()
-                self.known.hashed(file, sha, read_started_ns)
+                sha = read.sha
                 if sha in self.seen or sha in new_hashes:
                     self._note_unchanged(file, sha)
                     results.append(
@@ -381,18 +410,18 @@ class _Ingestor:
                 ctx = self._context(file)
                 if file.csv_source is not None:
                     outcome, parsed_file = read_csv_file(
-                        con, ctx, file.csv_source, raw, self.limits.max_field_bytes
+                        con, ctx, file.csv_source, read.csv(), self.limits.max_field_bytes
                     )
                     own = time.perf_counter() - started
                     csv_read.append(
-                        _CsvRead(len(results), ctx, file, sha, len(raw), outcome, parsed_file, own)
+                        _CsvRead(len(results), ctx, file, sha, read.size, outcome, parsed_file, own)
                     )
                     results.append(None)
                     continue
-                parsed = (prefetch and prefetch.take(file.path, sha)) or parse_invoice(raw)
+                parsed = (prefetch and prefetch.take(file.path, sha)) or parse_invoice(read.raw)
                 outcome = load_invoice(con, ctx, parsed, rows)
                 elapsed = time.perf_counter() - started  # this file's own share of the group
-                pending.append((len(results), ctx, sha, len(raw), outcome, elapsed))
+                pending.append((len(results), ctx, sha, read.size, outcome, elapsed))
                 results.append(None)
             rows.flush(con)
             checked = self._validated_csv_entries(csv_read)
@@ -481,17 +510,18 @@ class _Ingestor:
         return ctx
 
     def _load(
-        self, ctx: FileContext, file: LandingFile, raw: bytes, parsed: ParsedInvoice | None
+        self, ctx: FileContext, file: LandingFile, read: _Read, parsed: ParsedInvoice | None
     ) -> LoadOutcome:
         if file.csv_source is not None:
             outcome, records = read_csv_file(
-                self.con, ctx, file.csv_source, raw, self.limits.max_field_bytes
+                self.con, ctx, file.csv_source, read.csv(), self.limits.max_field_bytes
             )
             if records is not None:
                 validate_and_insert(self.con, [records], self.limits.max_field_bytes)
             return outcome
         if file.is_invoice:
-            return load_invoice(self.con, ctx, parsed if parsed is not None else parse_invoice(raw))
+            invoice = parsed if parsed is not None else parse_invoice(read.raw)
+            return load_invoice(self.con, ctx, invoice)
         row = QuarantineRow(
             0, None, file.unknown_reason, "UNKNOWN_FILE", {"file_name": ctx.file_name}
         )
@@ -564,6 +594,25 @@ def _groups(
         yield group
 
 
+def _csv_read_ahead(
+    files: list[LandingFile], ingestor: _Ingestor, limits: IngestSettings
+) -> CsvReadAhead:
+    """A thread reading the small CSV files that are new (not known unchanged and
+    loaded), one group ahead of the main thread."""
+
+    def new(file: LandingFile) -> bool:
+        known = ingestor.known.sha(file)
+        return known is None or known not in ingestor.seen
+
+    ahead = [f for f in files if _group_kind(f, limits) == "csv" and new(f)]
+    return CsvReadAhead(
+        ahead,
+        lambda path: read_landing(path, limits.max_file_bytes),
+        ingestor.known.now_ns,
+        CSV_GROUP_BYTES,
+    )
+
+
 def run_ingest(paths: DataPaths, show_progress: bool = True) -> IngestSummary:
     """Load every new landing file, under the data directory's write lock."""
     from leerdata.steward import writing
@@ -597,7 +646,8 @@ def _ingest(paths: DataPaths, show_progress: bool) -> IngestSummary:
         ingestor = _Ingestor(con, limits)
         # the workers parse the invoices while the files listed before them load
         prefetch = InvoicePrefetch(files, ingestor.seen, ingestor.known.sha)
-        with prefetch, _progress(show_progress) as progress:
+        ingestor.read_ahead = _csv_read_ahead(files, ingestor, limits)
+        with prefetch, ingestor.read_ahead, _progress(show_progress) as progress:
             task = progress.add_task("ingest", total=len(files))
             for group in _groups(files, limits):
                 if len(group) > 1:
