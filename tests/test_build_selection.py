@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 import yaml
 
 from leerdata.builder.selection import (
@@ -15,6 +16,7 @@ from leerdata.builder.selection import (
     project_fingerprint,
     record_published,
 )
+from leerdata.builder.warehouse import DAY_BUILD_THREADS, day_build_threads
 from leerdata.contract import CSV_SOURCES, INVOICE_FOLDER
 from leerdata.ingest.schema import create_raw_tables
 
@@ -105,3 +107,12 @@ def test_a_build_says_what_it_covered() -> None:
     assert DaySelection(None, (), "the project changed", full_refresh=True).describe() == (
         "full refresh: the project changed"
     )
+
+
+def test_a_day_build_takes_more_dbt_threads_unless_the_environment_sets_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("LEERDATA_DBT_THREADS", raising=False)
+    assert day_build_threads() == ["--threads", str(DAY_BUILD_THREADS)]
+    monkeypatch.setenv("LEERDATA_DBT_THREADS", "1")
+    assert day_build_threads() == []  # profiles.yml reads it

@@ -29,7 +29,7 @@ import duckdb
 import pytest
 from leerdata_bench.extra_day import write_extra_day
 
-from leerdata.builder.warehouse import build_warehouse
+from leerdata.builder.warehouse import DAY_BUILD_THREADS, build_warehouse
 from leerdata.builder.watermarks import watermarks
 from leerdata.config import DataPaths
 from leerdata.duckdb_rows import one_row
@@ -305,6 +305,9 @@ def test_daily_builds_equal_a_full_refresh(tiny_warehouse: DataPaths, tmp_path: 
     run_ingest(paths, show_progress=False)
     late_day = build_warehouse(paths, show_progress=False)
     assert late_day.selection is not None and late_day.selection.years is not None
+    # on a day build's own thread count, compared with a full refresh below
+    run_args = json.loads((paths.dbt_target / "run_results.json").read_text())["args"]
+    assert run_args["threads"] == DAY_BUILD_THREADS
     # it kept the views (macros/views_kept_in_day_builds.sql); the comparisons with a
     # full refresh below read them too
     kept = _kept_views(paths)
