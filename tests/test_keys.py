@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import multiprocessing
@@ -11,7 +12,10 @@ import shutil
 import stat
 import subprocess
 import sys
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import jinja2
@@ -368,6 +372,69 @@ def test_pseudonymise_macro_is_hmac_sha256_under_the_domain_key() -> None:
                 [values],
             ).fetchall()
             assert [row[0] for row in got] == expected, domain
+
+
+class _CountingFunctions:
+    """A connection whose Python functions count their calls (by function name)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self.counted: Counter[str] = Counter()
+
+    def create_function(
+        self, name: str, function: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        @functools.wraps(function)  # DuckDB reads the parameters from the signature
+        def counting(*values: Any) -> Any:
+            self.counted[name] += 1
+            return function(*values)
+
+        return self._con.create_function(name, counting, *args, **kwargs)
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._con, attribute)
+
+
+def test_plans_and_profiles_of_a_pseudonymising_query_hold_no_key_material(
+    tmp_path: Path,
+) -> None:
+    """What an operator may print of a pseudonymising query (EXPLAIN, EXPLAIN ANALYZE,
+    DuckDB's profiling file) must not show the key's HMAC blocks, from which the domain
+    key follows. A function DuckDB folds into a constant is printed as its value."""
+    key = os.urandom(32)
+    texts, _ = _key_needles(key)
+    pseudonymise = _pseudonymise_sql("v", "reporting")
+    query = f"select {pseudonymise} from unnest(?) with ordinality t(v, n) order by n"
+    profile = tmp_path / "profile.json"
+    with duckdb.connect() as con:
+        calls = _CountingFunctions(con)
+        register_pseudonym_udf(calls, key)  # type: ignore[arg-type]
+        # the blocks as DuckDB prints a BLOB value: printable bytes as they are, others \xHH
+        printed = [
+            scalar(con, "select ?::BLOB::VARCHAR", [block]) for block in hmac_pads(key, "reporting")
+        ]
+        outputs = [
+            "\n".join(row[-1] for row in con.execute(f"{prefix} {query}", [IDS]).fetchall())
+            for prefix in ("explain", "explain analyze")
+        ]
+        con.execute("pragma enable_profiling = 'json'")
+        con.execute(f"pragma profiling_output = '{profile}'")
+        calls.counted.clear()
+        pseudonyms = [row[0] for row in con.execute(query, [IDS]).fetchall()]
+        con.execute("pragma disable_profiling")
+    outputs.append(profile.read_text(encoding="utf-8"))
+    assert pseudonyms == Pseudonymiser(key, "reporting").many(IDS)  # the query did its work
+    # not folded, yet not called per row either: once per block (a million rows would
+    # take minutes through a per-row Python function)
+    assert calls.counted == Counter({"leerdata_hmac_pad": 2})
+    assert "sha256" in outputs[0].lower(), "the plan must show the query, or the check is empty"
+    leaked = [
+        (needle[:12], where)
+        for needle in [*texts, *printed]
+        for where, output in zip(("explain", "explain analyze", "profile"), outputs, strict=True)
+        if needle.lower() in output.lower()
+    ]
+    assert leaked == []
 
 
 def test_built_pseudonyms_are_the_python_pseudonyms(

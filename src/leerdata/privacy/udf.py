@@ -2,8 +2,10 @@
 
 - `leerdata_hmac_pad(domain, part)`: the inner or outer HMAC block of a domain's key
   (leerdata.privacy.pseudonyms.hmac_pads). The dbt macro `pseudonymise` hashes with
-  DuckDB's own sha256 around it. The arguments are constants, so DuckDB calls it once
-  per query and the blocks stay inside the query: never in SQL text, a log or a table.
+  DuckDB's own sha256 around it, calling it in a scalar subquery, so once per query,
+  and the blocks stay inside the query: never in SQL text, a log or a table. It is
+  declared with side effects so that DuckDB never folds it into a constant: a folded
+  constant is printed, blocks and all, by EXPLAIN and by DuckDB's profiling output.
 - `leerdata_pseudonym(domain, value)`: the vectorised Python UDF, for pseudonyms of a
   domain computed outside dbt (research releases).
 """
@@ -56,7 +58,7 @@ def _register_pad_udf(conn: duckdb.DuckDBPyConnection, key: bytes) -> None:
         [sqltypes.VARCHAR, sqltypes.VARCHAR],
         sqltypes.BLOB,
         type=func.PythonUDFType.NATIVE,
-        side_effects=False,
+        side_effects=True,  # never folded into a plan (see the module's docstring)
     )
 
 
