@@ -25,7 +25,7 @@ from leerdata.config import DataPaths
 from leerdata.duckdb_rows import scalar
 from leerdata.errors import LeerdataError
 from leerdata.ingest.schema import create_raw_tables
-from leerdata.privacy.cell_keys import cell_key_salt
+from leerdata.privacy.cell_keys import SALT_FUNCTION, cell_key_salt
 from leerdata.privacy.keys import (
     KEY_BYTES,
     KEY_FILE_ENV,
@@ -41,7 +41,7 @@ from leerdata.privacy.pseudonyms import (
     hmac_pads,
 )
 from leerdata.privacy.scan import files_containing, tables_containing
-from leerdata.privacy.udf import register_pseudonym_udf
+from leerdata.privacy.udf import PAD_UDF_NAME, register_build_functions, register_pseudonym_udf
 
 LEERDATA = str(Path(sys.executable).with_name("leerdata"))
 
@@ -335,17 +335,13 @@ def test_pseudonyms_are_hmac_sha256_under_the_domain_key() -> None:
         assert worker.many(values) == expected
 
 
-PSEUDONYMISE_MACRO = (
-    Path(__file__).resolve().parents[1] / "dbt_project" / "macros" / "pseudonymise.sql"
-)
+MACROS = Path(__file__).resolve().parents[1] / "dbt_project" / "macros"
 
 
-def _pseudonymise_sql(column: str, domain: str) -> str:
-    """The SQL expression the dbt macro renders (plain Jinja: it uses no dbt builtin when
-    the domain is given)."""
+def _macro_sql(file_name: str, call: str) -> str:
+    """What a call of a dbt macro renders (plain Jinja: these use no dbt builtin)."""
     template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(
-        PSEUDONYMISE_MACRO.read_text(encoding="utf-8")
-        + f"{{{{ pseudonymise('{column}', '{domain}') }}}}"
+        (MACROS / file_name).read_text(encoding="utf-8") + "{{ " + call + " }}"
     )
     return template.render()
 
@@ -366,8 +362,9 @@ def test_pseudonymise_macro_is_hmac_sha256_under_the_domain_key() -> None:
                 else hmac.new(derived, v.encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX_CHARS]
                 for v in values
             ]
+            call = f"pseudonymise('v', '{domain}')"
             got = con.execute(
-                f"select {_pseudonymise_sql('v', domain)} "
+                f"select {_macro_sql('pseudonymise.sql', call)} "
                 "from unnest(?) with ordinality t(v, n) order by n",
                 [values],
             ).fetchall()
@@ -395,24 +392,41 @@ class _CountingFunctions:
         return getattr(self._con, attribute)
 
 
-def test_plans_and_profiles_of_a_pseudonymising_query_hold_no_key_material(
-    tmp_path: Path,
-) -> None:
-    """What an operator may print of a pseudonymising query (EXPLAIN, EXPLAIN ANALYZE,
-    DuckDB's profiling file) must not show the key's HMAC blocks, from which the domain
-    key follows. A function DuckDB folds into a constant is printed as its value."""
-    key = os.urandom(32)
+# (macro file, its call on column v, the function that hands it a secret, the calls of
+# that function one query may make)
+SECRET_USING_MACROS = {
+    "pseudonymise": ("pseudonymise.sql", "pseudonymise('v', 'reporting')", PAD_UDF_NAME, 2),
+    "record_key": ("cell_key.sql", "record_key('v')", SALT_FUNCTION, 1),
+}
+
+
+def _printed(con: duckdb.DuckDBPyConnection, key: bytes) -> list[str]:
+    """The key material as DuckDB prints values in a plan: the HMAC blocks as BLOB
+    text (printable bytes as they are, others \\xHH), and every needle as text."""
     texts, _ = _key_needles(key)
-    pseudonymise = _pseudonymise_sql("v", "reporting")
-    query = f"select {pseudonymise} from unnest(?) with ordinality t(v, n) order by n"
+    blocks = [scalar(con, "select ?::BLOB::VARCHAR", [b]) for b in hmac_pads(key, "reporting")]
+    return [*texts, *blocks]
+
+
+@pytest.mark.parametrize("macro", sorted(SECRET_USING_MACROS))
+def test_plans_and_profiles_of_a_query_using_the_key_hold_no_key_material(
+    macro: str, tmp_path: Path
+) -> None:
+    """What an operator may print of a query that uses the key (EXPLAIN, EXPLAIN
+    ANALYZE, DuckDB's profiling file) must not show the HMAC blocks (the domain key
+    follows from them) or the cell key salt (the perturbation's noise follows from it).
+    A function DuckDB folds into a constant is printed as its value."""
+    file_name, call, function, calls_per_query = SECRET_USING_MACROS[macro]
+    key = os.urandom(32)
+    expression = _macro_sql(file_name, call)
+    query = f"select {expression} from unnest(?) with ordinality t(v, n) order by n"
+    # the same query with the secret written in, as a reference for its result
+    reference = query.replace(f"{SALT_FUNCTION}()", f"'{cell_key_salt(key)}'")
     profile = tmp_path / "profile.json"
     with duckdb.connect() as con:
         calls = _CountingFunctions(con)
-        register_pseudonym_udf(calls, key)  # type: ignore[arg-type]
-        # the blocks as DuckDB prints a BLOB value: printable bytes as they are, others \xHH
-        printed = [
-            scalar(con, "select ?::BLOB::VARCHAR", [block]) for block in hmac_pads(key, "reporting")
-        ]
+        register_build_functions(calls, key)  # type: ignore[arg-type]
+        needles = _printed(con, key)
         outputs = [
             "\n".join(row[-1] for row in con.execute(f"{prefix} {query}", [IDS]).fetchall())
             for prefix in ("explain", "explain analyze")
@@ -420,17 +434,22 @@ def test_plans_and_profiles_of_a_pseudonymising_query_hold_no_key_material(
         con.execute("pragma enable_profiling = 'json'")
         con.execute(f"pragma profiling_output = '{profile}'")
         calls.counted.clear()
-        pseudonyms = [row[0] for row in con.execute(query, [IDS]).fetchall()]
+        values = [row[0] for row in con.execute(query, [IDS]).fetchall()]
         con.execute("pragma disable_profiling")
+        expected = (
+            Pseudonymiser(key, "reporting").many(IDS)
+            if macro == "pseudonymise"
+            else [row[0] for row in con.execute(reference, [IDS]).fetchall()]
+        )
     outputs.append(profile.read_text(encoding="utf-8"))
-    assert pseudonyms == Pseudonymiser(key, "reporting").many(IDS)  # the query did its work
-    # not folded, yet not called per row either: once per block (a million rows would
-    # take minutes through a per-row Python function)
-    assert calls.counted == Counter({"leerdata_hmac_pad": 2})
-    assert "sha256" in outputs[0].lower(), "the plan must show the query, or the check is empty"
+    assert values == expected and None not in values  # the query did its work
+    # not folded, yet not called per row either (a million rows would take minutes
+    # through a per-row Python function)
+    assert calls.counted == Counter({function: calls_per_query})
+    assert "md5" in outputs[0].lower() or "sha256" in outputs[0].lower(), "no plan shown"
     leaked = [
         (needle[:12], where)
-        for needle in [*texts, *printed]
+        for needle in needles
         for where, output in zip(("explain", "explain analyze", "profile"), outputs, strict=True)
         if needle.lower() in output.lower()
     ]

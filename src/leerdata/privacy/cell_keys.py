@@ -26,8 +26,10 @@ def cell_key_salt(secret: bytes) -> str:
 def register_cell_key_salt(conn: duckdb.DuckDBPyConnection, secret: bytes) -> None:
     """`leerdata_cell_key_salt()`, once per database: its cursors see it. It was a
     session variable, which had to be set on every cursor: a query per dbt node that
-    waited for the other thread's work on the database. Constant, so DuckDB calls it
-    once per query."""
+    waited for the other thread's work on the database. The record_key macro calls it in
+    a scalar subquery, so once per query; it is declared with side effects so that
+    DuckDB never folds it into a constant, which EXPLAIN and DuckDB's profiling output
+    would print, salt and all."""
     salt = cell_key_salt(secret)
 
     def salt_of_this_key() -> str:
@@ -39,5 +41,5 @@ def register_cell_key_salt(conn: duckdb.DuckDBPyConnection, secret: bytes) -> No
         [],
         sqltypes.VARCHAR,
         type=func.PythonUDFType.NATIVE,
-        side_effects=False,
+        side_effects=True,  # never folded into a plan (see above)
     )
