@@ -8,6 +8,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,7 @@ def _rows(read_ahead: CsvReadAhead, file: LandingFile) -> int | None:
 def test_files_come_parsed_in_order_with_the_hash_of_their_bytes(
     hr_files: list[LandingFile],
 ) -> None:
-    with CsvReadAhead(hr_files, RecordingRead(), time.time_ns, 10**9) as read_ahead:
+    with closing(CsvReadAhead(hr_files, RecordingRead(), time.time_ns, 10**9)) as read_ahead:
         for rows, file in enumerate(hr_files, start=1):
             taken = read_ahead.take(file)
             assert taken is not None
@@ -81,7 +82,7 @@ def test_the_thread_stays_within_its_budget_until_files_are_taken(
 ) -> None:
     read = RecordingRead()
     budget = hr_files[1].size + hr_files[2].size  # the first two files, not three
-    with CsvReadAhead(hr_files, read, time.time_ns, budget) as read_ahead:
+    with closing(CsvReadAhead(hr_files, read, time.time_ns, budget)) as read_ahead:
         assert read.until(lambda names: len(names) >= 2)[:2] == [f.path.name for f in hr_files[:2]]
         time.sleep(0.3)  # room for a third read, were the budget not kept
         assert len(read.names) == 2
@@ -90,7 +91,7 @@ def test_the_thread_stays_within_its_budget_until_files_are_taken(
 
 
 def test_one_file_larger_than_the_budget_is_still_read(hr_files: list[LandingFile]) -> None:
-    with CsvReadAhead(hr_files, RecordingRead(), time.time_ns, 1) as read_ahead:
+    with closing(CsvReadAhead(hr_files, RecordingRead(), time.time_ns, 1)) as read_ahead:
         assert [_rows(read_ahead, file) for file in hr_files] == [1, 2, 3, 4]
 
 
@@ -99,7 +100,7 @@ def test_files_passed_over_are_dropped_and_not_handed_out_later(
 ) -> None:
     read = RecordingRead()
     budget = hr_files[0].size  # one file at a time: the thread waits on the first
-    with CsvReadAhead(hr_files, read, time.time_ns, budget) as read_ahead:
+    with closing(CsvReadAhead(hr_files, read, time.time_ns, budget)) as read_ahead:
         assert _rows(read_ahead, hr_files[2]) == 3  # the first two are passed over
         assert read_ahead.take(hr_files[0]) is None  # the caller reads those itself
         assert read_ahead.take(hr_files[1]) is None
@@ -111,7 +112,7 @@ def test_a_file_the_thread_cannot_read_is_left_to_the_caller(
     hr_files: list[LandingFile],
 ) -> None:
     read = RecordingRead(fail=frozenset({hr_files[1].path.name}))
-    with CsvReadAhead(hr_files, read, time.time_ns, 10**9) as read_ahead:
+    with closing(CsvReadAhead(hr_files, read, time.time_ns, 10**9)) as read_ahead:
         assert [_rows(read_ahead, file) for file in hr_files] == [1, None, 3, 4]
 
 

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from types import TracebackType
 
 from leerdata.ingest.csv_loader import CsvContent, csv_content
 from leerdata.ingest.discovery import LandingFile, Rejection
@@ -40,7 +39,8 @@ class ReadAhead:
 
 
 class CsvReadAhead:
-    """Reads `files` in order on a thread; `take` hands each out in that order."""
+    """Reads `files` in order on a thread; `take` hands each out in that order. `close`
+    (contextlib.closing) stops the thread."""
 
     def __init__(
         self,
@@ -126,14 +126,3 @@ class CsvReadAhead:
         if self._thread.is_alive():
             self._thread.join()
         self._done.clear()
-
-    def __enter__(self) -> CsvReadAhead:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -30,6 +30,7 @@ import os
 import time
 import traceback
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -647,7 +648,7 @@ def _ingest(paths: DataPaths, show_progress: bool) -> IngestSummary:
         # the workers parse the invoices while the files listed before them load
         prefetch = InvoicePrefetch(files, ingestor.seen, ingestor.known.sha)
         ingestor.read_ahead = _csv_read_ahead(files, ingestor, limits)
-        with prefetch, ingestor.read_ahead, _progress(show_progress) as progress:
+        with prefetch, closing(ingestor.read_ahead), _progress(show_progress) as progress:
             task = progress.add_task("ingest", total=len(files))
             for group in _groups(files, limits):
                 if len(group) > 1:
