@@ -75,12 +75,31 @@ def raw_table_columns() -> dict[str, tuple[tuple[str, str], ...]]:
     return tables
 
 
+def _existing_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """The columns of every table in the database's main schema, by table."""
+    rows = con.execute(
+        "select table_name, column_name from duckdb_columns() "
+        "where database_name = current_database() and schema_name = 'main'"
+    ).fetchall()
+    existing: dict[str, set[str]] = {}
+    for table, column in rows:
+        existing.setdefault(table, set()).add(column)
+    return existing
+
+
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    # One look at the catalogue, then only the statements that change something. A
+    # statement per table and column (~270) cost 0.04 s alone, but 0.5-1.0 s at the
+    # start of a build, where each waited for the GIL held by dbt's import beside it.
+    existing = _existing_columns(con)
     for table, columns in raw_table_columns().items():
-        con.execute(_ddl(table, columns))
+        if table not in existing:
+            con.execute(_ddl(table, columns))
+            continue
         # A warehouse created before a column was added gets it (NULL in older rows).
         for name, sql_type in columns:
-            con.execute(f'alter table {table} add column if not exists "{name}" {sql_type}')
+            if name not in existing[table]:
+                con.execute(f'alter table {table} add column "{name}" {sql_type}')
     con.execute(_ddl(QUARANTINE_TABLE, QUARANTINE_COLUMNS))
     con.execute(_ddl(MANIFEST_TABLE, MANIFEST_COLUMNS))
     create_unchanged_deliveries(con)
