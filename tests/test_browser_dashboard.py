@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from dashboards.i18n import t
 from dashboards.roles import ALL_PAGES, load_roles
@@ -92,34 +93,44 @@ def open_rendered(page: Page, url: str, timeout: float = 30.0) -> None:
     wait_until_rendered(page, timeout=timeout)
 
 
-def test_every_page_renders_in_chromium(server: str) -> None:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One chromium for the module; each test opens its page in a context of its own."""
     assert CHROMIUM.exists(), CHROMIUM_MISSING
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+        launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
-            page = watch(browser.new_page(viewport={"width": 1440, "height": 1800}))
-            for name in ALL_PAGES:
-                open_rendered(page, f"{server}/{url_path(name)}")
-                page.wait_for_selector("h1", timeout=30_000)
-                assert page.locator('[data-testid="stException"]').count() == 0, name
-                content = page.content()
-                assert "Traceback" not in content, name
-                assert "Page not found" not in content, name
-                heading = page.locator("h1").first.inner_text()
-                assert t(TITLE_KEYS[name], "nl") in heading, (name, heading)
-                page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+            yield launched
         finally:
-            browser.close()
+            launched.close()
+
+
+@contextmanager
+def own_page(browser: Browser, height: int) -> Iterator[Page]:
+    """A page in a new browser context (no cookie or storage of another test)."""
+    context = browser.new_context(viewport={"width": 1440, "height": height})
+    try:
+        yield watch(context.new_page())
+    finally:
+        context.close()
+
+
+def test_every_page_renders_in_chromium(server: str, browser: Browser) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with own_page(browser, 1800) as page:
+        for name in ALL_PAGES:
+            open_rendered(page, f"{server}/{url_path(name)}")
+            page.wait_for_selector("h1", timeout=30_000)
+            assert page.locator('[data-testid="stException"]').count() == 0, name
+            content = page.content()
+            assert "Traceback" not in content, name
+            assert "Page not found" not in content, name
+            heading = page.locator("h1").first.inner_text()
+            assert t(TITLE_KEYS[name], "nl") in heading, (name, heading)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     assert sorted(p.stem for p in SCREENSHOTS.glob("*.png")) >= sorted(ALL_PAGES)
-
-
-def launch(playwright: Playwright) -> Browser:
-    return playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-    )
 
 
 def sidebar_links(page: Page) -> list[str]:
@@ -132,34 +143,31 @@ def sidebar_links(page: Page) -> list[str]:
 
 
 @pytest.mark.parametrize("by_link", [False, True], ids=["picked", "role-link"])
-def test_the_demo_role_survives_english_and_a_page_change(server: str, by_link: bool) -> None:
+def test_the_demo_role_survives_english_and_a_page_change(
+    server: str, browser: Browser, by_link: bool
+) -> None:
     """Financiën picked (or ?role=finance), English picked, 'Invoice checks' clicked: the
     page opens for finance, and the role box reads 'Finance'."""
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            page = watch(browser.new_page(viewport={"width": 1440, "height": 1200}))
-            open_rendered(page, f"{server}/?role=finance" if by_link else server)
-            role_box = page.get_by_role("combobox", name=t("auth.demo_role", "nl"))
-            if not by_link:
-                role_box.click()
-                with settled(page, interaction=True):
-                    page.get_by_role("option", name="Financiën").click()
-                wait_until_rendered(page)
-            assert role_box.input_value() == "Financiën"
+    with own_page(browser, 1200) as page:
+        open_rendered(page, f"{server}/?role=finance" if by_link else server)
+        role_box = page.get_by_role("combobox", name=t("auth.demo_role", "nl"))
+        if not by_link:
+            role_box.click()
             with settled(page, interaction=True):
-                page.get_by_text("English", exact=True).click()
-            page.wait_for_selector(f"h1:has-text('{t('overzicht.title', 'en')}')")
-            wait_until_rendered(page, language="en")
-            with settled(page):  # another page: always a run
-                page.get_by_role("link", name=t("page.factuurcontrole", "en")).click()
-            wait_until_rendered(page, language="en")
-            assert page.locator("h1").first.inner_text() == t("factuur.title", "en")
-            english_box = page.get_by_role("combobox", name=t("auth.demo_role", "en"))
-            assert english_box.input_value() == "Finance"
-            assert t("page.verrekening", "en") in sidebar_links(page)
-        finally:
-            browser.close()
+                page.get_by_role("option", name="Financiën").click()
+            wait_until_rendered(page)
+        assert role_box.input_value() == "Financiën"
+        with settled(page, interaction=True):
+            page.get_by_text("English", exact=True).click()
+        page.wait_for_selector(f"h1:has-text('{t('overzicht.title', 'en')}')")
+        wait_until_rendered(page, language="en")
+        with settled(page):  # another page: always a run
+            page.get_by_role("link", name=t("page.factuurcontrole", "en")).click()
+        wait_until_rendered(page, language="en")
+        assert page.locator("h1").first.inner_text() == t("factuur.title", "en")
+        english_box = page.get_by_role("combobox", name=t("auth.demo_role", "en"))
+        assert english_box.input_value() == "Finance"
+        assert t("page.verrekening", "en") in sidebar_links(page)
 
 
 @pytest.mark.parametrize(
@@ -171,29 +179,23 @@ def test_the_demo_role_survives_english_and_a_page_change(server: str, by_link: 
     ids=["not-allowed", "unknown"],
 )
 def test_an_address_the_role_cannot_open_gets_our_own_page(
-    server: str, address: str, kind: str, named: str
+    server: str, browser: Browser, address: str, kind: str, named: str
 ) -> None:
     """Not Streamlit's bare English "Page not found" dialog: a Dutch page that says why,
     with a link back to the role's first page."""
-    assert CHROMIUM.exists(), CHROMIUM_MISSING
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            page = watch(browser.new_page(viewport={"width": 1440, "height": 1200}))
-            open_rendered(page, f"{server}/{address}")
-            content = page.content()
-            assert "Page not found" not in content
-            assert "You have requested page" not in content
-            assert page.locator('[role="dialog"]').count() == 0
-            assert page.locator("h1").first.inner_text() == t(f"unavailable.{kind}.title", "nl")
-            body = t(f"unavailable.{kind}.body", "nl", page=named)
-            assert page.get_by_text(body).count() == 1
-            home = load_roles().roles[address.split("role=")[1]].pages[0]
-            with settled(page):  # another page: always a run
-                page.get_by_role(
-                    "link", name=t("unavailable.back", "nl", page=t(f"page.{home}", "nl"))
-                ).click()
-            page.wait_for_selector(f"h1:has-text('{t(TITLE_KEYS[home], 'nl')}')")
-            wait_until_rendered(page)
-        finally:
-            browser.close()
+    with own_page(browser, 1200) as page:
+        open_rendered(page, f"{server}/{address}")
+        content = page.content()
+        assert "Page not found" not in content
+        assert "You have requested page" not in content
+        assert page.locator('[role="dialog"]').count() == 0
+        assert page.locator("h1").first.inner_text() == t(f"unavailable.{kind}.title", "nl")
+        body = t(f"unavailable.{kind}.body", "nl", page=named)
+        assert page.get_by_text(body).count() == 1
+        home = load_roles().roles[address.split("role=")[1]].pages[0]
+        with settled(page):  # another page: always a run
+            page.get_by_role(
+                "link", name=t("unavailable.back", "nl", page=t(f"page.{home}", "nl"))
+            ).click()
+        page.wait_for_selector(f"h1:has-text('{t(TITLE_KEYS[home], 'nl')}')")
+        wait_until_rendered(page)
