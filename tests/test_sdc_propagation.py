@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from leerdata.sdc.propagation import Prober, System, propagate
+from leerdata.sdc.propagation import INF, Prober, System, propagate
 
 
 def _every_row_every_round(
@@ -183,3 +183,22 @@ def test_only_possible_values_is_the_one_value_probing_keeps() -> None:
             elif low[variable] < high[variable]:
                 assert np.isnan(value), (seed, name, value)
     assert pinned_by_probing >= 200
+
+
+def test_rows_and_variables_added_after_a_propagation_are_propagated_and_probed() -> None:
+    """The audit reuses a system's concatenated rows and incidence between rounds; a row
+    or a variable added afterwards must still take part."""
+    system = System(low=np.array([3.0, 0.0]), high=np.array([3.0, INF]))
+    system.add_rows([(np.array([0, 1]), np.array([1, -1]))])  # x0 <= x1
+    low, high = propagate(system)
+    assert (low[1], high[1]) == (3.0, INF)
+    assert not Prober(system, low, high).impossible(np.array([1]), np.array([9.0]))[0]
+
+    system.add_rows([(np.array([1, 0]), np.array([1, -1]))])  # x1 <= x0: now x1 = 3
+    low, high = propagate(system)
+    assert (low[1], high[1]) == (3.0, 3.0)
+    first = system.add_variables(1, 0.0, INF)
+    system.add_rows([(np.array([first, 1]), np.array([1, -1]))])  # x2 <= x1
+    low, high = propagate(system)
+    assert high[first] == 3.0
+    assert Prober(system, low, high).impossible(np.array([first]), np.array([4.0]))[0]

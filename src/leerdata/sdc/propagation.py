@@ -32,6 +32,7 @@ class System:
     columns: list[np.ndarray] = field(default_factory=list)
     coefficients: list[np.ndarray] = field(default_factory=list)
     row_count: int = 0
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def add_variables(self, count: int, low: float, high: float) -> int:
         """Append `count` variables with the same bounds; returns the first one's index."""
@@ -110,15 +111,43 @@ class System:
         self.coefficients.append(np.tile(np.array([1, -1], dtype=np.int8), n))
         self.row_count += n
 
+    def _shape(self) -> tuple[int, int, int]:
+        """Changes whenever a row or a variable is added (the add_* methods append)."""
+        return len(self.rows), self.row_count, len(self.low)
+
     def frozen(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows in coordinate form (rows, columns, coefficients), concatenated once
+        per shape of the system: the disclosure audit propagates the same rows in every
+        round, with other bounds (3.6 ms a call on a medium year)."""
+        cached = self._cache.get("frozen")
+        if cached is not None and cached[0] == self._shape():
+            return cached[1]
         if not self.rows:
             empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, empty.astype(np.int8)
-        return (
-            np.concatenate(self.rows),
-            np.concatenate(self.columns),
-            np.concatenate(self.coefficients),
-        )
+            arrays = empty, empty, empty.astype(np.int8)
+        else:
+            arrays = (
+                np.concatenate(self.rows),
+                np.concatenate(self.columns),
+                np.concatenate(self.coefficients),
+            )
+        self._cache["frozen"] = (self._shape(), arrays)
+        return arrays
+
+    def incidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The entries of frozen() by variable and by row, in compressed form: (variable
+        pointers, entries by variable, row pointers, entries by row). Cached as frozen()."""
+        cached = self._cache.get("incidence")
+        if cached is not None and cached[0] == self._shape():
+            return cached[1]
+        rows, cols, _ = self.frozen()
+        by_variable = np.argsort(cols, kind="stable")
+        variable_ptr = np.searchsorted(cols[by_variable], np.arange(len(self.low) + 1))
+        by_row = np.argsort(rows, kind="stable")
+        row_ptr = np.searchsorted(rows[by_row], np.arange(self.row_count + 1))
+        arrays = variable_ptr, by_variable, row_ptr, by_row
+        self._cache["incidence"] = (self._shape(), arrays)
+        return arrays
 
 
 def propagate(system: System, max_rounds: int = 100) -> tuple[np.ndarray, np.ndarray]:
@@ -184,12 +213,12 @@ class Prober:
         self._low, self._high = low, high
         self._n_rows = system.row_count
         self._max_rounds = max_rounds
-        by_variable = np.argsort(cols, kind="stable")
-        self._variable_ptr = np.searchsorted(cols[by_variable], np.arange(len(low) + 1))
-        self._variable_members = by_variable
-        by_row = np.argsort(rows, kind="stable")
-        self._row_ptr = np.searchsorted(rows[by_row], np.arange(system.row_count + 1))
-        self._row_members = by_row
+        (
+            self._variable_ptr,
+            self._variable_members,
+            self._row_ptr,
+            self._row_members,
+        ) = system.incidence()
 
     @staticmethod
     def _gather(ptr: np.ndarray, members: np.ndarray, keys: np.ndarray):
