@@ -16,7 +16,7 @@ export UV_LINK_MODE := copy
 # 3-4 s per `leerdata build`.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: install install-runtime demo demo-no-dashboard test test-fast lint lint-ruff lint-types-sql format bench system-deps oidc-deps clean
+.PHONY: install install-runtime demo demo-no-dashboard test test-fast lint format bench system-deps oidc-deps clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -65,29 +65,15 @@ demo: install-runtime
 demo-no-dashboard: install-runtime
 	$(BIN)/leerdata demo --scale small --data-dir $(DATA_DIR) --no-dashboard
 
-# ruff first (seconds); mypy and sqlfluff (~50 s, two processes of one core each) beside
-# the tests, whose run leaves a core idle about a quarter of the time. Their output is
-# shown after the tests; either failing fails `make test`.
-test: install system-deps oidc-deps lint-ruff
-	@mkdir -p target/lint; \
-	$(MAKE) --no-print-directory lint-types-sql > target/lint/beside-tests.log 2>&1 & lint_pid=$$!; \
-	trap 'kill $$lint_pid 2>/dev/null' INT TERM; \
-	$(BIN)/pytest -n 2 --dist loadgroup; tests=$$?; \
-	wait $$lint_pid; linted=$$?; \
-	cat target/lint/beside-tests.log; \
-	[ $$linted -eq 0 ] || echo "make test: mypy or sqlfluff failed (above)"; \
-	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
+test: install system-deps oidc-deps lint
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: install
 	$(BIN)/pytest -n 2 --dist loadgroup -m "not slow and not browser"
 
-lint: lint-ruff lint-types-sql
-
-lint-ruff: install
+lint: install
 	$(BIN)/ruff check src tests benchmarks dashboards
 	$(BIN)/ruff format --check src tests benchmarks dashboards
-
-lint-types-sql: install
 	@mkdir -p target/lint/warehouse && $(BIN)/python -c "import duckdb; from leerdata.builder.warehouse import ensure_restricted_tables; from leerdata.config import DataPaths; ensure_restricted_tables(DataPaths.of('target/lint'))"
 	@# mypy and sqlfluff take 40-50 s each on a fresh clone, each on one core: side by side.
 	@# Each one's output is shown whole after both finished; either failing fails lint.
