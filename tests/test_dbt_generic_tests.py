@@ -391,13 +391,22 @@ def test_primary_key_passes_on_built_data_and_reports_each_null_column_and_share
                 "where person_key = ? limit 1",
                 [person],
             )
+        # a seed: a department twice, and one without a code
+        ((code,),) = con.execute("select min(department_code) from departments").fetchall()
+        twice = "insert into departments select * from departments where department_code = ?"
+        con.execute(twice, [code])
+        con.execute(
+            "insert into departments select * replace (null as department_code) "
+            "from departments where department_code = ? limit 1",
+            [code],
+        )
         failing = {
             model: sorted(
                 con.execute(
                     f"select * from ({_compiled_test_sql(paths, PRIMARY_KEY_TEST, model)})"
                 ).fetchall()
             )
-            for model in ("stg_lms__enrolments", "stg_hr__employee_snapshots")
+            for model in ("stg_lms__enrolments", "stg_hr__employee_snapshots", "departments")
         }
     outcome = run_dbt("test", paths, reporting, select)
 
@@ -405,6 +414,7 @@ def test_primary_key_passes_on_built_data_and_reports_each_null_column_and_share
     assert shown.err == ""
     assert re.search(rf"FAIL 3 {PRIMARY_KEY_TEST}_stg_lms__enrolments_", shown.out), shown.out
     assert re.search(rf"FAIL 2 {PRIMARY_KEY_TEST}_stg_hr__employee_snapshots_", shown.out)
+    assert re.search(rf"FAIL 2 {PRIMARY_KEY_TEST}_departments_", shown.out), shown.out
     assert failing["stg_lms__enrolments"] == [
         ("null", "person_key", 1),
         ("null", "updated_at", 1),
@@ -414,9 +424,14 @@ def test_primary_key_passes_on_built_data_and_reports_each_null_column_and_share
         ("null", "snapshot_date", 2),
         ("shared key", f"({person}, NULL)", 2),
     ]
+    assert failing["departments"] == [
+        ("null", "department_code", 1),
+        ("shared key", f"({code},)", 2),
+    ]
     assert sorted(f.split(":")[0] for f in outcome.failures) == sorted(
         _test_names(paths, PRIMARY_KEY_TEST, "stg_lms__enrolments")
         + _test_names(paths, PRIMARY_KEY_TEST, "stg_hr__employee_snapshots")
+        + _test_names(paths, PRIMARY_KEY_TEST, "departments")
     ), outcome.failures
 
 
@@ -430,7 +445,15 @@ def test_no_model_tests_its_key_apart_from_its_required_columns() -> None:
             for test in model.get("data_tests") or []
         )
 
+    # a seed's key: `primary_key`, not a `unique` and a `not_null` on the column
+    seeds = yaml.safe_load((REPO_ROOT / "seeds" / "_seeds.yml").read_text(encoding="utf-8"))
     split = [
+        seed["name"]
+        for seed in seeds["seeds"]
+        for column in seed.get("columns") or []
+        if {"unique", "not_null"} <= set(column.get("data_tests") or [])
+    ]
+    split += [
         model["name"]
         for model in _models_yaml()
         if has(model, NOT_NULL_TEST)
