@@ -21,6 +21,7 @@ from pycanon import anonymity
 from typer.testing import CliRunner
 
 from leerdata.cli import app
+from leerdata.commands.research import describe_l
 from leerdata.config import DataPaths
 from leerdata.privacy.keys import load_or_create_key
 from leerdata.privacy.pseudonyms import Pseudonymiser
@@ -353,6 +354,22 @@ def test_cli_writes_a_release(data_dir: DataPaths) -> None:
     manifests = list(data_dir.research_exports.glob("*/manifest.json"))
     assert any(json.loads(m.read_text())["k_requested"] == 10 for m in manifests)
     assert not list(data_dir.research_exports.glob(".*partial"))
+    newest = max(manifests, key=lambda m: m.stat().st_mtime)
+    manifest = json.loads(newest.read_text())
+    said = outcome.output
+    assert str(newest.parent) in said, "the release folder's path, whole, on one line"
+    assert describe_l(manifest["l_achieved"]) in said, said
+    assert "{" not in said, "a Python dict in the summary line"
+
+
+def test_the_achieved_l_is_worded_per_attribute_only_when_they_differ() -> None:
+    assert describe_l({"exam_result": 2, "completion_status": 2}) == (
+        "l=2 on completion_status, exam_result"
+    )
+    assert describe_l({"exam_result": 3, "completion_status": 2}) == (
+        "l: completion_status 2, exam_result 3"
+    )
+    assert describe_l({}) == "l not applicable (no sensitive attribute shown)"
 
 
 def test_pandas_roundtrip_sanity() -> None:

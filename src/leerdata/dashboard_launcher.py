@@ -18,8 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from rich.console import Console
-
+from leerdata.commands.output import console
 from leerdata.config import REPO_ROOT, DataPaths
 from leerdata.errors import LeerdataError
 
@@ -27,8 +26,6 @@ APP = REPO_ROOT / "dashboards" / "app.py"
 HOST = "localhost"
 DEMO_ENV = "LEERDATA_DEMO"  # read by dashboards/auth.py
 STARTUP_SECONDS = 60.0
-
-console = Console()
 
 
 class DashboardError(LeerdataError):

@@ -6,12 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from leerdata.commands.options import DEFAULT_DATA_DIR_VALUE, DataDirOption
+from leerdata.commands.output import console
 from leerdata.config import DataPaths
-
-console = Console()
 
 OutOption = Annotated[Path, typer.Option("--out", help="File to write.", dir_okay=False)]
 

@@ -6,15 +6,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from leerdata.commands.options import DEFAULT_DATA_DIR_VALUE, DataDirOption
+from leerdata.commands.output import console
 from leerdata.config import DataPaths
 
 if TYPE_CHECKING:
     from leerdata.ingest.runner import IngestSummary
-
-console = Console()
 
 
 class Scale(StrEnum):
@@ -70,7 +68,6 @@ def announce_new_key() -> None:
         console.print(
             f"creating the pseudonymisation key at {path} (mode 0600). Back it up "
             "separately: with another key, new builds' pseudonyms no longer match earlier ones.",
-            soft_wrap=True,  # the whole path, never folded or cut with an ellipsis
             highlight=False,
         )
 

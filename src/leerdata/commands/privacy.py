@@ -7,13 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from leerdata.commands.options import DEFAULT_DATA_DIR_VALUE, DataDirOption
+from leerdata.commands.output import console
 from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
-
-console = Console()
 
 EmployeeIdOption = Annotated[
     str, typer.Option("--employee-id", help="Personnel number of the data subject.")
@@ -88,4 +86,4 @@ def register(app: typer.Typer) -> None:
                 highlight=False,
             )
             for name in result.landing_files:
-                console.print(f"  {name}", highlight=False, soft_wrap=True)
+                console.print(f"  {name}", highlight=False)

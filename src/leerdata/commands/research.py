@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from leerdata.commands.options import DEFAULT_DATA_DIR_VALUE, DataDirOption
+from leerdata.commands.output import console
 from leerdata.config import DataPaths
 
-console = Console()
+
+def describe_l(l_achieved: dict[str, int]) -> str:
+    """The achieved l-diversity in words: one figure when every sensitive attribute
+    reached the same l, else each attribute's own ("l=2 on exam_result, overall_score")."""
+    if not l_achieved:
+        return "l not applicable (no sensitive attribute shown)"
+    figures = set(l_achieved.values())
+    if len(figures) == 1:
+        return f"l={figures.pop()} on {', '.join(sorted(l_achieved))}"
+    return "l: " + ", ".join(f"{name} {l_achieved[name]}" for name in sorted(l_achieved))
 
 
 def register(app: typer.Typer) -> None:
@@ -40,6 +49,6 @@ def register(app: typer.Typer) -> None:
         console.print(
             f"release [bold]{result.release_id}[/]: {m['rows_released']:,} rows released, "
             f"{m['rows_suppressed']:,} suppressed (k={m['k_achieved']}, "
-            f"l={m['l_achieved']}, generalisation level {m['generalisation_level']}) "
+            f"{describe_l(m['l_achieved'])}, generalisation level {m['generalisation_level']}) "
             f"→ {result.folder}"
         )
