@@ -268,6 +268,15 @@ def show_table(
         )
 
 
+def chart_label(name: str, key: str) -> pl.Expr:
+    """An entity's category on a chart: its name, with its key where two rows of the frame
+    share the name. Course titles repeat (another supplier, another level), and a chart
+    keyed by a repeated name stacks their bars into one."""
+    named = pl.coalesce(name, key)
+    with_key = pl.format("{} ({})", named, pl.col(key))
+    return pl.when(pl.len().over(named) > 1).then(with_key).otherwise(named)
+
+
 def department_label(code: str | None, names: dict[str, str]) -> str:
     if code is None:
         return formatting.DASH

@@ -8,6 +8,8 @@ enrolment key, no unperturbed small count (1 or 2) in a published cell.
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -446,6 +448,49 @@ def test_evaluatie_ranks_worst_first_and_marks_suppressed_cells(warehouse: DataP
     assert sorted(c.split(" — ")[0] for c in suppressed[course]) == sorted(withheld["course_id"])
     assert set(suppressed[participants]) <= {t("value.suppressed", "nl")}
     assert charts(at) >= 1
+
+
+def test_evaluatie_chart_draws_one_bar_per_course_when_titles_repeat(
+    tiny_warehouse: DataPaths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Courses are ranked by id; titles repeat (medium data: 250 courses, 165 titles).
+    A chart keyed by title stacked two courses into one bar, longer than either."""
+    root = tmp_path / "data"
+    (root / "warehouse").mkdir(parents=True)
+    shutil.copyfile(tiny_warehouse.reporting_db, root / "warehouse" / "reporting.duckdb")
+    paths = DataPaths.of(root)
+    with duckdb.connect(str(paths.reporting_db)) as con:
+        found = con.execute(
+            "select year, min(course_id), max(course_id) from mart_course_evaluation_yearly "
+            "where not suppressed and completion_rate is not null "
+            "group by year having count(*) >= 2 order by year desc limit 1"
+        ).fetchone()
+        assert found is not None, "no year with two ranked courses in the tiny warehouse"
+        year, first, second = found
+        con.execute(
+            "update dim_courses set course_title = "
+            "(select course_title from dim_courses where course_id = $first) "
+            "where course_id = $second",
+            {"first": first, "second": second},
+        )
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(root))
+    monkeypatch.setenv("LEERDATA_DEMO", "1")
+    data.close_connections()
+    try:
+        at = open_page(start("evaluation"), "evaluatie")
+        at.sidebar.radio(key="evaluatie_granularity").set_value("year").run()
+        at.sidebar.selectbox(key="evaluatie_year").set_value(year).run()
+        ranking = table(at, "col.rank", "col.course")
+        scored = ranking[ranking[t("col.rank", "nl")].str.isdigit()]
+        [chart] = at.get("plotly_chart")
+        bars = json.loads(chart.proto.spec)["data"]
+        labels = [label for bar in bars for label in bar["y"]]
+    finally:
+        data.close_connections()
+    assert len(labels) == min(len(scored), 15)
+    assert len(set(labels)) == len(labels), labels
+    assert sum(first in label for label in labels) == 1, labels
+    assert sum(second in label for label in labels) == 1, labels
 
 
 def test_deelname_table_is_the_mart_with_suppressed_cells_marked(warehouse: DataPaths) -> None:

@@ -367,3 +367,16 @@ def test_a_long_table_shows_its_first_rows_and_says_how_many_there_are(
     assert table.height == 1_000
     assert table.row(-1)[0] == "1.998"  # prepared (doubled), Dutch format
     assert len(captions) == 1 and "1.234" in captions[0] and "1.000" in captions[0]
+
+
+def test_a_chart_label_adds_the_key_only_where_a_name_repeats() -> None:
+    from dashboards.ui import chart_label
+
+    frame = pl.DataFrame(
+        {
+            "entity_id": ["CRS1", "CRS2", "CRS3", "CRS4"],
+            "entity_name": ["Basis SQL", "Agile werken", "Basis SQL", None],
+        }
+    )
+    labels = frame.select(chart_label("entity_name", "entity_id").alias("label"))["label"].to_list()
+    assert labels == ["Basis SQL (CRS1)", "Agile werken", "Basis SQL (CRS3)", "CRS4"]

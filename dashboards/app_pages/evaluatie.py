@@ -132,7 +132,7 @@ for level, tab in zip(LEVELS, tabs, strict=True):
             )
         if scored.height:
             shown = scored.head(15).with_columns(
-                pl.coalesce("entity_name", "entity_id").alias("label")
+                ui.chart_label("entity_name", "entity_id").alias("label")
             )
             st.plotly_chart(
                 charts.bar(

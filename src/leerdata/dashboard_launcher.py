@@ -139,7 +139,7 @@ def serve_dashboard(paths: DataPaths, port: int = 8501, *, demo: bool = False) -
         raise KeyboardInterrupt  # so `finally` stops the child, not only this process
 
     signal.signal(signal.SIGTERM, stop_on_sigterm)
-    console.print(f"Dashboard: {dashboard_url(port)}", highlight=False, soft_wrap=True)
+    console.print(f"Dashboard: {dashboard_url(port)}", highlight=False)
     if demo:
         console.print(
             "[bold yellow]DEMO MODE for this run only: no login, any role can be picked, "
