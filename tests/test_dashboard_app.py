@@ -8,6 +8,7 @@ enrolment key, no unperturbed small count (1 or 2) in a published cell.
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -119,6 +121,15 @@ def table(at: AppTest, *label_keys: str) -> Any:
     found = [frame.value for frame in at.dataframe if labels <= set(frame.value.columns)]
     assert len(found) == 1, [list(frame.value.columns) for frame in at.dataframe]
     return found[0]
+
+
+def plotly_values(values: list[Any] | dict[str, str]) -> list[Any]:
+    """A trace's values from a figure's JSON: plotly writes numbers as a typed array
+    ({"dtype": "i2", "bdata": <base64>})."""
+    if isinstance(values, dict):
+        raw = base64.b64decode(values["bdata"])
+        return np.frombuffer(raw, dtype=np.dtype(values["dtype"])).tolist()
+    return values
 
 
 def charts(at: AppTest) -> int:
@@ -516,6 +527,41 @@ def test_deelname_table_is_the_mart_with_suppressed_cells_marked(warehouse: Data
     at.session_state["deelname_view"] = t("deelname.tab_over_time", "nl")
     at.run()
     assert charts(at) == 2 and not table(at, "col.participants", "col.spend").empty
+
+
+def test_deelname_keeps_two_departments_directorates_of_one_name_apart(
+    warehouse: DataPaths,
+) -> None:
+    """A directorate is a unit of its department: two departments' "Directie Strategie"
+    are two series of the chart, each its own department's published figures, never
+    one series of their sum (tiny data has five names in more than one department)."""
+    shared = mart(
+        warehouse,
+        "select breakdown_value from mart_participation where breakdown = 'directorate' "
+        "and not suppressed group by 1 having count(distinct department_code) > 1",
+    )
+    assert shared.height, "fixture lost its directorates of one name in two departments"
+    at = open_page(start("management"), "deelname")
+    at.session_state["deelname_view"] = t("deelname.tab_breakdown", "nl")
+    at.sidebar.selectbox(key="deelname_breakdown").set_value("directorate").run()
+    [chart] = at.get("plotly_chart")
+    series = {
+        bar["name"]: dict(zip(bar["x"], plotly_values(bar["y"]), strict=True))
+        for bar in json.loads(chart.proto.spec)["data"]
+    }
+    expected = mart(
+        warehouse,
+        "select department_code, breakdown_value, quarter, participants "
+        "from mart_participation where breakdown = 'directorate' and not suppressed "
+        "and quarter <= (select year(built_at) || '-Q' || quarter(built_at) "
+        "from mart_quality_build)",
+    )
+    units = expected.select("department_code", "breakdown_value").unique()
+    assert len(series) == units.height, sorted(series)
+    for department, directorate, quarter, participants in expected.iter_rows():
+        [name] = [n for n in series if department in n and n.endswith(directorate)]
+        [shown] = [v for q, v in series[name].items() if q.startswith(quarter)]
+        assert shown == participants, (department, directorate, quarter)
 
 
 def test_datakwaliteit_counts_every_loaded_row(warehouse: DataPaths) -> None:

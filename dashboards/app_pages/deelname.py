@@ -132,11 +132,18 @@ if over_time.open:
 
 if by_breakdown.open:
     with by_breakdown:
-        # --- The chosen breakdown per quarter, summed over the chosen departments' published cells.
+        # --- The chosen breakdown per quarter, summed over the chosen departments' published
+        # cells; a directorate stays within its department.
         cells = queries.participation_breakdown(breakdown, first, last, chosen)
+        published_cells = cells.filter(~pl.col("suppressed"))
+        if breakdown == "directorate" and len(chosen) > 1:
+            # A directorate is a unit of its department: two departments' directorates
+            # of one name ("Directie Strategie") are two series, never their sum.
+            published_cells = published_cells.with_columns(
+                pl.format("{} · {}", "department_code", "breakdown_value").alias("breakdown_value")
+            )
         by_value = (
-            cells.filter(~pl.col("suppressed"))
-            .group_by("quarter", "breakdown_value")
+            published_cells.group_by("quarter", "breakdown_value")
             .agg(pl.col("participants").sum())
             .sort("quarter", "breakdown_value")
         )
