@@ -95,7 +95,10 @@ def bar(
     value_axis = "x" if horizontal else "y"
     _style(fig, title, euro_axis=value_axis if euro else None)
     if percent:
-        fig.update_layout({f"{value_axis}axis": {"tickformat": ".0%"}})
+        # Zoomed rates lie a few points apart and plotly's ticks then fall on half points:
+        # whole percents would label 93 % and 93.5 % both "93%". Trailing zeros are
+        # trimmed ("93%", "93,5%"); hovering shows one decimal, as the tables do.
+        fig.update_layout({f"{value_axis}axis": {"tickformat": ".2~%", "hoverformat": ".1%"}})
     if zoom and plotted.height:
         # Start the value axis just below the smallest bar: on a 0-100% axis, bars at
         # 90-100% all look the same length.

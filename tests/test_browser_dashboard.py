@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import polars as pl
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from dashboards import charts
 from dashboards.i18n import t
 from dashboards.roles import ALL_PAGES, load_roles
 from leerdata.config import DataPaths
@@ -199,3 +201,22 @@ def test_an_address_the_role_cannot_open_gets_our_own_page(
             ).click()
         page.wait_for_selector(f"h1:has-text('{t(TITLE_KEYS[home], 'nl')}')")
         wait_until_rendered(page)
+
+
+@pytest.mark.parametrize("horizontal", [True, False], ids=["bars", "columns"])
+def test_a_zoomed_percent_axis_never_repeats_a_label(browser: Browser, horizontal: bool) -> None:
+    """Rates a few points apart (the evaluation page's categories: 93.1 to 95.6 %), drawn
+    by chromium: every value-axis label that plotly draws is a different number."""
+    frame = pl.DataFrame(
+        {"category": [f"c{n}" for n in range(10)], "rate": [0.931 + 0.0028 * n for n in range(10)]}
+    )
+    figure = charts.bar(frame, "category", "rate", horizontal=horizontal, percent=True, zoom=True)
+    figure.update_layout(width=700, height=450)
+    axis = "xtick" if horizontal else "ytick"
+    with own_page(browser, 600) as page:
+        page.set_content(figure.to_html(include_plotlyjs=True, full_html=True))
+        page.wait_for_selector(f"g.{axis} text", timeout=30_000)
+        labels = page.locator(f"g.{axis} text").all_text_contents()
+    assert len(labels) >= 3, labels
+    assert len(set(labels)) == len(labels), labels
+    assert all(label.endswith("%") and "." not in label for label in labels), labels
