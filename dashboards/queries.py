@@ -264,8 +264,11 @@ def dispute_trend(selection: InvoiceSelection) -> pl.DataFrame:
 
 
 def invoices_by_supplier(selection: InvoiceSelection) -> pl.DataFrame:
+    # Per supplier id, named as on the rest of the page ("Kolster Leergroep (SUP001)"):
+    # two suppliers may trade under one name.
     return data.query(
-        "select coalesce(suppliers.supplier_name, rows.supplier_id, '?') as supplier, "
+        "select coalesce(suppliers.supplier_name || ' (' || rows.supplier_id || ')', "
+        "rows.supplier_id, '?') as supplier, "
         "rows.status, count(*) as invoices "
         "from fct_invoice_checks as rows "
         "left join dim_suppliers as suppliers on rows.supplier_id = suppliers.supplier_id "

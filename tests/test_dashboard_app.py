@@ -348,6 +348,50 @@ def test_verrekening_statement_is_the_departments_statement(warehouse: DataPaths
     assert len(downloads) == 2
 
 
+def test_factuurcontrole_counts_each_supplier_apart_when_names_repeat(
+    tiny_warehouse: DataPaths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two suppliers may trade under one name (the KvK number tells them apart): the
+    invoices-per-supplier chart must not add their invoices up under that name."""
+    root = tmp_path / "data"
+    (root / "warehouse").mkdir(parents=True)
+    shutil.copyfile(tiny_warehouse.reporting_db, root / "warehouse" / "reporting.duckdb")
+    with duckdb.connect(str(DataPaths.of(root).reporting_db)) as con:
+        counts = dict(
+            con.execute(
+                "select supplier_id, count(*) from fct_invoice_checks "
+                "where supplier_id is not null group by 1 order by 1 limit 2"
+            ).fetchall()
+        )
+        first, second = counts
+        con.execute(
+            "update dim_suppliers set supplier_name = "
+            "(select supplier_name from dim_suppliers where supplier_id = $first) "
+            "where supplier_id = $second",
+            {"first": first, "second": second},
+        )
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(root))
+    monkeypatch.setenv("LEERDATA_DEMO", "1")
+    data.close_connections()
+    try:
+        at = open_page(start("finance"), "factuurcontrole")
+        open_tab(at, "factuur_view", "factuur.tab_invoices")
+        [by_supplier] = [
+            json.loads(chart.proto.spec)
+            for chart in at.get("plotly_chart")
+            if t("factuur.by_supplier", "nl") in chart.proto.spec
+        ]
+    finally:
+        data.close_connections()
+    per_supplier: dict[str, int] = {}
+    for bar in by_supplier["data"]:
+        for supplier, invoices in zip(bar["x"], plotly_values(bar["y"]), strict=True):
+            per_supplier[supplier] = per_supplier.get(supplier, 0) + invoices
+    for supplier_id, invoices in counts.items():
+        [shown] = [n for label, n in per_supplier.items() if supplier_id in label]
+        assert shown == invoices, (supplier_id, per_supplier)
+
+
 def test_factuurcontrole_lists_a_suppliers_disputes_with_reasons(warehouse: DataPaths) -> None:
     supplier = mart(
         warehouse,
