@@ -17,6 +17,26 @@ from dashboards.i18n import DEFAULT_LANGUAGE, LANGUAGE_STATE_KEY, LANGUAGES, cur
 Kind = Literal["text", "int", "euro", "pct", "score", "decimal", "date", "datetime", "bool"]
 
 
+# Keys of the widgets whose option labels are translated. The browser side of a
+# selectbox or multiselect holds a choice by its shown label and kept showing it after
+# a language switch ("Tevredenheid (1–10)" on an English page). A value set through the
+# Session State API is sent to the browser again, with its label in the new language.
+TRANSLATED_WIDGETS_KEY = "_translated_widgets"
+
+
+def translated(key: str) -> str:
+    """`key`, registered as a widget whose option labels follow the language."""
+    registered = st.session_state.setdefault(TRANSLATED_WIDGETS_KEY, set())
+    registered.add(key)
+    return key
+
+
+def _relabel_translated_widgets() -> None:
+    for key in st.session_state.get(TRANSLATED_WIDGETS_KEY, set()):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def language_picker() -> str:
     st.sidebar.radio(
         t("app.language"),
@@ -25,6 +45,7 @@ def language_picker() -> str:
         format_func=LANGUAGES.__getitem__,
         key=LANGUAGE_STATE_KEY,
         horizontal=True,
+        on_change=_relabel_translated_widgets,
     )
     return current_language()
 
@@ -153,7 +174,7 @@ def quarter_picker(quarters: Sequence[str], key: str) -> str:
         options,
         index=options.index(latest_closed(options)),
         format_func=lambda p: period_label(p, lang),
-        key=key,
+        key=translated(key),
     )
 
 
@@ -167,7 +188,7 @@ def quarter_range_picker(quarters: Sequence[str], key: str) -> tuple[str, str]:
         options=options,
         value=(options[0], options[-1]),
         format_func=lambda p: period_label(p, lang),
-        key=key,
+        key=translated(key),
     )
     return first, last
 

@@ -220,3 +220,34 @@ def test_a_zoomed_percent_axis_never_repeats_a_label(browser: Browser, horizonta
     assert len(labels) >= 3, labels
     assert len(set(labels)) == len(labels), labels
     assert all(label.endswith("%") and "." not in label for label in labels), labels
+
+
+def test_a_choice_reads_in_english_after_the_switch(server: str, browser: Browser) -> None:
+    """The browser sends a choice back by its shown label and kept showing that label
+    after a language switch: "Tevredenheid (1–10)" on an English page."""
+    with own_page(browser, 1200) as page:
+        open_rendered(page, f"{server}/evaluatie?role=evaluation")
+        metric_box = page.get_by_role("combobox", name=t("filter.metric", "nl"))
+        metric_box.click()
+        with settled(page, interaction=True):
+            page.get_by_role("option", name=t("col.satisfaction", "nl")).click()
+        wait_until_rendered(page)
+        with settled(page, interaction=True):
+            page.get_by_text("English", exact=True).click()
+        wait_until_rendered(page, language="en")
+        english_box = page.get_by_role("combobox", name=t("filter.metric", "en"))
+        assert english_box.input_value() == t("col.satisfaction", "en")
+        ranking = t("evaluatie.ranking", "en", metric=t("col.satisfaction", "en"))
+        assert page.get_by_role("heading", name=ranking).count() == 1
+
+
+def test_chosen_statuses_read_in_english_after_the_switch(server: str, browser: Browser) -> None:
+    with own_page(browser, 1200) as page:
+        open_rendered(page, f"{server}/factuurcontrole?role=finance")
+        with settled(page, interaction=True):
+            page.get_by_text("English", exact=True).click()
+        wait_until_rendered(page, language="en")
+        tags = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelectTagsContainer"]')
+        chips = [tag.get_attribute("aria-label") for tag in tags.locator("[data-tag]").all()]
+        statuses = ("approved", "partially_disputed", "disputed", "on_hold")
+        assert chips == [t(f"status.{s}", "en") for s in statuses], chips

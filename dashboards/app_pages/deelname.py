@@ -47,13 +47,13 @@ chosen = st.sidebar.multiselect(
     departments,
     default=departments,
     format_func=lambda code: ui.department_label(code, names),
-    key="deelname_departments",
+    key=ui.translated("deelname_departments"),
 )
 breakdown = st.sidebar.selectbox(
     t("filter.dimension"),
     BREAKDOWNS,
     format_func=lambda b: t(f"dim.{b}", lang),
-    key="deelname_breakdown",
+    key=ui.translated("deelname_breakdown"),
 )
 if not chosen:
     st.info(t("app.no_data"))

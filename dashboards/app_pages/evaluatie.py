@@ -83,14 +83,14 @@ period_text = st.sidebar.selectbox(
     periods,
     index=periods.index(default_period),
     format_func=lambda p: ui.period_label(p, lang),
-    key=f"evaluatie_{granularity}",
+    key=ui.translated(f"evaluatie_{granularity}"),
 )
 period = int(period_text) if granularity == "year" else period_text
 metric = st.sidebar.selectbox(
     t("filter.metric"),
     METRICS,
     format_func=lambda m: t(m.label, lang),
-    key="evaluatie_metric",
+    key=ui.translated("evaluatie_metric"),
 )
 worst_first = st.sidebar.checkbox(t("filter.worst_first"), value=True, key="evaluatie_worst")
 min_cell = data.min_cell_size()

@@ -51,7 +51,7 @@ supplier = st.sidebar.selectbox(
     t("filter.supplier"),
     [ALL, *supplier_names],
     format_func=supplier_label,
-    key="factuur_supplier",
+    key=ui.translated("factuur_supplier"),
 )
 months = queries.invoice_months()
 if not months:
@@ -68,7 +68,7 @@ statuses = st.sidebar.multiselect(
     STATUSES,
     default=STATUSES,
     format_func=lambda s: t(f"status.{s}", lang),
-    key="factuur_status",
+    key=ui.translated("factuur_status"),
 )
 
 

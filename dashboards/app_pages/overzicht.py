@@ -21,7 +21,7 @@ chosen = st.sidebar.multiselect(
     all_departments,
     format_func=lambda code: ui.department_label(code, names),
     placeholder=t("filter.all_departments"),
-    key="overzicht_departments",
+    key=ui.translated("overzicht_departments"),
 )
 departments = chosen or all_departments
 

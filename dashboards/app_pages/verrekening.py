@@ -111,7 +111,7 @@ department = st.selectbox(
     t("filter.department"),
     departments,
     format_func=lambda code: ui.department_label(code, names),
-    key="verrekening_statement_department",
+    key=ui.translated("verrekening_statement_department"),
 )
 statement = queries.department_statement(quarter, department)
 ui.show_table(
