@@ -9,9 +9,18 @@ and subject access exports it.
 The rule errs towards blanking: a comment naming another person of the same last name
 is blanked too (the text is never published, so nothing reported changes). A person
 named by first name only is not found.
+
+Subject access is the other way round: the export goes to the person, and a text about
+someone else of the same last name is that person's data (GDPR art. 15(4)). It lists a
+text only where the last name may be the subject's (`may_name`): not after another
+first name, other initials or another name prefix ("Zacharias Simons", "(Q.X. Simons)",
+"van der Simons" for Lukas Simons). A last name on its own ("met Simons") may be theirs.
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 import duckdb
 
@@ -98,3 +107,77 @@ def blank_text_naming(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
             f"where rowid in ({rows_naming_sql(table, column)})",
             {"names": names},
         )
+
+
+# Name prefixes (tussenvoegsels) between given name and last name: "Jan van der Berg",
+# "E. ter Horst", "Kees van 't Hof". Not the ones that are also common prepositions
+# ("aan", "in", "op"): "aanraden aan Simons" names a Simons.
+NAME_PREFIX_WORDS = frozenset(
+    {"van", "de", "der", "den", "het", "'t", "ter", "ten", "la", "le", "du", "da", "di"}
+    | {"del", "della", "des", "von", "zu", "vom", "zur"}
+)
+_TOKEN = re.compile(r"[\w'’.]+")
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)+")
+
+
+@dataclass(frozen=True)
+class PersonName:
+    """A person's name as HR has it, in the forms free text writes it."""
+
+    last_name: str
+    prefix: str  # lower case, "" without one: "van der"
+    first_names: frozenset[str]  # lower case
+    initials: str  # the letters, upper case: "EL" for "E.L."
+
+
+def person_names(con: duckdb.DuckDBPyConnection, employee_id: str) -> list[PersonName]:
+    """Every spelling of the person's name in the HR history."""
+    rows = con.execute(
+        "select distinct last_name, name_prefix, first_names, initials from main.raw_hr "
+        "where employee_id = $id and last_name is not null and trim(last_name) <> ''",
+        {"id": employee_id},
+    ).fetchall()
+    return [
+        PersonName(
+            last_name=last,
+            prefix=" ".join((prefix or "").lower().split()),
+            first_names=frozenset((first or "").lower().split()),
+            initials="".join(ch for ch in (initials or "") if ch.isalpha()).upper(),
+        )
+        for last, prefix, first, initials in rows
+    ]
+
+
+def may_name(text: str, person: PersonName) -> bool:
+    """Whether the text may name this person: their last name occurs in it, and not
+    after another first name, other initials or another name prefix."""
+    tokens = list(_TOKEN.finditer(text))
+    words = [token.group().lower().rstrip(".") for token in tokens]
+    last = [w for w in re.split(r"[\s-]+", person.last_name.lower()) if w]
+
+    def adjacent(left: int) -> bool:  # only blanks between token left and the next
+        return text[tokens[left].end() : tokens[left + 1].start()].strip() == ""
+
+    for start in range(len(words) - len(last) + 1):
+        if words[start : start + len(last)] != last:
+            continue
+        before = start - 1
+        prefix: list[str] = []
+        while before >= 0 and adjacent(before) and words[before] in NAME_PREFIX_WORDS:
+            prefix.insert(0, words[before])
+            before -= 1
+        if prefix and " ".join(prefix) != person.prefix:
+            continue  # "van der Simons" is not Simons
+        if before < 0 or not adjacent(before):
+            return True  # no given name: it may be them
+        given = tokens[before].group()
+        if _INITIALS.fullmatch(given):
+            letters = "".join(ch for ch in given if ch.isalpha()).upper()
+            if person.initials.startswith(letters):
+                return True
+        elif given[0].isupper() and not given.endswith("."):
+            if given.lower() in person.first_names:
+                return True
+        else:
+            return True  # "collega Simons", or a sentence's last word before it
+    return False

@@ -21,7 +21,14 @@ import duckdb
 from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
 from leerdata.privacy.keys import load_existing_key
-from leerdata.privacy.mentions import WORD_SPLIT_PY, free_text, last_names, rows_naming_sql
+from leerdata.privacy.mentions import (
+    WORD_SPLIT_PY,
+    free_text,
+    last_names,
+    may_name,
+    person_names,
+    rows_naming_sql,
+)
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
 
 
@@ -71,11 +78,13 @@ def _raw(paths: DataPaths, employee_id: str) -> tuple[dict[str, list], list[str]
 def _mentions(
     con: duckdb.DuckDBPyConnection, employee_id: str, enrolment_ids: list[str]
 ) -> dict[str, list]:
-    """Other people's free text that names the person (the rows erasure would blank),
-    without those people's own identifiers."""
+    """Other people's free text that may name the person, without those people's own
+    identifiers: the rows erasure blanks, less those that name someone else of the same
+    last name (leerdata.privacy.mentions.may_name)."""
     names = last_names(con, "select $id", {"id": employee_id})
     if not names:
         return {}
+    persons = person_names(con, employee_id)
     # The column tying a row to its enrolment: the subject's own rows are exported as
     # theirs already. Invoice-level text (allowance reasons) belongs to no enrolment.
     own = {"raw_evaluations": "enrolment_id", "raw_invoice_lines": "order_line_ref"}
@@ -96,7 +105,8 @@ def _mentions(
                 f"{not_own} order by all",
                 params,
             )
-            found.setdefault(table, []).extend(r for r in rows if r not in found[table])
+            theirs = [r for r in rows if any(may_name(r[column], p) for p in persons)]
+            found.setdefault(table, []).extend(r for r in theirs if r not in found[table])
     return {table: rows for table, rows in found.items() if rows}
 
 
