@@ -27,8 +27,10 @@ from leerdata.privacy.keys import load_or_create_key
 from leerdata.privacy.pseudonyms import Pseudonymiser
 from leerdata.privacy.scan import files_containing
 from leerdata.research.anonymise import anonymise
+from leerdata.research.dictionary import data_dictionary
 from leerdata.research.microdata import QUASI_IDENTIFIERS, SENSITIVE_ATTRIBUTES
 from leerdata.research.release import ReleaseResult, create_release, key_domain
+from leerdata.sdc.ptable import MAX_NOISE
 
 # Written out here, not imported: the test's own idea of what tells an attacker nothing.
 NOT_INFORMATIVE = {"", "none", "not_examined", "enrolled", "withheld"}
@@ -394,3 +396,14 @@ def test_small_release_keeps_most_rows_and_protects_persons(
     assert manifest["rows_released"] / manifest["rows_before_suppression"] >= 0.80
     check_with_pycanon(microdata(release), k=10, l=2)
     check_person_level(release, paths, k=10, l=2)
+
+
+def test_the_data_dictionary_says_the_tables_counts_are_perturbed() -> None:
+    """Researchers read the tables through the dictionary: it must describe the cell key
+    method the tables are protected by (perturbed counts, rates and means shown from a
+    published count of min_cell_size + the largest noise), not the cell suppression of
+    the design before it, under which a count was exact and a blank meant a small cell."""
+    text = " ".join(data_dictionary(0, ["mart_participation"], min_cell_size=10).split())
+    assert "perturbed" in text and f"at most {MAX_NOISE} up or down" in text
+    assert f"at least {10 + MAX_NOISE}" in text
+    assert "complement" not in text and "fewer than min_cell_size persons" not in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from leerdata.research.anonymise import SUPPRESSED, WITHHELD
 from leerdata.research.microdata import LADDER
+from leerdata.sdc.ptable import MAX_NOISE
 
 MICRODATA = {
     "enrolment_pseudonym": "Pseudonym of the enrolment (one row), valid in this release "
@@ -25,7 +26,7 @@ MICRODATA = {
 }
 
 
-def data_dictionary(level: int, tables: list[str]) -> str:
+def data_dictionary(level: int, tables: list[str], min_cell_size: int) -> str:
     lines = [
         "# Data dictionary",
         "",
@@ -52,11 +53,17 @@ def data_dictionary(level: int, tables: list[str]) -> str:
         "## tables/",
         "",
         "The protected aggregate tables exactly as published to management (column",
-        "descriptions in the leerdata documentation of each mart). A blank measure with",
-        "suppressed = true is a suppressed cell: fewer than min_cell_size persons, a group",
-        "disclosure, or a complement that keeps another suppressed cell from being",
-        "recomputed. Rates are ratios of the counts next to them; participants are",
-        "person-quarters (a year sums its quarters).",
+        "descriptions in the leerdata documentation of each mart), protected by the cell",
+        f"key method: every count is perturbed, at most {MAX_NOISE} up or down, the same way every",
+        "time for the same records; zero stays zero and a non-empty cell never shows as 1",
+        "or 2; from a true count of 5 up the noise averages zero. Totals therefore do not",
+        "always add up exactly. Rates are ratios of the perturbed counts (at most 1); means",
+        "use the true sums, coarsely rounded; both are shown only where the published",
+        f"count behind them is at least {min_cell_size + MAX_NOISE} "
+        f"(so over at least {min_cell_size} persons).",
+        "A blank measure with suppressed = true is a withheld cell (rare): the other",
+        "published figures would have pinned a small true count. Participants count",
+        "person-quarters: a person in two quarters of a year counts twice in the year.",
         "",
         *[f"- {name}.csv" for name in tables],
         "",

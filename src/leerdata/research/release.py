@@ -153,7 +153,8 @@ def create_release(paths: DataPaths, k: int | None = None, l: int | None = None)
     try:
         microdata.write_csv(partial / "microdata.csv")
         tables = _export_tables(paths.reporting_db, partial / "tables")
-        (partial / "data_dictionary.md").write_text(data_dictionary(level, tables))
+        min_cell_size = load_settings(paths.root).disclosure.min_cell_size
+        (partial / "data_dictionary.md").write_text(data_dictionary(level, tables, min_cell_size))
         manifest = {
             "release_id": release_id,
             "created_at": created_at.isoformat(),
@@ -182,7 +183,7 @@ def create_release(paths: DataPaths, k: int | None = None, l: int | None = None)
             "quasi_identifiers": list(QUASI_IDENTIFIERS),
             "sensitive_attributes": list(SENSITIVE_ATTRIBUTES),
             "key_domain": key_domain(release_id),
-            "min_cell_size_tables": load_settings(paths.root).disclosure.min_cell_size,
+            "min_cell_size_tables": min_cell_size,
             "tables": tables,
         }
         manifest["files"] = {
