@@ -62,7 +62,8 @@ def data_dictionary(level: int, tables: list[str], min_cell_size: int) -> str:
         f"count behind them is at least {min_cell_size + MAX_NOISE} "
         f"(so over at least {min_cell_size} persons).",
         "A blank measure with suppressed = true is a withheld cell (rare): the other",
-        "published figures would have pinned a small true count. Participants count",
+        "published figures would have pinned its small true count, or it is withheld",
+        "with such a cell so that the cell cannot be worked out. Participants count",
         "person-quarters: a person in two quarters of a year counts twice in the year.",
         "",
         *[f"- {name}.csv" for name in tables],
