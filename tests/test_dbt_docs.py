@@ -84,3 +84,19 @@ def test_shared_wording_is_a_doc_block_and_every_block_exists() -> None:
     assert {key for key, count in plain.items() if count > 1} == set(), "copy: make a doc block"
     quarters = {block for block in used if block == "quarter" or block.startswith("quarter__")}
     assert quarters == {"quarter", "quarter__cell"}
+
+
+def test_every_protected_mart_says_its_counts_are_perturbed() -> None:
+    """A reader of the docs takes a count for exact unless told: every published mart
+    with a `suppressed` column (the protected tables) names the cell key method, and
+    none the cell suppression it replaced."""
+    protected = {
+        name: " ".join(str(model.get("description", "")).split())
+        for name, model in _models().items()
+        if name.startswith("mart_")
+        and any(column["name"] == "suppressed" for column in model.get("columns") or [])
+    }
+    assert len(protected) >= 8, sorted(protected)
+    for name, description in protected.items():
+        assert "cell suppression" not in description, name
+        assert "cell key method" in description and "perturbed" in description, name
