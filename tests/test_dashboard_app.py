@@ -608,6 +608,23 @@ def test_deelname_keeps_two_departments_directorates_of_one_name_apart(
         assert shown == participants, (department, directorate, quarter)
 
 
+def test_deelname_says_its_spend_is_not_the_settled_amount(warehouse: DataPaths) -> None:
+    """Deelname's spend (the participants' department, scaled to perturbed enrolments)
+    and the settled amount on Overzicht (the paying department) differ: the page says
+    which is which, so a manager does not take one for the other."""
+    differ = mart(
+        warehouse,
+        "select count(*) as n from mart_participation as p "
+        "join (select quarter, debtor_department_code as department_code, "
+        "sum(amount_eur) as settled from mart_settlement_matrix group by all) as s "
+        "using (quarter, department_code) "
+        "where p.breakdown = 'total' and p.spend_eur is not null and p.spend_eur <> s.settled",
+    )["n"][0]
+    assert differ > 0, "fixture: the two spend figures agree everywhere"
+    at = open_page(start("management"), "deelname")
+    assert t("deelname.spend_note", "nl") in [c.value for c in at.caption]
+
+
 def test_datakwaliteit_counts_every_loaded_row(warehouse: DataPaths) -> None:
     at = open_page(start("evaluation"), "datakwaliteit")
     with duckdb.connect(str(warehouse.restricted_db), read_only=True) as con:

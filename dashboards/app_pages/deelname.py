@@ -107,6 +107,7 @@ if over_time.open:
             )
 
         ui.running_note(totals["quarter"].unique().to_list())
+        st.caption(t("deelname.spend_note"))
 
         # --- Department totals per quarter: the table management downloads.
         st.subheader(t("deelname.totals_table"))
