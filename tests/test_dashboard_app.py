@@ -12,6 +12,7 @@ import base64
 import json
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -348,15 +349,44 @@ def test_verrekening_statement_is_the_departments_statement(warehouse: DataPaths
     assert len(downloads) == 2
 
 
+def reporting_copy(tiny: DataPaths, tmp_path: Path) -> DataPaths:
+    """A data dir of its own holding a copy of the tiny reporting file, to change."""
+    root = tmp_path / "data"
+    (root / "warehouse").mkdir(parents=True)
+    shutil.copyfile(tiny.reporting_db, root / "warehouse" / "reporting.duckdb")
+    return DataPaths.of(root)
+
+
+def give_one_name(
+    con: duckdb.DuckDBPyConnection, table: str, name: str, key: str, first: str, second: str
+) -> None:
+    """Give row `second` of a dimension the name of row `first`."""
+    con.execute(
+        f"update {table} set {name} = (select {name} from {table} where {key} = $first) "
+        f"where {key} = $second",
+        {"first": first, "second": second},
+    )
+
+
+@contextmanager
+def app_on(paths: DataPaths, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The app reads this data dir (demo mode) for the duration."""
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(paths.root))
+    monkeypatch.setenv("LEERDATA_DEMO", "1")
+    data.close_connections()
+    try:
+        yield
+    finally:
+        data.close_connections()
+
+
 def test_factuurcontrole_counts_each_supplier_apart_when_names_repeat(
     tiny_warehouse: DataPaths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two suppliers may trade under one name (the KvK number tells them apart): the
     invoices-per-supplier chart must not add their invoices up under that name."""
-    root = tmp_path / "data"
-    (root / "warehouse").mkdir(parents=True)
-    shutil.copyfile(tiny_warehouse.reporting_db, root / "warehouse" / "reporting.duckdb")
-    with duckdb.connect(str(DataPaths.of(root).reporting_db)) as con:
+    paths = reporting_copy(tiny_warehouse, tmp_path)
+    with duckdb.connect(str(paths.reporting_db)) as con:
         counts = dict(
             con.execute(
                 "select supplier_id, count(*) from fct_invoice_checks "
@@ -364,16 +394,8 @@ def test_factuurcontrole_counts_each_supplier_apart_when_names_repeat(
             ).fetchall()
         )
         first, second = counts
-        con.execute(
-            "update dim_suppliers set supplier_name = "
-            "(select supplier_name from dim_suppliers where supplier_id = $first) "
-            "where supplier_id = $second",
-            {"first": first, "second": second},
-        )
-    monkeypatch.setenv(data.DATA_DIR_ENV, str(root))
-    monkeypatch.setenv("LEERDATA_DEMO", "1")
-    data.close_connections()
-    try:
+        give_one_name(con, "dim_suppliers", "supplier_name", "supplier_id", first, second)
+    with app_on(paths, monkeypatch):
         at = open_page(start("finance"), "factuurcontrole")
         open_tab(at, "factuur_view", "factuur.tab_invoices")
         [by_supplier] = [
@@ -381,8 +403,6 @@ def test_factuurcontrole_counts_each_supplier_apart_when_names_repeat(
             for chart in at.get("plotly_chart")
             if t("factuur.by_supplier", "nl") in chart.proto.spec
         ]
-    finally:
-        data.close_connections()
     per_supplier: dict[str, int] = {}
     for bar in by_supplier["data"]:
         for supplier, invoices in zip(bar["x"], plotly_values(bar["y"]), strict=True):
@@ -510,10 +530,7 @@ def test_evaluatie_chart_draws_one_bar_per_course_when_titles_repeat(
 ) -> None:
     """Courses are ranked by id; titles repeat (medium data: 250 courses, 165 titles).
     A chart keyed by title stacked two courses into one bar, longer than either."""
-    root = tmp_path / "data"
-    (root / "warehouse").mkdir(parents=True)
-    shutil.copyfile(tiny_warehouse.reporting_db, root / "warehouse" / "reporting.duckdb")
-    paths = DataPaths.of(root)
+    paths = reporting_copy(tiny_warehouse, tmp_path)
     with duckdb.connect(str(paths.reporting_db)) as con:
         found = con.execute(
             "select year, min(course_id), max(course_id) from mart_course_evaluation_yearly "
@@ -522,16 +539,8 @@ def test_evaluatie_chart_draws_one_bar_per_course_when_titles_repeat(
         ).fetchone()
         assert found is not None, "no year with two ranked courses in the tiny warehouse"
         year, first, second = found
-        con.execute(
-            "update dim_courses set course_title = "
-            "(select course_title from dim_courses where course_id = $first) "
-            "where course_id = $second",
-            {"first": first, "second": second},
-        )
-    monkeypatch.setenv(data.DATA_DIR_ENV, str(root))
-    monkeypatch.setenv("LEERDATA_DEMO", "1")
-    data.close_connections()
-    try:
+        give_one_name(con, "dim_courses", "course_title", "course_id", first, second)
+    with app_on(paths, monkeypatch):
         at = open_page(start("evaluation"), "evaluatie")
         at.sidebar.radio(key="evaluatie_granularity").set_value("year").run()
         at.sidebar.selectbox(key="evaluatie_year").set_value(year).run()
@@ -540,8 +549,6 @@ def test_evaluatie_chart_draws_one_bar_per_course_when_titles_repeat(
         [chart] = at.get("plotly_chart")
         bars = json.loads(chart.proto.spec)["data"]
         labels = [label for bar in bars for label in bar["y"]]
-    finally:
-        data.close_connections()
     assert len(labels) == min(len(scored), 15)
     assert len(set(labels)) == len(labels), labels
     assert sum(first in label for label in labels) == 1, labels
