@@ -1,0 +1,91 @@
+"""A research release's microdata and its protected tables, attacked together.
+
+A release ships k-anonymous microdata beside the perturbed tables. Counting microdata
+rows gives exact floors and ceilings under sums of the tables' true counts
+(tests/microdata_bounds.py); the attacker of tests/disclosure_attacker.py adds them to
+every relation between the tables and solves for every true count of 1..9. Against a
+real release nothing may be pinned. A negative control gives the same attacker
+microdata without protection (no `*`, nothing withheld, no row dropped): it must pin
+counts, or the floors and ceilings were never able to.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import polars as pl
+import pytest
+
+from leerdata.config import DataPaths
+from leerdata.privacy.keys import load_or_create_key
+from leerdata.research.microdata import generalised, read_base
+from leerdata.research.release import ReleaseResult, create_release
+from tests.disclosure_attacker import Attack, AttackResult, Method, published_cells, true_cells
+from tests.microdata_bounds import add_microdata_bounds, read_release
+
+PUBLISHED_METHOD = Method(max_noise=2, small_values=2)  # README: Disclosure control
+# One worker builds the module's release (a module fixture).
+pytestmark = pytest.mark.xdist_group("research_release_attack")
+MICRODATA_COLUMNS = (
+    "age_band",
+    "department_code",
+    "scale_band",
+    "gender",
+    "category_code",
+    "period",
+    "delivery_mode",
+    "completion_status",
+    "exam_result",
+    "overall_score",
+)
+
+
+@pytest.fixture(scope="module")
+def released(
+    tiny_warehouse: DataPaths, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[DataPaths, ReleaseResult]:
+    """A release with the configured k and l, made in a private copy of the warehouse."""
+    root = tmp_path_factory.mktemp("release-attack")
+    shutil.copytree(tiny_warehouse.warehouse, root / "warehouse")
+    paths = DataPaths.of(root)
+    return paths, create_release(paths)
+
+
+def attack_with(paths: DataPaths, microdata: pl.DataFrame, manifest: dict) -> AttackResult:
+    model = Attack(*published_cells(paths.reporting_db), PUBLISHED_METHOD)
+    added = add_microdata_bounds(model, microdata, manifest)
+    assert added > 200, f"only {added} microdata bounds: the families did not match the tables"
+    truth = model.truth_vector(*true_cells(paths.restricted_db))
+    # solve() first checks that the truth obeys every bound: a wrong reading of the
+    # microdata fails there instead of passing unnoticed
+    return model.solve(truth, model.describe)
+
+
+def test_microdata_and_tables_together_give_no_small_count_away(
+    released: tuple[DataPaths, ReleaseResult], key_file
+) -> None:
+    paths, release = released
+    microdata, manifest = read_release(release.folder)
+    assert microdata.height > 100, "too few released rows to count on"
+    result = attack_with(paths, microdata, manifest)
+    assert result.candidates > 100, "too few small counts to attack"
+    assert result.recovered == [], f"test key file text: {key_file.read_text().strip()}"
+
+
+def test_unprotected_microdata_give_small_counts_away(
+    released: tuple[DataPaths, ReleaseResult],
+) -> None:
+    """Negative control: the same release level, every row and value as it is."""
+    paths, release = released
+    level = release.manifest["generalisation_level"]
+    base = generalised(read_base(paths.restricted_db, load_or_create_key()), level)
+    microdata = base.select(MICRODATA_COLUMNS).with_columns(pl.all().cast(pl.String))
+    manifest = {
+        **release.manifest,
+        "rows_before_suppression": microdata.height,
+        "rows_released": microdata.height,
+    }
+    result = attack_with(paths, microdata, manifest)
+    assert len(result.exact_and_true) == len(result.recovered), "a recovery must be the truth"
+    derived = [r for r in result.recovered if r.derived]
+    assert len(derived) >= 10, f"the exact counts pinned only {len(derived)} perturbed counts"
