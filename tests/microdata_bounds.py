@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections import defaultdict
 from pathlib import Path
 
@@ -43,8 +44,9 @@ COARSENINGS = {
         },
     ),
 }
-# count -> (a row surely in it, a row possibly in it), on the sensitive columns
-EVALUATION_OUTCOMES: dict[str, tuple[pl.Expr, pl.Expr]] = {
+# count -> (a row surely in it, a row possibly in it or None: no ceiling), on the
+# sensitive columns
+EVALUATION_OUTCOMES: dict[str, tuple[pl.Expr, pl.Expr | None]] = {
     "enrolments": (pl.lit(True), pl.lit(True)),
     "completions": (
         pl.col("completion_status") == "completed",
@@ -62,6 +64,9 @@ EVALUATION_OUTCOMES: dict[str, tuple[pl.Expr, pl.Expr]] = {
         pl.col("exam_result") == "passed",
         pl.col("exam_result").is_in(["passed", "withheld"]),
     ),
+    # a row with a score had an overall response; the tables count responses that no
+    # released row stands for as well (a floor only)
+    "overall_responses": (~pl.col("overall_score").is_in(["", "withheld"]), None),
 }
 PARTICIPATION_OUTCOMES = {c: EVALUATION_OUTCOMES[c] for c in ("enrolments", "completions")}
 PARTICIPATION_BREAKDOWNS = ("age_band", "scale_band", "gender", "delivery_mode")
@@ -131,7 +136,7 @@ def _add_family(
     counts: _MicrodataCounts,
     cells: list[tuple[int, dict[str, str]]],
     variable,
-    outcomes: dict[str, tuple[pl.Expr, pl.Expr]],
+    outcomes: dict[str, tuple[pl.Expr, pl.Expr | None]],
 ) -> int:
     """cells: (table row, {microdata column: microdata value}). For every choice of the
     columns kept (the others summed over), one floor/ceiling row per outcome."""
@@ -147,7 +152,7 @@ def _add_family(
             for values, rows in groups.items():
                 for count, (sure, possible) in outcomes.items():
                     low = counts.floor(dims, values, sure)
-                    high = counts.ceiling(dims, values, possible)
+                    high = math.inf if possible is None else counts.ceiling(dims, values, possible)
                     model.c.add([(variable(r, count), 1.0) for r in rows], float(low), float(high))
                     added += 1
     return added
