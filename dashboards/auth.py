@@ -115,6 +115,9 @@ def _demo_access(config: RoleConfig, lang: str) -> Access:
         key=ROLE_STATE_KEY,
         on_change=keep_choice,
     )
+    # In the address too (set on every run: a page change drops it), so a reload or a
+    # shared demo link opens with the same role instead of the default one.
+    st.query_params["role"] = name
     return Access(config.roles[name], Scope.everything())
 
 

@@ -37,17 +37,30 @@ def _relabel_translated_widgets() -> None:
             st.session_state[key] = st.session_state[key]
 
 
+# The address carries a language other than the default (…/deelname?lang=en), so a
+# reload, a bookmark or a shared link opens in the language it was read in.
+LANGUAGE_PARAM = "lang"
+
+
 def language_picker() -> str:
+    if LANGUAGE_STATE_KEY not in st.session_state:
+        asked = st.query_params.get(LANGUAGE_PARAM)
+        st.session_state[LANGUAGE_STATE_KEY] = asked if asked in LANGUAGES else DEFAULT_LANGUAGE
     st.sidebar.radio(
         t("app.language"),
         list(LANGUAGES),
-        index=list(LANGUAGES).index(DEFAULT_LANGUAGE),
         format_func=LANGUAGES.__getitem__,
         key=LANGUAGE_STATE_KEY,
         horizontal=True,
         on_change=_relabel_translated_widgets,
     )
-    return current_language()
+    lang = current_language()
+    # Set on every run: a page change in the menu drops the address's parameters.
+    if lang == DEFAULT_LANGUAGE:
+        st.query_params.pop(LANGUAGE_PARAM, None)
+    else:
+        st.query_params[LANGUAGE_PARAM] = lang
+    return lang
 
 
 def require_warehouse() -> None:

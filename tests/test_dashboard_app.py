@@ -221,6 +221,45 @@ def test_english_is_selectable(warehouse: DataPaths) -> None:
     assert any(m.label.startswith(t("verrekening.total", "en", quarter="")) for m in at.metric)
 
 
+def test_the_address_keeps_the_language(warehouse: DataPaths) -> None:
+    """A reload, a bookmark or a shared link opens in the language it was read in."""
+    at = start("finance", lang="en")
+    assert at.query_params.get("lang") in ("en", ["en"]), at.query_params
+    # a new session (a reload) from that address
+    again = AppTest.from_file(str(APP), default_timeout=60)
+    again.secrets["leerdata_test"] = "demo"
+    again.query_params.update(at.query_params)
+    again.run()
+    assert not again.exception, again.exception
+    assert again.sidebar.radio(key="lang").value == "en"
+    assert again.title[0].value == t("overzicht.title", "en")
+    # back to Dutch: the address names no language, so a reload opens in Dutch too
+    again.sidebar.radio(key="lang").set_value("nl").run()
+    assert "lang" not in again.query_params, again.query_params
+
+
+def test_the_address_keeps_the_demo_role(warehouse: DataPaths) -> None:
+    """In demo mode a reload opens with the role picked, not the default one."""
+    at = start("finance")
+    at.switch_page("app_pages/factuurcontrole.py").run()
+    assert at.query_params.get("role") in ("finance", ["finance"]), at.query_params
+    again = AppTest.from_file(str(APP), default_timeout=60)
+    again.secrets["leerdata_test"] = "demo"
+    again.query_params.update(at.query_params)
+    again.run()
+    assert again.sidebar.selectbox(key="demo_role").value == "finance"
+
+
+def test_an_unknown_language_in_the_address_opens_in_dutch(warehouse: DataPaths) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["leerdata_test"] = "demo"
+    at.query_params["lang"] = "fr"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.sidebar.radio(key="lang").value == "nl"
+    assert at.title[0].value == t("overzicht.title", "nl")
+
+
 # --- the numbers --------------------------------------------------------------------------
 
 
