@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
+import plotly.colors
 import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
@@ -134,6 +135,28 @@ def line(
     return _style(fig, title, euro_axis="y" if euro else None)
 
 
+HEATMAP_COLOURS = "Blues"
+
+
+def _relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of an "rgb(r, g, b)" colour."""
+    channels = []
+    for value in plotly.colors.unlabel_rgb(colour):
+        c = value / 255
+        channels.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+    red, green, blue = channels
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def readable_text_colour(background: str) -> str:
+    """Black or white, whichever contrasts more with `background` (one of them always
+    reaches WCAG's 4.5:1). Plotly's own choice put grey text on mid-blue cells."""
+    luminance = _relative_luminance(background)
+    on_white = 1.05 / (luminance + 0.05)
+    on_black = (luminance + 0.05) / 0.05
+    return "#ffffff" if on_white >= on_black else "#000000"
+
+
 def heatmap(
     rows: Sequence[str],
     columns: Sequence[str],
@@ -144,20 +167,38 @@ def heatmap(
     row_title: str = "",
     column_title: str = "",
 ) -> go.Figure:
+    present = [v for row in values for v in row if v is not None]
+    low = min(present, default=0.0)
+    high = max(present, default=0.0)
+    span = high - low or 1.0  # one value (or none): every cell at the scale's start
     fig = go.Figure(
         go.Heatmap(
             z=values,
             x=list(columns),
             y=list(rows),
             text=texts,
-            texttemplate="%{text}",
             hovertemplate=(
                 f"{row_title}: %{{y}}<br>{column_title}: %{{x}}<br>%{{text}}<extra></extra>"
             ),
-            colorscale="Blues",
+            colorscale=HEATMAP_COLOURS,
+            zmin=low,
+            zmax=low + span,
             showscale=False,
         )
     )
+    # The amounts as annotations, each in the colour that reads on its own cell.
+    for row, row_values, row_texts in zip(rows, values, texts, strict=True):
+        for column, value, text in zip(columns, row_values, row_texts, strict=True):
+            if value is None or not text:
+                continue
+            cell = plotly.colors.sample_colorscale(HEATMAP_COLOURS, [(value - low) / span])[0]
+            fig.add_annotation(
+                x=column,
+                y=row,
+                text=text,
+                showarrow=False,
+                font={"color": readable_text_colour(cell)},
+            )
     fig.update_yaxes(autorange="reversed", title=row_title)
     fig.update_xaxes(side="top", title=column_title)
     return _style(fig, title)

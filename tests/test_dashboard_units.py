@@ -380,3 +380,45 @@ def test_a_chart_label_adds_the_key_only_where_a_name_repeats() -> None:
     )
     labels = frame.select(chart_label("entity_name", "entity_id").alias("label"))["label"].to_list()
     assert labels == ["Basis SQL (CRS1)", "Agile werken", "Basis SQL (CRS3)", "CRS4"]
+
+
+def _contrast(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two colours given as #rrggbb or rgb(r, g, b)."""
+
+    def luminance(colour: str) -> float:
+        if colour.startswith("#"):
+            rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+        else:
+            rgb = [int(float(v)) for v in re.findall(r"[\d.]+", colour)]
+        linear = [
+            (c / 255) / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4
+            for c in rgb
+        ]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_every_heatmap_amount_reads_on_its_own_cell() -> None:
+    """The settlement heatmap's amounts: plotly's automatic text colour put grey on
+    mid-blue cells (contrast under 3:1). Every amount must reach WCAG's 4.5:1."""
+    import plotly.colors
+
+    from dashboards import charts
+
+    steps = [float(v) for v in range(0, 101, 5)]  # every shade of the scale
+    rows = [f"R{i}" for i in range(len(steps))]
+    values = [[v, None] for v in steps]
+    texts = [[f"€ {v:.0f}", ""] for v in steps]
+    fig = charts.heatmap(rows, ["A", "B"], values, texts)
+    trace = fig.data[0]
+    shown = {(a.y, a.x): a for a in fig.layout.annotations}
+    assert set(shown) == {(r, "A") for r in rows}, "one amount per filled cell, none elsewhere"
+    for row, value in zip(rows, steps, strict=True):
+        position = (value - trace.zmin) / (trace.zmax - trace.zmin)
+        scale = [[at, colour] for at, colour in trace.colorscale]
+        cell = plotly.colors.sample_colorscale(scale, [position])[0]
+        note = shown[(row, "A")]
+        assert note.text == f"€ {value:.0f}"
+        assert _contrast(note.font.color, cell) >= 4.5, (value, cell, note.font.color)
