@@ -214,6 +214,10 @@ def invoice_totals(selection: InvoiceSelection) -> dict[str, object]:
     return data.query(
         "select count(*) as invoices, coalesce(sum(approved_total_eur), 0) as approved, "
         "coalesce(sum(disputed_total_eur), 0) as disputed, "
+        # credit notes in dispute count with their sign: said under the total
+        "count(*) filter (where disputed_total_eur < 0) as disputed_credits, "
+        "coalesce(sum(disputed_total_eur) filter (where disputed_total_eur < 0), 0) "
+        "as disputed_credits_eur, "
         "coalesce(sum(on_hold_total_eur), 0) as on_hold "
         f"from fct_invoice_checks as rows where {_SELECTED} and {_STATUS_SELECTED}",
         selection.with_statuses(),

@@ -26,7 +26,7 @@ from streamlit.util import calc_hash
 
 from dashboards import data, formatting
 from dashboards.auth_texts import say
-from dashboards.i18n import t
+from dashboards.i18n import t, t_count
 from dashboards.roles import ALL_PAGES, load_roles
 from leerdata.config import DataPaths, load_settings
 
@@ -449,6 +449,29 @@ def test_factuurcontrole_counts_each_supplier_apart_when_names_repeat(
     for supplier_id, invoices in counts.items():
         [shown] = [n for label, n in per_supplier.items() if supplier_id in label]
         assert shown == invoices, (supplier_id, per_supplier)
+
+
+def test_factuurcontrole_says_how_much_disputed_credit_lowers_the_total(
+    warehouse: DataPaths,
+) -> None:
+    """The disputed total adds amounts with their sign, so a credit note in dispute makes
+    it smaller; the page says which part that is (here: every invoice, all months)."""
+    credits = mart(
+        warehouse,
+        "select count(*) as n, sum(disputed_total_eur) as eur from fct_invoice_checks "
+        "where disputed_total_eur < 0",
+    ).row(0, named=True)
+    assert credits["n"] >= 1, "the tiny data has no disputed credit note to show"
+    at = open_page(start("finance"), "factuurcontrole")
+    shown = metric(at, t("factuur.disputed_total", "nl"))
+    assert shown.help == t("factuur.disputed_help", "nl")
+    expected = t_count(
+        "factuur.disputed_credits",
+        credits["n"],
+        "nl",
+        amount=formatting.euro(credits["eur"]).replace(" ", "\u00a0"),
+    )
+    assert expected in [c.value for c in at.caption], [c.value for c in at.caption]
 
 
 def test_factuurcontrole_lists_a_suppliers_disputes_with_reasons(warehouse: DataPaths) -> None:

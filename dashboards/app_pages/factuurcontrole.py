@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import charts, exports, formatting, queries, ui
-from dashboards.i18n import current_language, t
+from dashboards.i18n import current_language, t, t_count
 from dashboards.ui import Column
 
 ui.require_marts(
@@ -84,7 +84,21 @@ totals = queries.invoice_totals(selection)
 count_column, approved_column, disputed_column, on_hold_column = st.columns(4)
 count_column.metric(t("factuur.count"), formatting.number(totals["invoices"]))
 approved_column.metric(t("factuur.approved_total"), formatting.euro(totals["approved"]))
-disputed_column.metric(t("factuur.disputed_total"), formatting.euro(totals["disputed"]))
+disputed_column.metric(
+    t("factuur.disputed_total"),
+    formatting.euro(totals["disputed"]),
+    help=t("factuur.disputed_help"),
+)
+if totals["disputed_credits"]:
+    # A credit note in dispute lowers the total: say by how much, so the sum is read right.
+    disputed_column.caption(
+        t_count(
+            "factuur.disputed_credits",
+            totals["disputed_credits"],
+            # no line break between € and the amount in the narrow column
+            amount=formatting.euro(totals["disputed_credits_eur"]).replace(" ", "\u00a0"),
+        )
+    )
 on_hold_column.metric(t("factuur.on_hold_total"), formatting.euro(totals["on_hold"]))
 
 
