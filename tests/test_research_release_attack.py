@@ -18,7 +18,12 @@ import pytest
 
 from leerdata.config import DataPaths
 from leerdata.privacy.keys import load_or_create_key
-from leerdata.research.microdata import generalised, read_base
+from leerdata.research.microdata import (
+    QUASI_IDENTIFIERS,
+    SENSITIVE_ATTRIBUTES,
+    generalised,
+    read_base,
+)
 from leerdata.research.release import ReleaseResult, create_release
 from tests.disclosure_attacker import Attack, AttackResult, Method, published_cells, true_cells
 from tests.microdata_bounds import add_microdata_bounds, read_release
@@ -26,18 +31,8 @@ from tests.microdata_bounds import add_microdata_bounds, read_release
 PUBLISHED_METHOD = Method(max_noise=2, small_values=2)  # README: Disclosure control
 # One worker builds the module's release (a module fixture).
 pytestmark = pytest.mark.xdist_group("research_release_attack")
-MICRODATA_COLUMNS = (
-    "age_band",
-    "department_code",
-    "scale_band",
-    "gender",
-    "category_code",
-    "period",
-    "delivery_mode",
-    "completion_status",
-    "exam_result",
-    "overall_score",
-)
+# the columns of a released row, for the negative control's unprotected rows
+MICRODATA_COLUMNS = (*QUASI_IDENTIFIERS, *SENSITIVE_ATTRIBUTES)
 
 
 @pytest.fixture(scope="module")
