@@ -137,15 +137,19 @@ def _add_family(
     cells: list[tuple[int, dict[str, str]]],
     variable,
     outcomes: dict[str, tuple[pl.Expr, pl.Expr | None]],
+    per_period: bool,
 ) -> int:
     """cells: (table row, {microdata column: microdata value}). For every choice of the
-    columns kept (the others summed over), one floor/ceiling row per outcome."""
+    columns kept (the others summed over), one floor/ceiling row per outcome; with
+    `per_period`, only the choices that keep the period."""
     if not cells:
         return 0
     dims_all = tuple(cells[0][1])
     added = 0
     for n in range(1, len(dims_all) + 1):
         for dims in itertools.combinations(dims_all, n):
+            if per_period and "period" not in dims:
+                continue
             groups: dict[tuple, list[int]] = defaultdict(list)
             for row, cell in cells:
                 groups[tuple(cell[d] for d in dims)].append(row)
@@ -158,9 +162,12 @@ def _add_family(
     return added
 
 
-def add_microdata_bounds(model: Attack, microdata: pl.DataFrame, manifest: dict) -> int:
+def add_microdata_bounds(
+    model: Attack, microdata: pl.DataFrame, manifest: dict, per_period: bool = False
+) -> int:
     """Add the release's floors and ceilings to the attacker's model; returns how many
-    constraints were added."""
+    constraints were added. `per_period` leaves out the bounds that sum over periods,
+    for a model of one year's tables (benchmarks/disclosure_attack.py)."""
     coarse = _coarse_of(manifest)
     period_type = _period_type(manifest)
     dropped = manifest["rows_before_suppression"] - manifest["rows_released"]
@@ -178,7 +185,7 @@ def add_microdata_bounds(model: Attack, microdata: pl.DataFrame, manifest: dict)
         for r in categories.iter_rows(named=True)
     ]
     outcomes = {c: o for c, o in EVALUATION_OUTCOMES.items() if c in model.e_counts}
-    added += _add_family(model, counts, cells, model.e, outcomes)
+    added += _add_family(model, counts, cells, model.e, outcomes, per_period)
 
     participation = model.participation.filter(pl.col("period_type") == period_type)
     for breakdown in ("total", *PARTICIPATION_BREAKDOWNS):
@@ -189,5 +196,5 @@ def add_microdata_bounds(model: Attack, microdata: pl.DataFrame, manifest: dict)
             if breakdown != "total":
                 values[breakdown] = wide(breakdown, r["breakdown_value"])
             cells.append((r["row"], values))
-        added += _add_family(model, counts, cells, model.p, PARTICIPATION_OUTCOMES)
+        added += _add_family(model, counts, cells, model.p, PARTICIPATION_OUTCOMES, per_period)
     return added
