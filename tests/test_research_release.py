@@ -10,7 +10,11 @@ quasi-identifiers and all of their enrolments would. pycanon checks k and l as w
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from collections import defaultdict
 
 import duckdb
@@ -362,6 +366,60 @@ def test_cli_writes_a_release(data_dir: DataPaths) -> None:
     assert str(newest.parent) in said, "the release folder's path, whole, on one line"
     assert describe_l(manifest["l_achieved"]) in said, said
     assert "{" not in said, "a Python dict in the summary line"
+
+
+# Runs `leerdata research release` and kills it with SIGKILL once the tables are
+# written into the release's temporary folder (before the dictionary, the manifest and
+# the rename).
+KILLED_RELEASE = """
+import os, signal, sys
+from leerdata.cli import app
+from leerdata.research import release
+
+real = release._export_tables
+
+def export_then_die(*args):
+    written = real(*args)
+    os.kill(os.getpid(), signal.SIGKILL)
+    return written
+
+release._export_tables = export_then_die
+sys.argv = ["leerdata", "research", "release", "--data-dir", sys.argv[1]]
+app()
+"""
+
+
+def test_a_release_killed_while_written_is_no_release_and_the_next_run_clears_it(
+    data_dir: DataPaths,
+) -> None:
+    data_dir.research_exports.mkdir(parents=True, exist_ok=True)
+    before = sorted(p.name for p in data_dir.research_exports.iterdir() if p.is_dir())
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_RELEASE, str(data_dir.root)],
+        capture_output=True, text=True, timeout=300, env=dict(os.environ),
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    unfinished = list(data_dir.research_exports.glob(".*.partial"))
+    assert len(unfinished) == 1 and (unfinished[0] / "microdata.csv").exists()
+    after_kill = sorted(p.name for p in data_dir.research_exports.iterdir() if p.is_dir())
+    assert [n for n in after_kill if not n.startswith(".")] == before, "a half release"
+
+    outcome = CliRunner().invoke(app, ["research", "release", "--data-dir", str(data_dir.root)])
+    assert outcome.exit_code == 0, outcome.output
+    assert unfinished[0].name in outcome.output, "the run says what it removed"
+    assert not list(data_dir.research_exports.glob(".*.partial"))
+    new = [
+        p
+        for p in data_dir.research_exports.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name not in before
+    ]
+    assert len(new) == 1
+    manifest = json.loads((new[0] / "manifest.json").read_text())
+    assert sorted(manifest["files"]) == sorted(
+        str(f.relative_to(new[0]))
+        for f in new[0].rglob("*")
+        if f.is_file() and f.name != "manifest.json"
+    )
 
 
 def test_the_achieved_l_is_worded_per_attribute_only_when_they_differ() -> None:

@@ -39,11 +39,17 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Write exports/research/<release-id>/ from the built warehouse."""
-        from leerdata.research.release import create_release
+        from leerdata.research.release import create_release, remove_unfinished
         from leerdata.steward import writing
 
         paths = DataPaths.of(data_dir)
         with writing(paths, "research release"):
+            unfinished = remove_unfinished(paths)
+            if unfinished:
+                console.print(
+                    f"removed {len(unfinished)} unfinished release folder(s) an interrupted "
+                    f"run left: {', '.join(folder.name for folder in unfinished)}"
+                )
             result = create_release(paths, k=k, l=l)
         m = result.manifest
         console.print(

@@ -126,6 +126,18 @@ def _export_tables(reporting_db: Path, folder: Path) -> list[str]:
     return written
 
 
+def remove_unfinished(paths: DataPaths) -> list[Path]:
+    """Remove the folders that releases killed before their rename left under their
+    temporary name: incomplete, and never cited (a release id only exists complete).
+    Call it holding the write lock, when no release is being written."""
+    if not paths.research_exports.exists():
+        return []
+    unfinished = sorted(p for p in paths.research_exports.glob(".*.partial") if p.is_dir())
+    for folder in unfinished:
+        shutil.rmtree(folder)
+    return unfinished
+
+
 def create_release(paths: DataPaths, k: int | None = None, l: int | None = None) -> ReleaseResult:  # noqa: E741
     settings = load_settings(paths.root).research
     k = k if k is not None else settings.k
