@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from leerdata.atomic_file import write_atomically
 from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
 from leerdata.finance.reporting import open_reporting
@@ -147,11 +148,10 @@ def export_disputes(paths: DataPaths, supplier_id: str, out: Path) -> DisputeExp
     if out.suffix.lower() not in SUFFIXES:
         raise LeerdataError(f"cannot write {out.name!r}: a dispute file is .csv or .xlsx")
     disputes = read_disputes(paths, supplier_id)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".xlsx":
-        out.write_bytes(disputes_xlsx(disputes))
+        write_atomically(out, disputes_xlsx(disputes))
     else:
-        out.write_bytes(disputes_csv(disputes))
+        write_atomically(out, disputes_csv(disputes))
     return DisputeExport(
         path=out, rows=len(disputes.rows), disputed_total_eur=line_disputed_total(disputes.rows)
     )

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from leerdata.atomic_file import write_atomically
 from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
 from leerdata.finance.reporting import open_reporting
@@ -215,9 +216,8 @@ def export_statement(paths: DataPaths, department_code: str, quarter: str, out: 
     """Write the statement to `out`: CSV (`;`, decimal comma) or an .xlsx workbook."""
     check_out_path(out)
     statement = read_statement(paths, department_code, quarter)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".xlsx":
-        out.write_bytes(statement_xlsx(statement))
+        write_atomically(out, statement_xlsx(statement))
     else:
-        out.write_bytes(statement_csv(statement))
+        write_atomically(out, statement_csv(statement))
     return statement

@@ -8,9 +8,7 @@ This export is the only place identifiers may leave the restricted zone.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from leerdata.atomic_file import write_atomically
 from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
 from leerdata.privacy.keys import load_existing_key
@@ -176,15 +175,7 @@ def _json_default(value: Any) -> Any:
 
 
 def write_export(document: dict[str, Any], out: Path) -> Path:
-    """Write atomically with mode 0600 (mkstemp creates it so, whatever the umask)."""
+    """Write atomically with mode 0600: it names a person."""
     out = out.expanduser().resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".subject-access-", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, default=_json_default, ensure_ascii=False, indent=2)
-            handle.write("\n")
-        os.replace(tmp_name, out)
-    finally:
-        Path(tmp_name).unlink(missing_ok=True)
-    return out
+    text = json.dumps(document, default=_json_default, ensure_ascii=False, indent=2) + "\n"
+    return write_atomically(out, text.encode("utf-8"), mode=0o600)

@@ -1,0 +1,35 @@
+"""Files a reader never finds half written: written beside their place, then renamed.
+
+A command killed while writing leaves the file it replaces as it was (and a hidden
+`.<name>.*.partial` beside it), never a truncated statement or export under the name a
+clerk sends on.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def _default_mode() -> int:
+    """The mode an ordinary open() would give a new file (0666 less the umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomically(out: Path, data: bytes, mode: int | None = None) -> Path:
+    """Write `data` to `out` in one rename; `mode` as given (e.g. 0o600) or by umask."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+    try:
+        os.fchmod(fd, _default_mode() if mode is None else mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())  # on disk before the rename makes it the file
+        os.replace(partial, out)
+    finally:
+        Path(partial).unlink(missing_ok=True)
+    return out
