@@ -3,6 +3,8 @@ reasons, and the dispute file per supplier."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import polars as pl
 import streamlit as st
 
@@ -89,12 +91,13 @@ disputed_column.metric(
     formatting.euro(totals["disputed"]),
     help=t("factuur.disputed_help"),
 )
-if totals["disputed_credits"]:
+disputed_credits = cast(int, totals["disputed_credits"])
+if disputed_credits:
     # A credit note in dispute lowers the total: say by how much, so the sum is read right.
     disputed_column.caption(
         t_count(
             "factuur.disputed_credits",
-            totals["disputed_credits"],
+            disputed_credits,
             # no line break between € and the amount in the narrow column
             amount=formatting.euro(totals["disputed_credits_eur"]).replace(" ", "\u00a0"),
         )
