@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 from collections import defaultdict
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -420,6 +421,40 @@ def test_a_release_killed_while_written_is_no_release_and_the_next_run_clears_it
         for f in new[0].rglob("*")
         if f.is_file() and f.name != "manifest.json"
     )
+
+
+def test_a_release_is_on_disk_before_its_rename_publishes_it(
+    data_dir: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file and folder of the release is flushed before the rename that makes it a
+    release, and the exports folder after it: a power cut leaves no release with short
+    files (before: only the OS's write-back decided)."""
+    from leerdata import atomic_file
+    from leerdata.research import release as release_module
+
+    events: list[tuple[str, Path]] = []
+    real_fsync, real_replace = atomic_file.fsync_path, os.replace
+
+    def fsync(path: Path) -> None:
+        events.append(("fsync", Path(path)))
+        real_fsync(path)
+
+    def replace(source, target) -> None:
+        events.append(("rename", Path(source)))
+        real_replace(source, target)
+
+    monkeypatch.setattr(atomic_file, "fsync_path", fsync)
+    monkeypatch.setattr(release_module, "fsync_path", fsync)
+    monkeypatch.setattr(release_module.os, "replace", replace)
+    result = create_release(data_dir, k=5, l=2)
+
+    renames = [i for i, (kind, _) in enumerate(events) if kind == "rename"]
+    assert len(renames) == 1
+    partial = events[renames[0]][1]
+    flushed_before = {p for kind, p in events[: renames[0]] if kind == "fsync"}
+    wanted = {partial} | {partial / p.relative_to(result.folder) for p in result.folder.rglob("*")}
+    assert wanted <= flushed_before, sorted(wanted - flushed_before)
+    assert ("fsync", data_dir.research_exports) in events[renames[0] :]
 
 
 def test_the_achieved_l_is_worded_per_attribute_only_when_they_differ() -> None:

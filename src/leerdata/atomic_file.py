@@ -32,4 +32,22 @@ def write_atomically(out: Path, data: bytes, mode: int | None = None) -> Path:
         os.replace(partial, out)
     finally:
         Path(partial).unlink(missing_ok=True)
+    fsync_path(out.parent)  # the rename itself survives a power cut
     return out
+
+
+def fsync_tree(folder: Path) -> None:
+    """Flush every file and folder under `folder` (and `folder` itself) to disk, so a
+    rename that publishes the folder never outlives its contents in a power cut."""
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        fsync_path(path)
+    fsync_path(folder)
+
+
+def fsync_path(path: Path) -> None:
+    """Flush one file, or a folder's entries (a rename in it), to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from leerdata.atomic_file import fsync_path
+
 
 def discard(path: Path) -> None:
     for candidate in (path, path.with_name(path.name + ".wal")):
@@ -44,9 +46,4 @@ def checkpoint(path: Path) -> None:
 def publish(build_file: Path, reporting_file: Path) -> None:
     checkpoint(build_file)
     os.replace(build_file, reporting_file)
-    # fsync the directory so the rename survives a crash.
-    dir_fd = os.open(reporting_file.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_path(reporting_file.parent)  # the rename survives a crash

@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from leerdata.atomic_file import fsync_path, fsync_tree
 from leerdata.config import DataPaths, load_settings
 from leerdata.errors import LeerdataError
 from leerdata.privacy.keys import ensure_outside, load_or_create_key
@@ -204,7 +205,9 @@ def create_release(paths: DataPaths, k: int | None = None, l: int | None = None)
             if p.is_file()
         }
         (partial / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        fsync_tree(partial)  # on disk before the rename makes it a release
         os.replace(partial, final)
+        fsync_path(paths.research_exports)  # ... and the rename itself
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise

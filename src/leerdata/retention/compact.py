@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from leerdata.atomic_file import fsync_path
 from leerdata.duckdb_rows import scalar
 
 
@@ -33,8 +34,4 @@ def compact(db_file: Path) -> None:
         os.replace(fresh, db_file)
     finally:
         fresh.unlink(missing_ok=True)
-    dir_fd = os.open(db_file.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_path(db_file.parent)  # the rename survives a crash

@@ -14,14 +14,13 @@ resume, the personnel numbers still in the raw tables are hashed and compared.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
+from leerdata.atomic_file import fsync_path, write_atomically
 from leerdata.config import DataPaths
 from leerdata.privacy.pseudonyms import Pseudonymiser
 from leerdata.retention.surrogates import is_surrogate_sql
@@ -46,28 +45,11 @@ def subject_hash(secret: bytes, employee_id: str) -> str:
     return digest
 
 
-def _fsync_dir(folder: Path) -> None:
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 def write_pending(paths: DataPaths, work: PendingWork) -> None:
-    """Durably, before anything else changes: temp file, fsync, rename, fsync the dir."""
-    target = pending_path(paths)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".pending-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(asdict(work), handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    finally:
-        Path(tmp_name).unlink(missing_ok=True)
-    _fsync_dir(target.parent)
+    """Durably, before anything else changes: written beside, flushed, renamed, and the
+    rename flushed (mode 0600: it holds keyed hashes of who is erased)."""
+    data = json.dumps(asdict(work)).encode("utf-8")
+    write_atomically(pending_path(paths), data, mode=0o600)
 
 
 def read_pending(paths: DataPaths) -> PendingWork | None:
@@ -84,7 +66,7 @@ def read_pending(paths: DataPaths) -> PendingWork | None:
 
 def clear_pending(paths: DataPaths) -> None:
     pending_path(paths).unlink(missing_ok=True)
-    _fsync_dir(pending_path(paths).parent)
+    fsync_path(pending_path(paths).parent)
 
 
 def subjects_still_present(
