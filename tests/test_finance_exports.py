@@ -402,7 +402,9 @@ def test_an_export_killed_while_written_leaves_the_previous_file_whole(
     assert killed.returncode == -signal.SIGKILL, (killed.returncode, killed.stderr)
     assert out.read_bytes() == previous
     (left,) = tmp_path.glob(f".{out.name}.*.partial")  # the new file, whole, beside it
+    unfinished = left.read_bytes()
 
     again = runner.invoke(app, arguments)
     assert again.exit_code == 0, again.output
-    assert out.read_bytes() == left.read_bytes(), "the run again writes the same file"
+    assert out.read_bytes() == unfinished, "the run again writes the same file"
+    assert not left.exists(), "the run again left the killed run's file beside it"

@@ -183,6 +183,45 @@ def test_export_replaces_a_readable_file_with_a_private_one(
     assert json.loads(out.read_text())["subject"]["employee_id"] == subject.employee_id
 
 
+# `leerdata subject-access` killed with SIGKILL just before its file takes its name: the
+# person's data is written, in full, to the hidden partial file beside --out.
+KILLED_EXPORT = """
+import os, signal, sys
+from leerdata import atomic_file
+from leerdata.cli import app
+
+def die_instead_of_replacing(source, target):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+atomic_file.os.replace = die_instead_of_replacing
+sys.argv = ["leerdata", *sys.argv[1:]]
+app()
+"""
+
+
+def test_a_killed_export_leaves_no_personal_data_past_the_next_export(
+    subject: Subject, tmp_path: Path
+) -> None:
+    """The partial file of a killed export names the person, readable by its owner
+    only; the next export into that folder (for anyone) deletes it."""
+    out = tmp_path / "subject.json"
+    arguments = ["subject-access", "--employee-id", subject.employee_id]
+    arguments += ["--data-dir", str(subject.paths.root), "--out", str(out)]
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_EXPORT, *arguments],
+        capture_output=True, text=True, timeout=120, env=dict(os.environ),
+    )  # fmt: skip
+    assert killed.returncode == -9, (killed.returncode, killed.stderr)
+    assert not out.exists()
+    (left,) = tmp_path.glob(".subject.json.*.partial")
+    assert stat.S_IMODE(left.stat().st_mode) == 0o600
+    assert subject.employee_id in left.read_text()
+
+    other = tmp_path / "other-request.json"
+    assert _subject_access(subject.paths, subject.employee_id, other).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name]
+
+
 def test_unknown_id_is_one_clear_error_line(subject: Subject, tmp_path: Path) -> None:
     unknown = "NO-SUCH-PERSON-123"
     run = _subject_access(subject.paths, unknown, tmp_path / "x.json")
