@@ -10,6 +10,12 @@ tests/disclosure_attacker.py, read only from what a release publishes: the micro
 the manifest (rows before and after suppression, the generalisations applied) and the
 data dictionary's description of the generalisation ladder (written out here, not
 imported from leerdata.research).
+
+Means: of the tables' means only mean_overall is over values the microdata show (the
+scores). With the scores of some of a category-period's responses known, its published
+mean (a true mean, rounded) gives a floor under the true number of responses
+(mean_floor). Its count has no microdata ceiling (responses of enrolments that were not
+admitted have no row), so the mean raises floors only.
 """
 
 from __future__ import annotations
@@ -162,6 +168,56 @@ def _add_family(
     return added
 
 
+# mean_overall: a mean of scores 1..10, published rounded to 0.1 (README, Disclosure
+# control) over the cell's true overall responses
+SCORES = (1, 10)
+MEAN_HALF_STEP = 0.05
+
+
+def mean_floor(known: int, known_sum: int, mean: float) -> int:
+    """The fewest true responses behind a published mean, given `known` of them whose
+    scores the microdata show (summing to `known_sum`). The others' scores are unknown
+    but lie in SCORES, and the true mean lies within a half step of the published one:
+    known scores below the mean need enough unknown high ones to lift it, and known
+    scores above it enough low ones. (An LP relaxation: the unknown scores' sum is not
+    required to be a whole number.)"""
+    low, high = SCORES
+    floor = float(known)
+    if mean - MEAN_HALF_STEP < high:  # unknown scores are at most `high`
+        floor = max(floor, (high * known - known_sum) / (high - mean + MEAN_HALF_STEP))
+    if mean + MEAN_HALF_STEP > low:  # and at least `low`
+        floor = max(floor, (known_sum - low * known) / (mean + MEAN_HALF_STEP - low))
+    return math.ceil(floor - 1e-9)
+
+
+def add_mean_floors(model: Attack, microdata: pl.DataFrame, period_type: str) -> tuple[int, int]:
+    """A category-period's published mean_overall is over its true overall responses;
+    the microdata show the scores of some of them (rows of that category and period
+    with a score; a row's score is one of its enrolment's responses). mean_floor then
+    bounds the true count from below. Returns (floors added, floors above the plain
+    count of known scores)."""
+    scored = microdata.filter(pl.col("overall_score").str.contains(r"^\d+$"))
+    known = {
+        (r["category_code"], r["period"]): (r["len"], r["sum"])
+        for r in scored.group_by("category_code", "period")
+        .agg(pl.len(), pl.col("overall_score").cast(pl.Int64).sum().alias("sum"))
+        .iter_rows(named=True)
+    }
+    shown = model.evaluation.filter(
+        (pl.col("level") == "category")
+        & (pl.col("period_type") == period_type)
+        & ~pl.col("suppressed")
+        & pl.col("mean_overall").is_not_null()
+    )
+    raised = 0
+    for r in shown.iter_rows(named=True):
+        count, total = known.get((r["entity"], r["period"]), (0, 0))
+        floor = mean_floor(count, total, r["mean_overall"])
+        model.c.add([(model.e(r["row"], "overall_responses"), 1.0)], float(floor), math.inf)
+        raised += floor > count
+    return shown.height, raised
+
+
 def add_microdata_bounds(
     model: Attack, microdata: pl.DataFrame, manifest: dict, per_period: bool = False
 ) -> int:
@@ -197,4 +253,6 @@ def add_microdata_bounds(
                 values[breakdown] = wide(breakdown, r["breakdown_value"])
             cells.append((r["row"], values))
         added += _add_family(model, counts, cells, model.p, PARTICIPATION_OUTCOMES, per_period)
+    if "overall_responses" in model.e_counts and "mean_overall" in model.evaluation.columns:
+        added += add_mean_floors(model, counts.microdata, period_type)[0]
     return added

@@ -2,7 +2,9 @@
 
 A release ships k-anonymous microdata beside the perturbed tables. Counting microdata
 rows gives exact floors and ceilings under sums of the tables' true counts
-(tests/microdata_bounds.py); the attacker of tests/disclosure_attacker.py adds them to
+(tests/microdata_bounds.py), and a category's published mean overall score with the
+scores the microdata show gives a floor under its true number of responses (checked here
+against an exhaustive search); the attacker of tests/disclosure_attacker.py adds them to
 every relation between the tables and solves for every true count of 1..9. Against a
 real release nothing may be pinned. A negative control gives the same attacker
 microdata without protection (no `*`, nothing withheld, no row dropped): it must pin
@@ -11,7 +13,9 @@ counts, or the floors and ceilings were never able to.
 
 from __future__ import annotations
 
+import math
 import shutil
+from fractions import Fraction
 
 import polars as pl
 import pytest
@@ -26,7 +30,7 @@ from leerdata.research.microdata import (
 )
 from leerdata.research.release import ReleaseResult, create_release
 from tests.disclosure_attacker import Attack, AttackResult, Method, published_cells, true_cells
-from tests.microdata_bounds import add_microdata_bounds, read_release
+from tests.microdata_bounds import add_microdata_bounds, mean_floor, read_release
 
 PUBLISHED_METHOD = Method(max_noise=2, small_values=2)  # README: Disclosure control
 # One worker builds the module's release (a module fixture).
@@ -84,3 +88,34 @@ def test_unprotected_microdata_give_small_counts_away(
     assert len(result.exact_and_true) == len(result.recovered), "a recovery must be the truth"
     derived = [r for r in result.recovered if r.derived]
     assert len(derived) >= 10, f"the exact counts pinned only {len(derived)} perturbed counts"
+
+
+def _fewest_responses_by_search(known: int, known_sum: int, mean: str) -> int:
+    """The fewest responses n >= known whose whole-number scores (1..10) can have the
+    published mean, rounded half up to 0.1 as DuckDB's round() does: by trying every n
+    (a total T of n scores rounds to the mean when n(mean - 0.05) <= T < n(mean + 0.05))."""
+    published = Fraction(mean)
+    for n in range(max(known, 1), known + 10_000):
+        unknown = n - known
+        lowest = max(math.ceil(n * (published - Fraction(1, 20))), known_sum + unknown)
+        highest = known_sum + 10 * unknown
+        if lowest <= highest and lowest < n * (published + Fraction(1, 20)):
+            return n
+    raise AssertionError("no count fits")
+
+
+def test_the_mean_floor_never_exceeds_the_fewest_responses_that_fit_and_can_bite() -> None:
+    """The attacker's floor from a published mean and the known scores is sound (never
+    above what an exhaustive search finds) and not empty (it raises some floors)."""
+    raised = 0
+    for known in (0, 1, 3, 10, 14):
+        for average in (1.0, 2.5, 5.0, 7.3, 10.0):
+            known_sum = round(known * average)
+            if known and not known <= known_sum <= 10 * known:
+                continue
+            for mean in ("1.0", "1.4", "3.0", "5.5", "6.2", "8.9", "9.9", "10.0"):
+                fewest = _fewest_responses_by_search(known, known_sum, mean)
+                floor = mean_floor(known, known_sum, float(mean))
+                assert known <= floor <= fewest, (known, known_sum, mean, floor, fewest)
+                raised += floor > known
+    assert raised >= 20, f"the mean raised only {raised} floors"
