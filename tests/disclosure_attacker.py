@@ -103,6 +103,16 @@ PARTICIPATION_GATES = {
     "mean_approval_lead_days": "approved_enrolments",
     "training_hours": "completions",
 }
+# A mean of scores is a true sum over a true count, rounded (README, Disclosure control):
+# mean column -> (its count, the lowest and highest score, half its rounding step, the
+# true sum's column in the restricted zone). With the sum as a variable of its own, a
+# shown mean says sum / count lies within half a step of it (two linear rows), and sums
+# add up over quarters and courses as their counts do. (mean_completion_days has no
+# highest value, so a hidden course's days are unbounded: left out.)
+MEANS = {
+    "mean_overall": ("overall_responses", 1.0, 10.0, 0.05, "overall_score_sum"),
+    "mean_exam_score": ("examined", 0.0, 100.0, 0.5, "exam_score_sum"),
+}
 PRIMAL_SIMPLEX = 4  # HiGHS option simplex_strategy
 
 
@@ -113,6 +123,8 @@ class Method:
     max_noise: int
     small_values: int
     min_cell_size: int = 10  # rates and means are shown only over this many people
+    # half the rounding step of the means; None: as published (MEANS)
+    mean_half_step: float | None = None
 
 
 EXACT = Method(max_noise=0, small_values=0)
@@ -380,6 +392,7 @@ class Attack:
         participation: pl.DataFrame,
         courses: pl.DataFrame,
         method: Method,
+        means: bool = True,
     ):
         self.method = method
         self.evaluation = _numbers_as_floats(evaluation).with_row_index("row")
@@ -388,14 +401,21 @@ class Attack:
         self.e_counts = [c for c in EVALUATION_COUNTS if c in evaluation.columns]
         self.p_counts = [c for c in PARTICIPATION_COUNTS if c in participation.columns]
         self.n_e = self.evaluation.height * len(self.e_counts)
-        self.size = self.n_e + self.participation.height * len(self.p_counts)
+        self.n_counts = self.n_e + self.participation.height * len(self.p_counts)
+        self.means = [
+            m for m, (count, *_) in MEANS.items()
+            if means and m in evaluation.columns and count in self.e_counts
+        ]  # fmt: skip
+        self.size = self.n_counts + self.evaluation.height * len(self.means)
         self.low = np.zeros(self.size)
         self.high = np.zeros(self.size)
+        self.high[self.n_counts :] = math.inf
         self.c = _Constraints()
         self._bounds()
         self._evaluation_relations()
         self._participation_relations()
         self._cross_relations()
+        self._score_sums()
 
     def tightened(self) -> tuple[np.ndarray, np.ndarray]:
         """The bounds the relations give row by row (no LP)."""
@@ -411,6 +431,50 @@ class Attack:
 
     def p(self, row: int, count: str) -> int:
         return self.n_e + row * len(self.p_counts) + self.p_counts.index(count)
+
+    def s(self, row: int, mean: str) -> int:
+        """The true sum of scores behind an evaluation row's mean (not a count)."""
+        return self.n_counts + row * len(self.means) + self.means.index(mean)
+
+    def _score_sums(self) -> None:
+        """Each row's true score sum between its count x the lowest and x the highest
+        score, or, where the mean is shown, within half a rounding step of mean x count;
+        and sums of years and margins are the sums of their quarters and courses (as
+        their counts are: both counts are exact sums)."""
+        ev = self.evaluation
+        for mean in self.means:
+            count, lowest, highest, half_step, _ = MEANS[mean]
+            if self.method.mean_half_step is not None:
+                half_step = self.method.mean_half_step
+            for r in ev.iter_rows(named=True):
+                row = r["row"]
+                total, n = self.s(row, mean), self.e(row, count)
+                shown = not r["suppressed"] and r[mean] is not None
+                low = float(r[mean]) - half_step if shown else lowest
+                high = float(r[mean]) + half_step if shown else highest
+                self.c.add([(total, 1.0), (n, -max(low, lowest))], 0.0, math.inf)
+                self.c.add([(total, 1.0), (n, -min(high, highest))], -math.inf, 0.0)
+            self._sums_add_up(mean)
+
+    def _sums_add_up(self, mean: str) -> None:
+        ev = self.evaluation
+        quarters: dict[tuple, list[int]] = defaultdict(list)
+        for r in ev.filter(pl.col("period_type") == "quarter").iter_rows(named=True):
+            quarters[(r["level"], r["entity"], r["year"])].append(r["row"])
+        for r in ev.filter(pl.col("period_type") == "year").iter_rows(named=True):
+            parts = quarters.get((r["level"], r["entity"], r["year"]))
+            if parts:
+                self.c.equal(self.s(r["row"], mean), [self.s(q, mean) for q in parts])
+        courses: dict[tuple, list[int]] = defaultdict(list)
+        for r in ev.filter(pl.col("level") == "course").iter_rows(named=True):
+            courses[("supplier", r["supplier_id"], r["period_type"], r["period"])].append(r["row"])
+            courses[("category", r["category_code"], r["period_type"], r["period"])].append(
+                r["row"]
+            )
+        for r in ev.filter(pl.col("level") != "course").iter_rows(named=True):
+            parts = courses.get((r["level"], r["entity"], r["period_type"], r["period"]))
+            if parts:
+                self.c.equal(self.s(r["row"], mean), [self.s(c, mean) for c in parts])
 
     def _published_interval(self, value: float | None, exists: bool) -> tuple[float, float]:
         if value is None:
@@ -645,7 +709,8 @@ class Attack:
         assert not violated.any() and not outside.any(), (
             "the attacker's model contradicts the truth"
         )
-        candidates = np.flatnonzero((truth >= 1) & (truth <= 9))
+        is_count = np.arange(self.size) < self.n_counts  # not the score sums
+        candidates = np.flatnonzero(is_count & (truth >= 1) & (truth <= 9))
         result = AttackResult(candidates=len(candidates))
         seen_low = truth.astype(float).copy()
         seen_high = truth.astype(float).copy()
@@ -747,6 +812,11 @@ class Attack:
             t = p_index[(r["department_code"], r["breakdown"], r["breakdown_value"], r["period"])]
             for count in self.p_counts:
                 truth[self.p(r["row"], count)] = t[count]
+        for mean in self.means:
+            column = MEANS[mean][4]
+            for r in self.evaluation.iter_rows(named=True):
+                t = e_index[(r["level"], r["entity"], r["period"])]
+                truth[self.s(r["row"], mean)] = t[column]
         return truth
 
 
@@ -763,7 +833,7 @@ def true_cells(restricted: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
         evaluation = _read(
             con,
             "select evaluation_level, entity_id, period, "
-            + ", ".join(EVALUATION_COUNTS)
+            + ", ".join([*EVALUATION_COUNTS, *(m[4] for m in MEANS.values())])
             + " from int_evaluation_cells",
         )
         participation = _read(
@@ -785,7 +855,8 @@ def attack(
     progress: bool = False,
     max_single_lps: int | None = None,
 ) -> AttackResult:
-    model = Attack(evaluation, participation, courses, method)
+    sums = all(m[4] in evaluation_truth.columns for m in MEANS.values())
+    model = Attack(evaluation, participation, courses, method, means=sums)
     return model.solve(
         model.truth_vector(evaluation_truth, participation_truth),
         model.describe,

@@ -9,6 +9,7 @@ published output (tests/fixtures/sdc_previous_design, a small seed-7 build of co
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -94,6 +95,48 @@ def test_attacker_finds_the_previous_designs_leaks() -> None:
     published_small = [r for r in result.recovered if not r.derived]
     assert published_small, "exact small outcome counts were published next to large cells"
     assert any(r.by_single_lp for r in result.recovered), "the single LPs pinned nothing"
+
+
+def test_unrounded_means_give_small_counts_away(
+    tiny_warehouse: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Negative control for the means: the attacker writes each mean's true score sum
+    as a variable (count x mean, within half the rounding step) that adds up over
+    quarters and courses like its count. The tiny warehouse's tables with every mean
+    shown unrounded (in each row that is not withheld) give small counts away; the
+    published, rounded and gated means do not (the test above)."""
+    from tests import disclosure_attacker
+    from tests.disclosure_attacker import MEANS
+
+    # shown wherever a row has people: no gate to read from them
+    gates = {f: c for f, c in disclosure_attacker.EVALUATION_GATES.items() if f not in MEANS}
+    monkeypatch.setattr(disclosure_attacker, "EVALUATION_GATES", gates)
+
+    evaluation, participation, courses = published_cells(tiny_warehouse.reporting_db)
+    evaluation_truth, participation_truth = true_cells(tiny_warehouse.restricted_db)
+    true_means = evaluation_truth.select(
+        pl.col("evaluation_level").alias("level"),
+        pl.col("entity_id").alias("entity"),
+        "period",
+        *(
+            (
+                pl.col(total).cast(pl.Float64) / pl.col(count).replace(0, None).cast(pl.Float64)
+            ).alias(f"true_{mean}")
+            for mean, (count, _, _, _, total) in MEANS.items()
+        ),
+    )
+    unrounded = evaluation.join(true_means, on=["level", "entity", "period"], how="left")
+    unrounded = unrounded.with_columns(
+        pl.when(~pl.col("suppressed")).then(pl.col(f"true_{mean}")).alias(mean) for mean in MEANS
+    ).drop(f"true_{mean}" for mean in MEANS)
+    model = Attack(
+        unrounded, participation, courses, Method(max_noise=2, small_values=2, mean_half_step=1e-6)
+    )
+    assert model.means == list(MEANS)
+    result = model.solve(model.truth_vector(evaluation_truth, participation_truth), model.describe)
+    for found in result.recovered:  # the one whole number within its bounds is the truth
+        assert math.ceil(found.low - 1e-6) == found.true_value == math.floor(found.high + 1e-6)
+    assert len(result.recovered) >= 10, f"unrounded means pinned only {len(result.recovered)}"
 
 
 def test_a_published_small_count_is_caught_even_under_noise(tiny_warehouse: DataPaths) -> None:
