@@ -107,12 +107,17 @@ PARTICIPATION_GATES = {
 # mean column -> (its count, the lowest and highest score, half its rounding step, the
 # true sum's column in the restricted zone). With the sum as a variable of its own, a
 # shown mean says sum / count lies within half a step of it (two linear rows), and sums
-# add up over quarters and courses as their counts do. (mean_completion_days has no
-# highest value, so a hidden course's days are unbounded: left out.)
+# add up over quarters, courses and breakdowns as their counts do. (mean_completion_days
+# is over the completions with a completion date, which no published count is: left out.)
 MEANS = {
     "mean_overall": ("overall_responses", 1.0, 10.0, 0.05, "overall_score_sum"),
     "mean_exam_score": ("examined", 0.0, 100.0, 0.5, "exam_score_sum"),
 }
+PARTICIPATION_MEANS = {
+    "mean_approval_lead_days": (
+        "approved_enrolments", 0.0, math.inf, 0.5, "approval_lead_days_sum"
+    ),
+}  # fmt: skip
 PRIMAL_SIMPLEX = 4  # HiGHS option simplex_strategy
 
 
@@ -406,7 +411,12 @@ class Attack:
             m for m, (count, *_) in MEANS.items()
             if means and m in evaluation.columns and count in self.e_counts
         ]  # fmt: skip
-        self.size = self.n_counts + self.evaluation.height * len(self.means)
+        self.p_means = [
+            m for m, (count, *_) in PARTICIPATION_MEANS.items()
+            if means and m in participation.columns and count in self.p_counts
+        ]  # fmt: skip
+        self.n_e_sums = self.evaluation.height * len(self.means)
+        self.size = self.n_counts + self.n_e_sums + self.participation.height * len(self.p_means)
         self.low = np.zeros(self.size)
         self.high = np.zeros(self.size)
         self.high[self.n_counts :] = math.inf
@@ -436,25 +446,58 @@ class Attack:
         """The true sum of scores behind an evaluation row's mean (not a count)."""
         return self.n_counts + row * len(self.means) + self.means.index(mean)
 
+    def ps(self, row: int, mean: str) -> int:
+        """The true sum behind a participation row's mean (not a count)."""
+        return self.n_counts + self.n_e_sums + row * len(self.p_means) + self.p_means.index(mean)
+
     def _score_sums(self) -> None:
-        """Each row's true score sum between its count x the lowest and x the highest
-        score, or, where the mean is shown, within half a rounding step of mean x count;
-        and sums of years and margins are the sums of their quarters and courses (as
-        their counts are: both counts are exact sums)."""
-        ev = self.evaluation
+        """Each row's true sum between its count x the lowest and x the highest value,
+        or, where the mean is shown, within half a rounding step of mean x count; and
+        sums of years, margins and breakdowns are the sums of their parts (as their
+        counts are: these counts are exact sums)."""
+        for frame, means, table, total_of, count_of in (
+            (self.evaluation, self.means, MEANS, self.s, self.e),
+            (self.participation, self.p_means, PARTICIPATION_MEANS, self.ps, self.p),
+        ):
+            for mean in means:
+                count, lowest, highest, half_step, _ = table[mean]
+                if self.method.mean_half_step is not None:
+                    half_step = self.method.mean_half_step
+                for r in frame.iter_rows(named=True):
+                    total, n = total_of(r["row"], mean), count_of(r["row"], count)
+                    shown = not r["suppressed"] and r[mean] is not None
+                    low = max(float(r[mean]) - half_step, lowest) if shown else lowest
+                    high = min(float(r[mean]) + half_step, highest) if shown else highest
+                    self.c.add([(total, 1.0), (n, -low)], 0.0, math.inf)
+                    if math.isfinite(high):
+                        self.c.add([(total, 1.0), (n, -high)], -math.inf, 0.0)
         for mean in self.means:
-            count, lowest, highest, half_step, _ = MEANS[mean]
-            if self.method.mean_half_step is not None:
-                half_step = self.method.mean_half_step
-            for r in ev.iter_rows(named=True):
-                row = r["row"]
-                total, n = self.s(row, mean), self.e(row, count)
-                shown = not r["suppressed"] and r[mean] is not None
-                low = float(r[mean]) - half_step if shown else lowest
-                high = float(r[mean]) + half_step if shown else highest
-                self.c.add([(total, 1.0), (n, -max(low, lowest))], 0.0, math.inf)
-                self.c.add([(total, 1.0), (n, -min(high, highest))], -math.inf, 0.0)
             self._sums_add_up(mean)
+        for mean in self.p_means:
+            self._participation_sums_add_up(mean)
+
+    def _participation_sums_add_up(self, mean: str) -> None:
+        pa = self.participation
+        quarters: dict[tuple, list[int]] = defaultdict(list)
+        for r in pa.filter(pl.col("period_type") == "quarter").iter_rows(named=True):
+            key = (r["department_code"], r["breakdown"], r["breakdown_value"], r["year"])
+            quarters[key].append(r["row"])
+        for r in pa.filter(pl.col("period_type") == "year").iter_rows(named=True):
+            key = (r["department_code"], r["breakdown"], r["breakdown_value"], r["year"])
+            if key in quarters:
+                self.c.equal(self.ps(r["row"], mean), [self.ps(q, mean) for q in quarters[key]])
+        totals = {
+            (r["department_code"], r["period_type"], r["period"]): r["row"]
+            for r in pa.filter(pl.col("breakdown") == "total").iter_rows(named=True)
+        }
+        parts: dict[tuple, list[int]] = defaultdict(list)
+        for r in pa.filter(pl.col("breakdown") != "total").iter_rows(named=True):
+            key = (r["department_code"], r["period_type"], r["period"], r["breakdown"])
+            parts[key].append(r["row"])
+        for key, members in parts.items():
+            total = totals.get(key[:3])
+            if total is not None:
+                self.c.equal(self.ps(total, mean), [self.ps(m, mean) for m in members])
 
     def _sums_add_up(self, mean: str) -> None:
         ev = self.evaluation
@@ -817,6 +860,11 @@ class Attack:
             for r in self.evaluation.iter_rows(named=True):
                 t = e_index[(r["level"], r["entity"], r["period"])]
                 truth[self.s(r["row"], mean)] = t[column]
+        for mean in self.p_means:
+            column = PARTICIPATION_MEANS[mean][4]
+            for r in self.participation.iter_rows(named=True):
+                key = (r["department_code"], r["breakdown"], r["breakdown_value"], r["period"])
+                truth[self.ps(r["row"], mean)] = p_index[key][column]
         return truth
 
 
@@ -839,7 +887,7 @@ def true_cells(restricted: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
         participation = _read(
             con,
             "select department_code, breakdown, breakdown_value, period, "
-            + ", ".join(PARTICIPATION_COUNTS)
+            + ", ".join([*PARTICIPATION_COUNTS, *(m[4] for m in PARTICIPATION_MEANS.values())])
             + " from int_participation_cells",
         )
     return evaluation, participation
@@ -855,7 +903,9 @@ def attack(
     progress: bool = False,
     max_single_lps: int | None = None,
 ) -> AttackResult:
-    sums = all(m[4] in evaluation_truth.columns for m in MEANS.values())
+    sums = all(m[4] in evaluation_truth.columns for m in MEANS.values()) and all(
+        m[4] in participation_truth.columns for m in PARTICIPATION_MEANS.values()
+    )
     model = Attack(evaluation, participation, courses, method, means=sums)
     return model.solve(
         model.truth_vector(evaluation_truth, participation_truth),

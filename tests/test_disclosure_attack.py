@@ -97,42 +97,62 @@ def test_attacker_finds_the_previous_designs_leaks() -> None:
     assert any(r.by_single_lp for r in result.recovered), "the single LPs pinned nothing"
 
 
-def test_unrounded_means_give_small_counts_away(
-    tiny_warehouse: DataPaths, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Negative control for the means: the attacker writes each mean's true score sum
-    as a variable (count x mean, within half the rounding step) that adds up over
-    quarters and courses like its count. The tiny warehouse's tables with every mean
-    shown unrounded (in each row that is not withheld) give small counts away; the
-    published, rounded and gated means do not (the test above)."""
-    from tests import disclosure_attacker
-    from tests.disclosure_attacker import MEANS
-
-    # shown wherever a row has people: no gate to read from them
-    gates = {f: c for f, c in disclosure_attacker.EVALUATION_GATES.items() if f not in MEANS}
-    monkeypatch.setattr(disclosure_attacker, "EVALUATION_GATES", gates)
-
-    evaluation, participation, courses = published_cells(tiny_warehouse.reporting_db)
-    evaluation_truth, participation_truth = true_cells(tiny_warehouse.restricted_db)
-    true_means = evaluation_truth.select(
-        pl.col("evaluation_level").alias("level"),
-        pl.col("entity_id").alias("entity"),
-        "period",
+def _unrounded(
+    published: pl.DataFrame, truth: pl.DataFrame, keys: dict[str, str], means: dict
+) -> pl.DataFrame:
+    """`published` with each mean replaced by the true one, in every row not withheld."""
+    true_means = truth.select(
+        *(pl.col(source).alias(key) for source, key in keys.items()),
         *(
             (
                 pl.col(total).cast(pl.Float64) / pl.col(count).replace(0, None).cast(pl.Float64)
             ).alias(f"true_{mean}")
-            for mean, (count, _, _, _, total) in MEANS.items()
+            for mean, (count, _, _, _, total) in means.items()
         ),
     )
-    unrounded = evaluation.join(true_means, on=["level", "entity", "period"], how="left")
-    unrounded = unrounded.with_columns(
-        pl.when(~pl.col("suppressed")).then(pl.col(f"true_{mean}")).alias(mean) for mean in MEANS
-    ).drop(f"true_{mean}" for mean in MEANS)
-    model = Attack(
-        unrounded, participation, courses, Method(max_noise=2, small_values=2, mean_half_step=1e-6)
+    joined = published.join(true_means, on=list(keys.values()), how="left")
+    return joined.with_columns(
+        pl.when(~pl.col("suppressed")).then(pl.col(f"true_{mean}")).alias(mean) for mean in means
+    ).drop(f"true_{mean}" for mean in means)
+
+
+def test_unrounded_means_give_small_counts_away(
+    tiny_warehouse: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Negative control for the means: the attacker writes each mean's true sum as a
+    variable (count x mean, within half the rounding step) that adds up over quarters,
+    courses and breakdowns like its count. The tiny warehouse's tables with every mean
+    shown unrounded (in each row that is not withheld) give small counts away; the
+    published, rounded and gated means do not (the test above)."""
+    from tests import disclosure_attacker
+    from tests.disclosure_attacker import MEANS, PARTICIPATION_MEANS
+
+    # shown wherever a row has people: no gate to read from them
+    for name, means in (
+        ("EVALUATION_GATES", MEANS),
+        ("PARTICIPATION_GATES", PARTICIPATION_MEANS),
+    ):
+        gates = getattr(disclosure_attacker, name)
+        monkeypatch.setattr(
+            disclosure_attacker, name, {f: c for f, c in gates.items() if f not in means}
+        )
+    evaluation, participation, courses = published_cells(tiny_warehouse.reporting_db)
+    evaluation_truth, participation_truth = true_cells(tiny_warehouse.restricted_db)
+    evaluation = _unrounded(
+        evaluation,
+        evaluation_truth,
+        {"evaluation_level": "level", "entity_id": "entity", "period": "period"},
+        MEANS,
     )
-    assert model.means == list(MEANS)
+    participation = _unrounded(
+        participation,
+        participation_truth,
+        {c: c for c in ("department_code", "breakdown", "breakdown_value", "period")},
+        PARTICIPATION_MEANS,
+    )
+    exact = Method(max_noise=2, small_values=2, mean_half_step=1e-6)
+    model = Attack(evaluation, participation, courses, exact)
+    assert (model.means, model.p_means) == (list(MEANS), list(PARTICIPATION_MEANS))
     result = model.solve(model.truth_vector(evaluation_truth, participation_truth), model.describe)
     for found in result.recovered:  # the one whole number within its bounds is the truth
         assert math.ceil(found.low - 1e-6) == found.true_value == math.floor(found.high + 1e-6)
@@ -214,9 +234,9 @@ def test_a_gate_on_the_true_count_gives_a_count_away(tiny_warehouse: DataPaths) 
         ).height
         > 0
     ), "no cell shows the gate is on the true count"
-    result = attack(
-        evaluation, participation, courses, evaluation_truth, participation_truth, PUBLISHED_METHOD
-    )
+    # the means filled in above are made up, not true ones: no sums behind them
+    model = Attack(evaluation, participation, courses, PUBLISHED_METHOD, means=False)
+    result = model.solve(model.truth_vector(evaluation_truth, participation_truth), model.describe)
     assert len(result.exact_and_true) == len(result.recovered), "a recovery must be the truth"
     pinned = {(r.cell, r.count) for r in result.recovered}
     cell = (target["department_code"], target["breakdown"], target["breakdown_value"])
