@@ -471,53 +471,12 @@ class Attack:
                     self.c.add([(total, 1.0), (n, -low)], 0.0, math.inf)
                     if math.isfinite(high):
                         self.c.add([(total, 1.0), (n, -high)], -math.inf, 0.0)
-        for mean in self.means:
-            self._sums_add_up(mean)
-        for mean in self.p_means:
-            self._participation_sums_add_up(mean)
-
-    def _participation_sums_add_up(self, mean: str) -> None:
-        pa = self.participation
-        quarters: dict[tuple, list[int]] = defaultdict(list)
-        for r in pa.filter(pl.col("period_type") == "quarter").iter_rows(named=True):
-            key = (r["department_code"], r["breakdown"], r["breakdown_value"], r["year"])
-            quarters[key].append(r["row"])
-        for r in pa.filter(pl.col("period_type") == "year").iter_rows(named=True):
-            key = (r["department_code"], r["breakdown"], r["breakdown_value"], r["year"])
-            if key in quarters:
-                self.c.equal(self.ps(r["row"], mean), [self.ps(q, mean) for q in quarters[key]])
-        totals = {
-            (r["department_code"], r["period_type"], r["period"]): r["row"]
-            for r in pa.filter(pl.col("breakdown") == "total").iter_rows(named=True)
-        }
-        parts: dict[tuple, list[int]] = defaultdict(list)
-        for r in pa.filter(pl.col("breakdown") != "total").iter_rows(named=True):
-            key = (r["department_code"], r["period_type"], r["period"], r["breakdown"])
-            parts[key].append(r["row"])
-        for key, members in parts.items():
-            total = totals.get(key[:3])
-            if total is not None:
-                self.c.equal(self.ps(total, mean), [self.ps(m, mean) for m in members])
-
-    def _sums_add_up(self, mean: str) -> None:
-        ev = self.evaluation
-        quarters: dict[tuple, list[int]] = defaultdict(list)
-        for r in ev.filter(pl.col("period_type") == "quarter").iter_rows(named=True):
-            quarters[(r["level"], r["entity"], r["year"])].append(r["row"])
-        for r in ev.filter(pl.col("period_type") == "year").iter_rows(named=True):
-            parts = quarters.get((r["level"], r["entity"], r["year"]))
-            if parts:
-                self.c.equal(self.s(r["row"], mean), [self.s(q, mean) for q in parts])
-        courses: dict[tuple, list[int]] = defaultdict(list)
-        for r in ev.filter(pl.col("level") == "course").iter_rows(named=True):
-            courses[("supplier", r["supplier_id"], r["period_type"], r["period"])].append(r["row"])
-            courses[("category", r["category_code"], r["period_type"], r["period"])].append(
-                r["row"]
-            )
-        for r in ev.filter(pl.col("level") != "course").iter_rows(named=True):
-            parts = courses.get((r["level"], r["entity"], r["period_type"], r["period"]))
-            if parts:
-                self.c.equal(self.s(r["row"], mean), [self.s(c, mean) for c in parts])
+        for total, parts, _ in self._evaluation_sums():
+            for mean in self.means:
+                self.c.equal(self.s(total, mean), [self.s(p, mean) for p in parts])
+        for total, parts, _ in self._participation_sums():
+            for mean in self.p_means:
+                self.c.equal(self.ps(total, mean), [self.ps(p, mean) for p in parts])
 
     def _published_interval(self, value: float | None, exists: bool) -> tuple[float, float]:
         if value is None:
@@ -624,18 +583,18 @@ class Attack:
                 [(self.e(row, "completions"), h) for row, h in hidden], left - slack, left + slack
             )
 
-    def _evaluation_relations(self) -> None:
+    def _evaluation_sums(self) -> list[tuple[int, list[int], str]]:
+        """(row, the rows it adds up, "year" or "margin"): a year is the sum of its
+        quarters, a supplier or category the sum of its courses."""
         ev = self.evaluation
-        # years = sum of quarters
+        sums: list[tuple[int, list[int], str]] = []
         quarters: dict[tuple, list[int]] = defaultdict(list)
         for r in ev.filter(pl.col("period_type") == "quarter").iter_rows(named=True):
             quarters[(r["level"], r["entity"], r["year"])].append(r["row"])
         for r in ev.filter(pl.col("period_type") == "year").iter_rows(named=True):
             parts = quarters.get((r["level"], r["entity"], r["year"]))
             if parts:
-                for count in self.e_counts:
-                    self.c.equal(self.e(r["row"], count), [self.e(p, count) for p in parts])
-        # suppliers and categories = their courses
+                sums.append((r["row"], parts, "year"))
         courses: dict[tuple, list[int]] = defaultdict(list)
         for r in ev.filter(pl.col("level") == "course").iter_rows(named=True):
             courses[("supplier", r["supplier_id"], r["period_type"], r["period"])].append(r["row"])
@@ -644,14 +603,19 @@ class Attack:
             )
         for r in ev.filter(pl.col("level") != "course").iter_rows(named=True):
             parts = courses.get((r["level"], r["entity"], r["period_type"], r["period"]))
-            if not parts:
-                continue
+            if parts:
+                sums.append((r["row"], parts, "margin"))
+        return sums
+
+    def _evaluation_relations(self) -> None:
+        ev = self.evaluation
+        for total, parts, kind in self._evaluation_sums():
             for count in self.e_counts:
-                total, members = self.e(r["row"], count), [self.e(p, count) for p in parts]
-                if count == "participants":
-                    self.c.cover(total, members)
+                members = [self.e(p, count) for p in parts]
+                if kind == "margin" and count == "participants":
+                    self.c.cover(self.e(total, count), members)
                 else:
-                    self.c.equal(total, members)
+                    self.c.equal(self.e(total, count), members)
         for row in range(ev.height):
             v = functools.partial(self.e, row)
             self.c.at_most([v("participants")], v("enrolments"))
@@ -666,39 +630,42 @@ class Attack:
         self._gates(ev, EVALUATION_GATES, self.e)
         self._hours()
 
-    def _participation_relations(self) -> None:
+    def _participation_sums(self) -> list[tuple[int, list[int], str]]:
+        """(row, the rows it adds up, "year" or the breakdown): a year is the sum of its
+        quarters, a department's total the sum of each breakdown's rows."""
         pa = self.participation
+        sums: list[tuple[int, list[int], str]] = []
         quarters: dict[tuple, list[int]] = defaultdict(list)
         for r in pa.filter(pl.col("period_type") == "quarter").iter_rows(named=True):
-            quarters[
-                (r["department_code"], r["breakdown"], r["breakdown_value"], r["year"])
-            ].append(r["row"])
+            key = (r["department_code"], r["breakdown"], r["breakdown_value"], r["year"])
+            quarters[key].append(r["row"])
         for r in pa.filter(pl.col("period_type") == "year").iter_rows(named=True):
-            parts = quarters.get(
-                (r["department_code"], r["breakdown"], r["breakdown_value"], r["year"])
-            )
-            if parts:
-                for count in self.p_counts:
-                    self.c.equal(self.p(r["row"], count), [self.p(q, count) for q in parts])
+            key = (r["department_code"], r["breakdown"], r["breakdown_value"], r["year"])
+            if key in quarters:
+                sums.append((r["row"], quarters[key], "year"))
         totals = {
             (r["department_code"], r["period_type"], r["period"]): r["row"]
             for r in pa.filter(pl.col("breakdown") == "total").iter_rows(named=True)
         }
         breakdown_rows: dict[tuple, list[int]] = defaultdict(list)
         for r in pa.filter(pl.col("breakdown") != "total").iter_rows(named=True):
-            breakdown_rows[
-                (r["department_code"], r["period_type"], r["period"], r["breakdown"])
-            ].append(r["row"])
+            key = (r["department_code"], r["period_type"], r["period"], r["breakdown"])
+            breakdown_rows[key].append(r["row"])
         for key, members in breakdown_rows.items():
             total = totals.get(key[:3])
-            if total is None:
-                continue
+            if total is not None:
+                sums.append((total, members, key[3]))
+        return sums
+
+    def _participation_relations(self) -> None:
+        pa = self.participation
+        for total, parts, kind in self._participation_sums():
             for count in self.p_counts:
-                t, m = self.p(total, count), [self.p(x, count) for x in members]
-                if key[3] == "delivery_mode" and count == "participants":
-                    self.c.cover(t, m)
+                members = [self.p(x, count) for x in parts]
+                if kind == "delivery_mode" and count == "participants":
+                    self.c.cover(self.p(total, count), members)
                 else:
-                    self.c.equal(t, m)
+                    self.c.equal(self.p(total, count), members)
         for row in range(pa.height):
             v = functools.partial(self.p, row)
             self.c.at_most([v("participants")], v("enrolments"))

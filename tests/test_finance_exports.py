@@ -20,6 +20,7 @@ from leerdata.config import DataPaths
 from leerdata.duckdb_rows import one_row, scalar
 from leerdata.errors import LeerdataError
 from leerdata.finance.disputes import DISPUTE_LABELS
+from tests.killed_before_rename import run_killed_before_rename
 
 runner = CliRunner()
 
@@ -351,22 +352,6 @@ def test_disputes_take_a_supplier_code_in_any_case_and_list_the_valid_ones(
     assert supplier in _error(unknown)
 
 
-# `leerdata statement` (or `disputes`) killed with SIGKILL at the last moment before the
-# new file takes the place of the old one: its bytes are written, the rename is not done.
-KILLED_EXPORT = """
-import os, signal, sys
-from leerdata import atomic_file
-from leerdata.cli import app
-
-def die_instead_of_replacing(source, target):
-    os.kill(os.getpid(), signal.SIGKILL)
-
-atomic_file.os.replace = die_instead_of_replacing
-sys.argv = ["leerdata", *sys.argv[1:]]
-app()
-"""
-
-
 @pytest.mark.parametrize("command", ["statement", "disputes"])
 def test_an_export_killed_while_written_leaves_the_previous_file_whole(
     tiny_warehouse: DataPaths, tmp_path: Path, command: str
@@ -374,10 +359,7 @@ def test_an_export_killed_while_written_leaves_the_previous_file_whole(
     """A clerk's earlier file under the same name stays byte for byte; the new one
     replaces it whole or not at all (before: written in place, so a kill left a
     truncated file under the name that is sent on)."""
-    import os
     import signal
-    import subprocess
-    import sys
 
     out = tmp_path / f"{command}.csv"
     if command == "statement":
@@ -395,10 +377,7 @@ def test_an_export_killed_while_written_leaves_the_previous_file_whole(
     previous = b"an earlier file, complete\n"
     out.write_bytes(previous)
 
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLED_EXPORT, *arguments],
-        capture_output=True, text=True, timeout=300, env=dict(os.environ),
-    )  # fmt: skip
+    killed = run_killed_before_rename(arguments)
     assert killed.returncode == -signal.SIGKILL, (killed.returncode, killed.stderr)
     assert out.read_bytes() == previous
     (left,) = tmp_path.glob(f".{out.name}.*.partial")  # the new file, whole, beside it

@@ -21,6 +21,7 @@ from leerdata.config import DataPaths
 from leerdata.duckdb_rows import scalar
 from leerdata.privacy.keys import load_or_create_key
 from leerdata.privacy.pseudonyms import REPORTING_DOMAIN, Pseudonymiser
+from tests.killed_before_rename import run_killed_before_rename
 
 # All on one worker, so the module fixtures (copies, an erase) are built once per run.
 pytestmark = pytest.mark.xdist_group("subject_access")
@@ -183,22 +184,6 @@ def test_export_replaces_a_readable_file_with_a_private_one(
     assert json.loads(out.read_text())["subject"]["employee_id"] == subject.employee_id
 
 
-# `leerdata subject-access` killed with SIGKILL just before its file takes its name: the
-# person's data is written, in full, to the hidden partial file beside --out.
-KILLED_EXPORT = """
-import os, signal, sys
-from leerdata import atomic_file
-from leerdata.cli import app
-
-def die_instead_of_replacing(source, target):
-    os.kill(os.getpid(), signal.SIGKILL)
-
-atomic_file.os.replace = die_instead_of_replacing
-sys.argv = ["leerdata", *sys.argv[1:]]
-app()
-"""
-
-
 def test_a_killed_export_leaves_no_personal_data_past_the_next_export(
     subject: Subject, tmp_path: Path
 ) -> None:
@@ -207,10 +192,7 @@ def test_a_killed_export_leaves_no_personal_data_past_the_next_export(
     out = tmp_path / "subject.json"
     arguments = ["subject-access", "--employee-id", subject.employee_id]
     arguments += ["--data-dir", str(subject.paths.root), "--out", str(out)]
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLED_EXPORT, *arguments],
-        capture_output=True, text=True, timeout=120, env=dict(os.environ),
-    )  # fmt: skip
+    killed = run_killed_before_rename(arguments)
     assert killed.returncode == -9, (killed.returncode, killed.stderr)
     assert not out.exists()
     (left,) = tmp_path.glob(".subject.json.*.partial")
