@@ -202,3 +202,113 @@ def test_rows_and_variables_added_after_a_propagation_are_propagated_and_probed(
     low, high = propagate(system)
     assert high[first] == 3.0
     assert Prober(system, low, high).impossible(np.array([first]), np.array([4.0]))[0]
+
+
+def _mean_system(seed: int) -> tuple[System, np.ndarray, list[np.ndarray]]:
+    """Small counts with the sums behind rounded means, as the reader model writes them:
+    count * (mean - half step) <= sum <= count * (mean + half step), sums adding up like
+    their counts. Returns the system, which variables are counts, and every integer
+    point of the counts (with some sums) that satisfies it, found by enumeration."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 4))  # parts; variable n is their total
+    counts = rng.integers(0, 5, n)
+    scores = [rng.integers(1, 11, c) for c in counts]  # whole scores 1..10
+    true_sums = np.array([s.sum() for s in scores], dtype=float)
+    # counts 0..n, sums n+1..2n+1; noise: each count known within +-1 or not at all
+    low = np.concatenate([np.maximum(counts - 1, 0), [0], np.zeros(n + 1)]).astype(float)
+    high = np.concatenate([counts + 1, [INF], np.full(n + 1, INF)])
+    known = rng.random(n) < 0.7
+    low[:n][~known], high[:n][~known] = 0, INF
+    system = System(low=low, high=high)
+    parts = np.arange(n)
+    system.add_equal(np.array([n]), parts, np.array([n]))
+    system.add_equal(np.array([2 * n + 1]), parts + n + 1, np.array([n]))
+    total_count, total_sum = counts.sum(), true_sums.sum()
+    shown = [(i, counts[i], true_sums[i]) for i in range(n) if counts[i] and rng.random() < 0.6]
+    if total_count:
+        shown.append((n, total_count, total_sum))
+    means = {}
+    for i, c, s in shown:
+        mean = np.round(s / c, 1)
+        means[i] = mean
+        sum_var = i + n + 1
+        system.add_two_term(
+            np.array([sum_var]), np.array([-1.0]), np.array([i]), np.array([mean - 0.05])
+        )
+        system.add_two_term(
+            np.array([sum_var]), np.array([1.0]), np.array([i]), np.array([-(mean + 0.05)])
+        )
+    for i in range(n + 1):  # unshown: 1..10 per contributor
+        system.add_two_term(np.array([i + n + 1]), np.array([-1.0]), np.array([i]), np.array([1.0]))
+        system.add_two_term(
+            np.array([i + n + 1]), np.array([1.0]), np.array([i]), np.array([-10.0])
+        )
+    # every count vector within reach, with a sum per part that fits its mean and range
+    feasible = []
+    for candidate in np.ndindex(*([7] * n)):
+        c = np.array(candidate)
+        if np.any(c < low[:n]) or np.any(c > np.minimum(high[:n], 6)):
+            continue
+        ranges = []
+        for i in range(n):
+            lo, hi = c[i], 10 * c[i]
+            if i in means:
+                lo, hi = max(lo, c[i] * (means[i] - 0.05)), min(hi, c[i] * (means[i] + 0.05))
+            ranges.append((np.ceil(lo - 1e-9), np.floor(hi + 1e-9)))
+        if any(lo > hi for lo, hi in ranges):
+            continue
+        t = c.sum()
+        lo_t, hi_t = sum(r[0] for r in ranges), sum(r[1] for r in ranges)
+        if n in means:
+            lo_t, hi_t = max(lo_t, t * (means[n] - 0.05)), min(hi_t, t * (means[n] + 0.05))
+        if np.ceil(lo_t - 1e-9) <= np.floor(hi_t + 1e-9):
+            feasible.append(c)
+    assert any(np.array_equal(c, counts) for c in feasible)  # the truth is among them
+    return system, np.arange(n), feasible
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_bounds_from_rounded_means_hold_every_count_that_fits_them(seed: int) -> None:
+    """Real coefficients (a rounded mean's ends): propagation and probing never rule out
+    a count vector that fits every published figure, found here by enumeration (whole
+    scores 1..10, counts 0..6). A rule that rounds a bound the wrong way, or takes an
+    end of a mean for exact, cuts one off."""
+    system, counts, feasible = _mean_system(seed)
+    low, high = propagate(system)
+    prober = Prober(system, low, high)
+    for c in feasible:
+        assert np.all(low[counts] <= c) and np.all(c <= high[counts]), (c, low, high)
+        assert not prober.impossible(counts, c.astype(float)).any(), c
+
+
+def test_rounded_means_narrow_the_counts_over_the_seeds() -> None:
+    """The test above is not empty: over its seeds the means narrow some count below
+    what the counts' own bounds and sums give."""
+    narrowed = 0
+    for seed in range(60):
+        system, counts, _ = _mean_system(seed)
+        with_means = propagate(system)
+        plain = System(low=system.low.copy(), high=system.high.copy())
+        n = len(counts)
+        plain.add_equal(np.array([n]), counts, np.array([n]))
+        without = propagate(plain)
+        narrowed += int(
+            np.sum(with_means[1][counts] < without[1][counts])
+            + np.sum(with_means[0][counts] > without[0][counts])
+        )
+    assert narrowed >= 5, narrowed
+
+
+def test_a_continuous_variable_is_not_rounded() -> None:
+    """A sum of exam scores may have decimals: 2 * 62.85 <= s <= 2 * 62.95 bounds s to
+    [125.7, 125.9] (eased by the tolerance), not to whole numbers, which would leave none."""
+    system = System(low=np.array([2.0, 0.0]), high=np.array([2.0, INF]))
+    system.whole[1] = False
+    system.add_two_term(np.array([1]), np.array([-1.0]), np.array([0]), np.array([62.85]))
+    system.add_two_term(np.array([1]), np.array([1.0]), np.array([0]), np.array([-62.95]))
+    low, high = propagate(system)
+    assert 125.69 < low[1] <= 125.7 and 125.9 <= high[1] < 125.91
+    assert not Prober(system, low, high).impossible(np.array([0]), np.array([2.0]))[0]
+    system.whole[1] = True  # whole, no sum fits: the count 2 is impossible
+    low, high = propagate(system)
+    assert low[1] > high[1]

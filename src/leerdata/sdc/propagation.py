@@ -1,10 +1,13 @@
 """Bounds propagation over a system of homogeneous linear inequalities.
 
-Every relation a reader can write down between published counts is of the form
-sum(a_i * x_i) <= 0 with a_i in {-1, +1} (a margin equals or covers its parts, a count
-is at most another), and every published count gives bounds lo <= x <= hi. Tightening
-each variable's bounds with each row until nothing changes is what a reader can derive
-with certainty; x are integers, so bounds are rounded inwards. This is weaker than
+Every relation a reader can write down between published figures is of the form
+sum(a_i * x_i) <= 0, and every published count gives bounds lo <= x <= hi. Between
+counts the coefficients are -1 and +1 (a margin equals or covers its parts, a count is
+at most another); a rounded mean ties the true sum of scores behind it to its count with
+the mean's ends as coefficients (sum >= (mean - half a step) * count). Tightening each
+variable's bounds with each row until nothing changes is what a reader can derive with
+certainty; counts and sums of whole scores are integers, so their bounds are rounded
+inwards (a sum of exam scores, which may have decimals, is not). This is weaker than
 linear programming, which combines rows: a difference of two sums (year enrolments -
 year completions) bounds what no single row does. The reader model therefore adds such
 differences as variables of their own (leerdata.sdc.reader_model), Prober probes the
@@ -20,25 +23,36 @@ from dataclasses import dataclass, field
 import numpy as np
 
 INF = np.inf
+# Slack for floating-point error: a bound within this of a whole number is that number,
+# and a row's least activity counts as above 0 only beyond it. Sums of scores reach ~1e7
+# at rijk, where float64's rounding is ~1e-9.
+TOLERANCE = 1e-6
 
 
 @dataclass
 class System:
-    """Variables with bounds, and rows sum(coefficient * x) <= 0 in coordinate form."""
+    """Variables with bounds, and rows sum(coefficient * x) <= 0 in coordinate form.
+    Variables are whole numbers unless marked continuous (`whole` False)."""
 
     low: np.ndarray
     high: np.ndarray
+    whole: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     rows: list[np.ndarray] = field(default_factory=list)
     columns: list[np.ndarray] = field(default_factory=list)
     coefficients: list[np.ndarray] = field(default_factory=list)
     row_count: int = 0
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        if len(self.whole) != len(self.low):
+            self.whole = np.ones(len(self.low), dtype=bool)
+
     def add_variables(self, count: int, low: float, high: float) -> int:
         """Append `count` variables with the same bounds; returns the first one's index."""
         first = len(self.low)
         self.low = np.concatenate([self.low, np.full(count, low, dtype=float)])
         self.high = np.concatenate([self.high, np.full(count, high, dtype=float)])
+        self.whole = np.concatenate([self.whole, np.ones(count, dtype=bool)])
         return first
 
     def add_rows(self, row_members: list[tuple[np.ndarray, np.ndarray]]) -> None:
@@ -46,7 +60,7 @@ class System:
         for variables, coefficients in row_members:
             self.rows.append(np.full(len(variables), self.row_count, dtype=np.int64))
             self.columns.append(np.asarray(variables, dtype=np.int64))
-            self.coefficients.append(np.asarray(coefficients, dtype=np.int8))
+            self.coefficients.append(np.asarray(coefficients, dtype=float))
             self.row_count += 1
 
     def add_equal(self, total: np.ndarray, parts: np.ndarray, lengths: np.ndarray) -> None:
@@ -65,7 +79,7 @@ class System:
             return
         members = np.concatenate([total, parts]).astype(np.int64)
         owner = np.concatenate([np.arange(n), np.repeat(np.arange(n), lengths)])
-        signs = np.concatenate([-np.ones(n, dtype=np.int8), np.ones(len(parts), dtype=np.int8)])
+        signs = np.concatenate([-np.ones(n), np.ones(len(parts))])
         self.rows.append(self.row_count + owner)
         self.columns.append(members)
         self.coefficients.append(signs)
@@ -79,7 +93,7 @@ class System:
             return
         members = np.concatenate([total, parts]).astype(np.int64)
         owner = np.concatenate([np.arange(n), np.repeat(np.arange(n), lengths)])
-        signs = np.concatenate([np.ones(n, dtype=np.int8), -np.ones(len(parts), dtype=np.int8)])
+        signs = np.concatenate([np.ones(n), -np.ones(len(parts))])
         # total - sum(parts) <= 0 (a margin is at most the sum of its parts)
         self.rows.append(self.row_count + owner)
         self.columns.append(members)
@@ -95,11 +109,11 @@ class System:
         """sum(signs * members[k]) = 0 for every row k of the 2-d index array."""
         n, width = members.shape
         owner = np.repeat(np.arange(n, dtype=np.int64), width)
-        coefficients = np.tile(signs.astype(np.int8), n)
+        coefficients = np.tile(signs.astype(float), n)
         for direction in (1, -1):
             self.rows.append(self.row_count + owner)
             self.columns.append(members.ravel().astype(np.int64))
-            self.coefficients.append((direction * coefficients).astype(np.int8))
+            self.coefficients.append(direction * coefficients)
             self.row_count += n
 
     def add_at_most(self, small: np.ndarray, large: np.ndarray) -> None:
@@ -108,7 +122,19 @@ class System:
         base = self.row_count
         self.rows.append(np.repeat(np.arange(base, base + n, dtype=np.int64), 2))
         self.columns.append(np.column_stack([small, large]).ravel().astype(np.int64))
-        self.coefficients.append(np.tile(np.array([1, -1], dtype=np.int8), n))
+        self.coefficients.append(np.tile(np.array([1.0, -1.0]), n))
+        self.row_count += n
+
+    def add_two_term(
+        self, first: np.ndarray, a: np.ndarray, second: np.ndarray, b: np.ndarray
+    ) -> None:
+        """a[k] * first[k] + b[k] * second[k] <= 0 for every k (index and coefficient
+        arrays of one length)."""
+        n = len(first)
+        base = self.row_count
+        self.rows.append(np.repeat(np.arange(base, base + n, dtype=np.int64), 2))
+        self.columns.append(np.column_stack([first, second]).ravel().astype(np.int64))
+        self.coefficients.append(np.column_stack([a, b]).ravel().astype(float))
         self.row_count += n
 
     def _shape(self) -> tuple[int, int, int]:
@@ -124,7 +150,7 @@ class System:
             return cached[1]
         if not self.rows:
             empty = np.zeros(0, dtype=np.int64)
-            arrays = empty, empty, empty.astype(np.int8)
+            arrays = empty, empty, empty.astype(float)
         else:
             arrays = (
                 np.concatenate(self.rows),
@@ -150,6 +176,37 @@ class System:
         return arrays
 
 
+def implied_bounds(
+    coefficient: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    row: np.ndarray,
+    n_rows: int,
+    whole: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For the members of rows sum(a * x) <= 0 (each member's coefficient, bounds, row
+    number and wholeness): the upper and lower bound the rest of its row implies on it
+    (inf / -inf where none), and each row's least activity over its finite terms with
+    its number of infinite terms."""
+    positive = coefficient > 0
+    # each member's contribution to its row's least activity
+    contribution = coefficient * np.where(positive, low, high)
+    infinite = np.isinf(contribution)
+    finite = np.where(infinite, 0.0, contribution)
+    finite_part = np.bincount(row, weights=finite, minlength=n_rows)
+    infinite_count = np.bincount(row, weights=infinite.astype(float), minlength=n_rows)
+    usable = (infinite_count[row] - infinite) == 0
+    # a*x <= -others  =>  x <= -others/a (a > 0)  or  x >= -others/a (a < 0)
+    bound = -(finite_part[row] - finite) / coefficient
+    upper = np.where(usable & positive, bound, np.inf)
+    lower = np.where(usable & ~positive, bound, -np.inf)
+    # whole numbers round inwards; a continuous bound is eased outwards by the tolerance,
+    # so that float noise neither cuts off a true value nor counts as progress
+    upper = np.where(whole, np.floor(upper + TOLERANCE), upper + TOLERANCE * (1 + np.abs(upper)))
+    lower = np.where(whole, np.ceil(lower - TOLERANCE), lower - TOLERANCE * (1 + np.abs(lower)))
+    return upper, lower, finite_part, infinite_count
+
+
 def propagate(system: System, max_rounds: int = 100) -> tuple[np.ndarray, np.ndarray]:
     """The tightest bounds row-by-row propagation reaches (a fixpoint).
 
@@ -164,21 +221,12 @@ def propagate(system: System, max_rounds: int = 100) -> tuple[np.ndarray, np.nda
     if len(rows) == 0:
         return low, high
     n_rows = system.row_count
-    positive = coef > 0
     members = np.arange(len(rows))
     for _ in range(max_rounds):
-        row, col, pos = rows[members], cols[members], positive[members]
-        # each member's contribution to its row's minimum activity
-        contribution = np.where(pos, low[col], -high[col])
-        infinite = np.isinf(contribution)
-        finite = np.where(infinite, 0.0, contribution)
-        finite_part = np.bincount(row, weights=finite, minlength=n_rows)
-        infinite_count = np.bincount(row, weights=infinite.astype(float), minlength=n_rows)
-        usable = (infinite_count[row] - infinite) == 0
-        # a*x <= -others  =>  x <= -others (a=+1)  or  x >= others (a=-1)
-        others = finite_part[row] - finite
-        upper = np.where(usable & pos, np.floor(-others + 1e-9), np.inf)
-        lower = np.where(usable & ~pos, np.ceil(others - 1e-9), -np.inf)
+        row, col = rows[members], cols[members]
+        upper, lower, _, _ = implied_bounds(
+            coef[members], low[col], high[col], row, n_rows, system.whole[col]
+        )
         new_high = high.copy()
         new_low = low.copy()
         np.minimum.at(new_high, col, upper)
@@ -209,7 +257,8 @@ class Prober:
         self, system: System, low: np.ndarray, high: np.ndarray, max_rounds: int = 60
     ) -> None:
         rows, cols, coef = system.frozen()
-        self._rows, self._cols, self._positive = rows, cols, coef > 0
+        self._rows, self._cols, self._coefficients = rows, cols, coef
+        self._whole = system.whole
         self._low, self._high = low, high
         self._n_rows = system.row_count
         self._max_rounds = max_rounds
@@ -256,22 +305,13 @@ class Prober:
             members, local_row = self._gather(self._row_ptr, self._row_members, row_of_key)
             probe = probe_of_row[local_row]
             col = self._cols[members]
-            pos = self._positive[members]
             flat = probe * n_vars + col
             low, high = changes.bounds(flat, self._low[col], self._high[col])
-            contribution = np.where(pos, low, -high)
-            infinite = np.isinf(contribution)
-            finite = np.where(infinite, 0.0, contribution)
-            finite_part = np.bincount(local_row, weights=finite, minlength=len(keys))
-            infinite_count = np.bincount(
-                local_row, weights=infinite.astype(float), minlength=len(keys)
+            upper, lower, finite_part, infinite_count = implied_bounds(
+                self._coefficients[members], low, high, local_row, len(keys), self._whole[col]
             )
             # a row whose least activity is above 0 holds for no value
-            failed[probe_of_row[(infinite_count == 0) & (finite_part > 1e-9)]] = True
-            usable = (infinite_count[local_row] - infinite) == 0
-            others = finite_part[local_row] - finite
-            upper = np.where(usable & pos, np.floor(-others + 1e-9), np.inf)
-            lower = np.where(usable & ~pos, np.ceil(others - 1e-9), -np.inf)
+            failed[probe_of_row[(infinite_count == 0) & (finite_part > TOLERANCE)]] = True
             targets, inverse = np.unique(flat, return_inverse=True)
             old_low, old_high = np.zeros(len(targets)), np.zeros(len(targets))
             old_low[inverse], old_high[inverse] = low, high
@@ -280,7 +320,8 @@ class Prober:
             np.minimum.at(new_high, inverse, upper)
             moved = ((new_low != old_low) | (new_high != old_high)) & ~failed[targets // n_vars]
             targets, new_low, new_high = targets[moved], new_low[moved], new_high[moved]
-            failed[targets[new_low > new_high] // n_vars] = True
+            crossed = new_low > new_high + TOLERANCE * (1 + np.abs(new_high))
+            failed[targets[crossed] // n_vars] = True
             keep = ~failed[targets // n_vars]
             targets, new_low, new_high = targets[keep], new_low[keep], new_high[keep]
             if targets.size == 0:
