@@ -6,7 +6,8 @@ when anything is found:
 - no published count of a non-empty cell lies in 1..ptable.SMALL_VALUES (the cell key
   method never publishes those);
 - bounds propagation over every relation between the published figures (the reader's
-  view, leerdata.sdc.reader_model) pins no count below min_cell_size.
+  view, leerdata.sdc.reader_model: the counts, and the sums behind the means) pins no
+  count below min_cell_size.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import polars as pl
 from leerdata.sdc.ptable import SMALL_VALUES
 from leerdata.sdc.reader_model import (
     EVALUATION_COUNTS,
+    EVALUATION_MEANS,
     PARTICIPATION_COUNTS,
+    PARTICIPATION_MEANS,
     pinned_small,
     reader_model,
 )
@@ -112,7 +115,7 @@ def _evaluation_cells(con: duckdb.DuckDBPyConnection, present: set[str]) -> pl.D
             else "null as category_code, null as supplier_id"
         )
         period = "quarter" if period_type == "quarter" else "cast(year as varchar)"
-        counts = ", ".join(EVALUATION_COUNTS)
+        counts = ", ".join([*EVALUATION_COUNTS, *(m.mean for m in EVALUATION_MEANS)])
         parts.append(
             f"select '{level}' as evaluation_level, {entity} as entity_id, {nesting}, "
             f"'{period_type}' as period_type, {period} as period, year, {counts} from {mart}"
@@ -128,7 +131,7 @@ def _participation_cells(con: duckdb.DuckDBPyConnection, present: set[str]) -> p
         if mart not in present:
             continue
         period = "quarter" if period_type == "quarter" else "cast(year as varchar)"
-        counts = ", ".join(PARTICIPATION_COUNTS)
+        counts = ", ".join([*PARTICIPATION_COUNTS, *(m.mean for m in PARTICIPATION_MEANS)])
         parts.append(
             f"select department_code, breakdown, breakdown_value, '{period_type}' as period_type, "
             f"{period} as period, year, {counts} from {mart}"

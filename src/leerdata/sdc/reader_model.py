@@ -37,6 +37,12 @@ bounds the quarters' differences at once, which bounds propagation on the counts
 cannot see: an LP attacker pinned an open quarter with no completions yet that way
 (tests/test_disclosure_attack.py, the key in the README's disclosure section).
 
+A mean a mart shows beside the counts is a true sum over a true count, rounded
+(README, *Means as sums*). Where the marts hold the means, each cell also has the sum
+behind each mean as a variable: between its count times the lowest and times the
+highest score, or, where the mean is shown, within half a rounding step of mean times
+count; and sums add up over quarters, margins and breakdowns wherever their counts do.
+
 Propagation still reads one row at a time, so pinned_small also probes the counts it
 leaves within MAX_PROBED_WIDTH values: fixing a count at a value and propagating shows
 whether the value is possible at all (leerdata.sdc.propagation.Prober).
@@ -102,6 +108,33 @@ PARTICIPATION_SLACKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("requested_enrolments", ("waitlisted_enrolments",)),
     ("requested_enrolments", ("approved_enrolments",)),
 )
+
+
+@dataclass(frozen=True)
+class MeanSum:
+    """The true sum behind a published mean: sum / count, rounded to `half_step` * 2."""
+
+    mean: str  # the published column
+    count: str  # the count it is over
+    lowest: float  # the lowest and highest value one contributor can have
+    highest: float
+    half_step: float
+    whole: bool  # whole-number values (a sum of exam scores may have decimals)
+
+    @property
+    def name(self) -> str:
+        return f"sum behind {self.mean}"
+
+
+# mean_completion_days is over the completions that have a completion date, which no
+# published count is: left out (as by tests/disclosure_attacker.py).
+EVALUATION_MEANS = (
+    MeanSum("mean_overall", "overall_responses", 1.0, 10.0, 0.05, whole=True),
+    MeanSum("mean_exam_score", "examined", 0.0, 100.0, 0.5, whole=False),
+)
+PARTICIPATION_MEANS = (
+    MeanSum("mean_approval_lead_days", "approved_enrolments", 0.0, INF, 0.5, whole=True),
+)
 PERSON_COUNTS = frozenset({"participants"})  # distinct persons: margins only cover
 ADDITIVE_BREAKDOWNS = ("directorate", "scale_band", "age_band", "gender")
 ENROLMENT_BREAKDOWNS = ("delivery_mode",)
@@ -118,18 +151,23 @@ class Block:
     """One protected table's cells as variables: index = offset + row * width + count.
 
     A cell's variables are its published counts, then the slacks of its within-cell
-    inequalities (`published` of them are counts)."""
+    inequalities, then the sums behind its means (`published` of them are counts)."""
 
     cells: pl.DataFrame
     published: tuple[str, ...]
     slacks: tuple[tuple[str, tuple[str, ...]], ...]
     offset: int
     existence_counts: frozenset[str]  # at least 1 in every row that exists
+    sums: tuple[MeanSum, ...] = ()
 
     @property
     def counts(self) -> tuple[str, ...]:
-        """Every variable of a cell: the published counts, then the slacks."""
-        return (*self.published, *(slack_name(*s) for s in self.slacks))
+        """Every variable of a cell: the published counts, the slacks, the sums."""
+        return (
+            *self.published,
+            *(slack_name(*s) for s in self.slacks),
+            *(s.name for s in self.sums),
+        )
 
     def var(self, rows: np.ndarray, count: str) -> np.ndarray:
         return (
@@ -140,11 +178,15 @@ class Block:
 
     def additive(self, cover_counts: frozenset[str]) -> tuple[str, ...]:
         """The variables that add up over a margin where `cover_counts` only cover: a
-        slack adds up when every count of it does."""
-        return tuple(c for c in self.published if c not in cover_counts) + tuple(
-            slack_name(larger, parts)
-            for larger, parts in self.slacks
-            if not cover_counts & {larger, *parts}
+        slack adds up when every count of it does, a sum when its count does."""
+        return (
+            tuple(c for c in self.published if c not in cover_counts)
+            + tuple(
+                slack_name(larger, parts)
+                for larger, parts in self.slacks
+                if not cover_counts & {larger, *parts}
+            )
+            + tuple(s.name for s in self.sums if s.count not in cover_counts)
         )
 
     @property
@@ -225,6 +267,32 @@ def _within_cell(system: System, block: Block) -> None:
         system.add_zero_sums(np.column_stack(members), signs)
 
 
+def _mean_relations(system: System, block: Block, withheld: np.ndarray) -> None:
+    """Per cell and sum: count * low <= sum <= count * high, where low and high are the
+    mean's ends (within half a step of the shown mean, and within the values one
+    contributor can have) or, where no mean is shown, the lowest and highest value."""
+    rows = np.arange(block.cells.height)
+    for mean_sum in block.sums:
+        shown = block.cells[mean_sum.mean].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        hidden = np.isnan(shown) | withheld
+        low = np.where(
+            hidden, mean_sum.lowest, np.maximum(shown - mean_sum.half_step, mean_sum.lowest)
+        )
+        high = np.where(
+            hidden, mean_sum.highest, np.minimum(shown + mean_sum.half_step, mean_sum.highest)
+        )
+        total = block.var(rows, mean_sum.name)
+        count = block.var(rows, mean_sum.count)
+        system.whole[total] = mean_sum.whole
+        # count * low - sum <= 0 (nothing to say where low is 0), sum - count * high <= 0
+        at_least = low > 0
+        system.add_two_term(
+            total[at_least], -np.ones(at_least.sum()), count[at_least], low[at_least]
+        )
+        at_most = np.isfinite(high)
+        system.add_two_term(total[at_most], np.ones(at_most.sum()), count[at_most], -high[at_most])
+
+
 def _evaluation_relations(system: System, block: Block) -> None:
     _year_relations(system, block, ["evaluation_level", "entity_id"])
     key_columns = ["evaluation_level", "entity_id", "period_type", "period"]
@@ -294,8 +362,10 @@ def _intersections(
     ):
         by_margin["supplier"][(supplier, period_type, period)].append(i)
         by_margin["category"][(category, period_type, period)].append(i)
+    continuous = {s.name for s in block.sums if not s.whole}
     for j, count in enumerate(counts):
         aux = first + intersection * len(counts) + j
+        system.whole[aux] = count not in continuous
         system.add_equal(aux, block.var(flat, count), lengths)
         for level, groups in by_margin.items():
             keys = [k for k in groups if k in margin_rows[level]]
@@ -365,14 +435,20 @@ def reader_model(
     evaluation: pl.DataFrame, participation: pl.DataFrame, withheld: np.ndarray | None = None
 ) -> ReaderModel:
     """The system a reader faces. The frames hold the cells' keys and their published
-    counts (NULL where nothing is published). `withheld`: one flag per cell, evaluation
-    cells first, then participation cells; a withheld cell publishes nothing."""
+    counts (NULL where nothing is published), and the published means where a frame has
+    their columns (EVALUATION_MEANS, PARTICIPATION_MEANS: the sums behind them are then
+    variables too). `withheld`: one flag per cell, evaluation cells first, then
+    participation cells; a withheld cell publishes nothing. The means' relations are
+    set from the flags given here; publish() sets only the counts' bounds again."""
+    if withheld is None:
+        withheld = np.zeros(evaluation.height + participation.height, dtype=bool)
     e_block = Block(
         evaluation,
         EVALUATION_COUNTS,
         EVALUATION_SLACKS,
         0,
         frozenset({"participants", "enrolments"}),
+        tuple(m for m in EVALUATION_MEANS if m.mean in evaluation.columns),
     )
     p_block = Block(
         participation,
@@ -380,12 +456,15 @@ def reader_model(
         PARTICIPATION_SLACKS,
         e_block.size,
         frozenset({"requested_enrolments"}),
+        tuple(m for m in PARTICIPATION_MEANS if m.mean in participation.columns),
     )
     size = e_block.size + p_block.size
     system = System(low=np.zeros(size), high=np.zeros(size))
     _evaluation_relations(system, e_block)
     _participation_relations(system, p_block)
     _cross_relations(system, e_block, p_block)
+    _mean_relations(system, e_block, withheld[: evaluation.height])
+    _mean_relations(system, p_block, withheld[evaluation.height :])
     model = ReaderModel(system, e_block, p_block)
     publish(model, withheld)
     return model
