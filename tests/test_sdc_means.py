@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 
+import duckdb
 import numpy as np
 import polars as pl
 import pytest
 
 from leerdata.config import DataPaths
 from leerdata.sdc import reader_model as rm
+from leerdata.sdc import withhold
 from leerdata.sdc.propagation import propagate
 from leerdata.sdc.published import _published_cells
 from tests.disclosure_attacker import true_cells
@@ -126,3 +128,118 @@ def test_unrounded_means_let_the_audit_pin_small_counts(
     without = sum(cells.size for *_, cells in _years(tiny_warehouse, True, means=False))
     assert without == 0
     assert pinned >= 10, f"unrounded means pinned only {pinned} cells"
+
+
+def _perturbed_cells(tiny_warehouse: DataPaths) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The cells the build's withhold step reads, with the publishable means unrounded:
+    each the true sum over the true count wherever the model would show one."""
+    with duckdb.connect(str(tiny_warehouse.restricted_db), read_only=True) as con:
+        evaluation = con.sql("select * from int_evaluation_cells_perturbed").pl()
+        participation = con.sql("select * from int_participation_cells_perturbed").pl()
+
+    def unrounded(cells: pl.DataFrame, means: tuple[rm.MeanSum, ...]) -> pl.DataFrame:
+        return cells.with_columns(
+            pl.when(pl.col(f"publishable_{m.mean}").is_not_null())
+            .then(pl.col(TRUE_SUMS[m.mean]).cast(pl.Float64) / pl.col(m.count).cast(pl.Float64))
+            .alias(f"publishable_{m.mean}")
+            for m in means
+        )
+
+    return (
+        unrounded(evaluation, rm.EVALUATION_MEANS),
+        unrounded(participation, rm.PARTICIPATION_MEANS),
+    )
+
+
+def _as_published(cells: pl.DataFrame, counts, means, reasons: np.ndarray) -> pl.DataFrame:
+    """What the marts show: perturbed counts and the means, all NULL where withheld."""
+    withheld = pl.Series(reasons != None)  # noqa: E711 (an object array)
+    return cells.select(
+        *withhold.EVALUATION_KEY_COLUMNS
+        if "evaluation_level" in cells.columns
+        else withhold.PARTICIPATION_KEY_COLUMNS,
+        *(pl.when(~withheld).then(pl.col(f"perturbed_{c}")).alias(c) for c in counts),
+        *(pl.when(~withheld).then(pl.col(f"publishable_{m.mean}")).alias(m.mean) for m in means),
+    )
+
+
+def test_withholding_reads_the_means_and_frees_those_it_withholds(
+    tiny_warehouse: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build's withhold step, given means that give counts away (unrounded), withholds
+    more cells than without them, until the marts it leaves (withheld cells' means NULL)
+    pin nothing in the audit's model. A withheld cell's mean no longer binds its sum."""
+    for name in ("EVALUATION_MEANS", "PARTICIPATION_MEANS"):
+        exact = tuple(dataclasses.replace(m, half_step=1e-6) for m in getattr(rm, name))
+        monkeypatch.setattr(rm, name, exact)
+        monkeypatch.setattr(withhold, name, exact)
+    evaluation, participation = _perturbed_cells(tiny_warehouse)
+    everything_closed = "2100-Q1"
+    with_means = withhold.withhold_pinned(evaluation, participation, 10, everything_closed)
+    publishable = [c for c in evaluation.columns if c.startswith("publishable_")]
+    publishable_p = [c for c in participation.columns if c.startswith("publishable_")]
+    without = withhold.withhold_pinned(
+        evaluation.drop(publishable), participation.drop(publishable_p), 10, everything_closed
+    )
+
+    def withheld(result: withhold.WithholdResult) -> int:
+        return int(sum(r is not None for r in [*result.evaluation, *result.participation]))
+
+    assert withheld(with_means) > withheld(without)
+    published_e = _as_published(
+        evaluation, rm.EVALUATION_COUNTS, rm.EVALUATION_MEANS, with_means.evaluation
+    )
+    published_p = _as_published(
+        participation, rm.PARTICIPATION_COUNTS, rm.PARTICIPATION_MEANS, with_means.participation
+    )
+    for year in sorted(set(published_e["year"]) | set(published_p["year"])):
+        model = rm.reader_model(
+            published_e.filter(pl.col("year") == year), published_p.filter(pl.col("year") == year)
+        )
+        assert rm.pinned_small(model, 10).size == 0, year
+
+
+def test_a_withheld_cells_mean_binds_nothing(
+    tiny_warehouse: DataPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """publish() frees the rows of a withheld cell's mean: with every other cell of a
+    year withheld, the counts' bounds are those of the same frames with the withheld
+    cells' means NULL. (The published cells' means may still narrow a withheld cell
+    through the sums, as a reader's would.)"""
+    for name in ("EVALUATION_MEANS", "PARTICIPATION_MEANS"):
+        exact = tuple(dataclasses.replace(m, half_step=1e-6) for m in getattr(rm, name))
+        monkeypatch.setattr(rm, name, exact)
+    _, evaluation, participation = _published_cells(tiny_warehouse.reporting_db)
+    evaluation_truth, participation_truth = true_cells(tiny_warehouse.restricted_db)
+    evaluation = _unrounded(
+        _with_truth(evaluation, evaluation_truth, EVALUATION_KEYS), rm.EVALUATION_MEANS
+    )
+    participation = _unrounded(
+        _with_truth(participation, participation_truth, PARTICIPATION_KEYS),
+        rm.PARTICIPATION_MEANS,
+    )
+    year = evaluation["year"].drop_nulls().max()
+    e = evaluation.filter(pl.col("year") == year)
+    p = participation.filter(pl.col("year") == year)
+    withheld = np.arange(e.height + p.height) % 2 == 0
+
+    def nulled(cells: pl.DataFrame, flags: np.ndarray, means) -> pl.DataFrame:
+        hidden = pl.Series(flags)
+        return cells.with_columns(
+            pl.when(~hidden).then(pl.col(m.mean)).alias(m.mean) for m in means
+        )
+
+    bounds = []
+    for frames in (
+        (e, p),
+        (
+            nulled(e, withheld[: e.height], rm.EVALUATION_MEANS),
+            nulled(p, withheld[e.height :], rm.PARTICIPATION_MEANS),
+        ),
+    ):
+        model = rm.reader_model(*frames, withheld=withheld)
+        low, high = propagate(model.system)
+        _, is_count = _truth_vector(model)
+        bounds.append((low[is_count], high[is_count]))
+    (low_shown, high_shown), (low_nulled, high_nulled) = bounds
+    assert np.array_equal(low_shown, low_nulled) and np.array_equal(high_shown, high_nulled)

@@ -186,10 +186,7 @@ published as (
             when withheld_reason is null and {{ shown_over_enough('perturbed_examined') }}
                 then least(1.0, perturbed_passed_first_attempt / nullif(perturbed_examined, 0))
         end as first_attempt_pass_rate,
-        case
-            when withheld_reason is null and {{ shown_over_enough('perturbed_examined') }}
-                then round(exam_score_sum / examined, 0)
-        end as mean_exam_score,
+        case when withheld_reason is null then publishable_mean_exam_score end as mean_exam_score,
         {# whole days over enough true contributors, like mean_approval_lead_days #}
         case
             when
@@ -202,10 +199,7 @@ published as (
             when withheld_reason is null and {{ shown_over_enough('perturbed_enrolments') }}
                 then least(1.0, perturbed_responses / nullif(perturbed_enrolments, 0))
         end as response_rate,
-        case
-            when withheld_reason is null and {{ shown_over_enough('perturbed_overall_responses') }}
-                then round(overall_score_sum / overall_responses, 1)
-        end as mean_overall,
+        case when withheld_reason is null then publishable_mean_overall end as mean_overall,
         case
             when withheld_reason is null and {{ shown_over_enough('perturbed_recommend_responses') }}
                 then greatest(-100, least(100, round(

@@ -73,8 +73,7 @@ final as (
             when withheld_reason is null then cast(perturbed_approved_enrolments as bigint)
         end as approved_enrolments,
         case
-            when withheld_reason is null and {{ shown_over_enough('perturbed_approved_enrolments') }}
-                then round(approval_lead_days_sum / approved_enrolments, 0)
+            when withheld_reason is null then publishable_mean_approval_lead_days
         end as mean_approval_lead_days,
         case
             when withheld_reason is null and {{ shown_over_enough('perturbed_enrolments') }}

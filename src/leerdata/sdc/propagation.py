@@ -125,17 +125,22 @@ class System:
         self.coefficients.append(np.tile(np.array([1.0, -1.0]), n))
         self.row_count += n
 
+    def add_short_rows(self, members: np.ndarray, coefficients: np.ndarray) -> None:
+        """sum(coefficients[k] * x[members[k]]) <= 0 for every row k of the two 2-d arrays
+        (one shape: a row per relation, a column per term)."""
+        n, width = members.shape
+        base = self.row_count
+        self.rows.append(np.repeat(np.arange(base, base + n, dtype=np.int64), width))
+        self.columns.append(members.ravel().astype(np.int64))
+        self.coefficients.append(coefficients.ravel().astype(float))
+        self.row_count += n
+
     def add_two_term(
         self, first: np.ndarray, a: np.ndarray, second: np.ndarray, b: np.ndarray
     ) -> None:
         """a[k] * first[k] + b[k] * second[k] <= 0 for every k (index and coefficient
         arrays of one length)."""
-        n = len(first)
-        base = self.row_count
-        self.rows.append(np.repeat(np.arange(base, base + n, dtype=np.int64), 2))
-        self.columns.append(np.column_stack([first, second]).ravel().astype(np.int64))
-        self.coefficients.append(np.column_stack([a, b]).ravel().astype(float))
-        self.row_count += n
+        self.add_short_rows(np.column_stack([first, second]), np.column_stack([a, b]))
 
     def _shape(self) -> tuple[int, int, int]:
         """Changes whenever a row or a variable is added (the add_* methods append)."""

@@ -51,7 +51,7 @@ whether the value is possible at all (leerdata.sdc.propagation.Prober).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -159,6 +159,9 @@ class Block:
     offset: int
     existence_counts: frozenset[str]  # at least 1 in every row that exists
     sums: tuple[MeanSum, ...] = ()
+    # (cell rows, variables): the switches of shown means' rows, 0 while the cell is
+    # published, unbounded while withheld (see _mean_relations)
+    switches: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
 
     @property
     def counts(self) -> tuple[str, ...]:
@@ -267,30 +270,45 @@ def _within_cell(system: System, block: Block) -> None:
         system.add_zero_sums(np.column_stack(members), signs)
 
 
-def _mean_relations(system: System, block: Block, withheld: np.ndarray) -> None:
-    """Per cell and sum: count * low <= sum <= count * high, where low and high are the
-    mean's ends (within half a step of the shown mean, and within the values one
-    contributor can have) or, where no mean is shown, the lowest and highest value."""
+def _mean_relations(system: System, block: Block) -> None:
+    """Per cell and sum: count * lowest <= sum <= count * highest, the values one
+    contributor can have; and where the frame shows a mean, count * low <= sum <= count *
+    high with low and high within half a step of it. A shown mean's two rows each hold a
+    switch, a variable that publish() keeps at 0 while the cell is published and leaves
+    unbounded while it is withheld, when the rows say nothing: the build's audit withholds
+    cells round by round on one system."""
     rows = np.arange(block.cells.height)
     for mean_sum in block.sums:
-        shown = block.cells[mean_sum.mean].cast(pl.Float64).fill_null(np.nan).to_numpy()
-        hidden = np.isnan(shown) | withheld
-        low = np.where(
-            hidden, mean_sum.lowest, np.maximum(shown - mean_sum.half_step, mean_sum.lowest)
-        )
-        high = np.where(
-            hidden, mean_sum.highest, np.minimum(shown + mean_sum.half_step, mean_sum.highest)
-        )
         total = block.var(rows, mean_sum.name)
         count = block.var(rows, mean_sum.count)
         system.whole[total] = mean_sum.whole
-        # count * low - sum <= 0 (nothing to say where low is 0), sum - count * high <= 0
-        at_least = low > 0
-        system.add_two_term(
-            total[at_least], -np.ones(at_least.sum()), count[at_least], low[at_least]
+        if mean_sum.lowest > 0:
+            system.add_two_term(
+                total, -np.ones(len(rows)), count, np.full(len(rows), mean_sum.lowest)
+            )
+        if np.isfinite(mean_sum.highest):
+            system.add_two_term(
+                total, np.ones(len(rows)), count, np.full(len(rows), -mean_sum.highest)
+            )
+        mean = block.cells[mean_sum.mean].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        shown = np.flatnonzero(~np.isnan(mean))
+        low = np.maximum(mean[shown] - mean_sum.half_step, mean_sum.lowest)
+        high = np.minimum(mean[shown] + mean_sum.half_step, mean_sum.highest)
+        n = len(shown)
+        first = system.add_variables(2 * n, 0.0, 0.0)
+        switches = first + np.arange(2 * n)
+        system.whole[switches] = False
+        ones = np.ones(n)
+        # count * low - sum - switch <= 0;  sum - count * high - switch <= 0
+        system.add_short_rows(
+            np.column_stack([count[shown], total[shown], switches[:n]]),
+            np.column_stack([low, -ones, -ones]),
         )
-        at_most = np.isfinite(high)
-        system.add_two_term(total[at_most], np.ones(at_most.sum()), count[at_most], -high[at_most])
+        system.add_short_rows(
+            np.column_stack([total[shown], count[shown], switches[n:]]),
+            np.column_stack([ones, -high, -ones]),
+        )
+        block.switches.append((np.concatenate([shown, shown]), switches))
 
 
 def _evaluation_relations(system: System, block: Block) -> None:
@@ -438,10 +456,7 @@ def reader_model(
     counts (NULL where nothing is published), and the published means where a frame has
     their columns (EVALUATION_MEANS, PARTICIPATION_MEANS: the sums behind them are then
     variables too). `withheld`: one flag per cell, evaluation cells first, then
-    participation cells; a withheld cell publishes nothing. The means' relations are
-    set from the flags given here; publish() sets only the counts' bounds again."""
-    if withheld is None:
-        withheld = np.zeros(evaluation.height + participation.height, dtype=bool)
+    participation cells; a withheld cell publishes nothing."""
     e_block = Block(
         evaluation,
         EVALUATION_COUNTS,
@@ -463,15 +478,16 @@ def reader_model(
     _evaluation_relations(system, e_block)
     _participation_relations(system, p_block)
     _cross_relations(system, e_block, p_block)
-    _mean_relations(system, e_block, withheld[: evaluation.height])
-    _mean_relations(system, p_block, withheld[evaluation.height :])
+    _mean_relations(system, e_block)
+    _mean_relations(system, p_block)
     model = ReaderModel(system, e_block, p_block)
     publish(model, withheld)
     return model
 
 
 def publish(model: ReaderModel, withheld: np.ndarray | None = None) -> None:
-    """Set the bounds the published counts give (the relations stay as they are)."""
+    """Set the bounds the published counts give, and free the shown means of withheld
+    cells (the relations stay as they are)."""
     evaluation, participation = model.evaluation.cells, model.participation.cells
     if withheld is None:
         withheld = np.zeros(evaluation.height + participation.height, dtype=bool)
@@ -492,6 +508,9 @@ def publish(model: ReaderModel, withheld: np.ndarray | None = None) -> None:
         for slack in block.counts[len(block.published) :]:
             index = block.var(rows, slack)
             model.system.low[index], model.system.high[index] = 0, INF
+        for cells, switches in block.switches:
+            model.system.low[switches] = 0
+            model.system.high[switches] = np.where(flags[id(block)][cells], INF, 0)
 
 
 # Probing is tried on counts propagation leaves within this many values of each other:

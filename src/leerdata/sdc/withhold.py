@@ -23,7 +23,10 @@ import polars as pl
 
 from leerdata.sdc.reader_model import (
     EVALUATION_COUNTS,
+    EVALUATION_MEANS,
     PARTICIPATION_COUNTS,
+    PARTICIPATION_MEANS,
+    MeanSum,
     ReaderModel,
     pinned_small,
     publish,
@@ -176,14 +179,20 @@ def withhold_pinned_together(
     open_year_of = _year_rows(evaluation, participation, open_from_year)
     any_year_of = _year_rows(evaluation, participation, 0)
     family = _families(evaluation, participation)
-    # the reader sees the perturbed counts under the published names
+    # the reader sees the perturbed counts and the publishable means under the published
+    # names (the means where the cells have them: the perturbed models' publishable_*)
     evaluation = evaluation.select(
-        [*EVALUATION_KEY_COLUMNS, *(pl.col(f"perturbed_{c}").alias(c) for c in EVALUATION_COUNTS)]
+        [
+            *EVALUATION_KEY_COLUMNS,
+            *(pl.col(f"perturbed_{c}").alias(c) for c in EVALUATION_COUNTS),
+            *_publishable_means(evaluation, EVALUATION_MEANS),
+        ]
     )
     participation = participation.select(
         [
             *PARTICIPATION_KEY_COLUMNS,
             *(pl.col(f"perturbed_{c}").alias(c) for c in PARTICIPATION_COUNTS),
+            *_publishable_means(participation, PARTICIPATION_MEANS),
         ]
     )
     model = reader_model(evaluation, participation)
@@ -211,6 +220,14 @@ def withhold_pinned_together(
         else:
             raise RuntimeError(f"disclosure audit did not settle in {MAX_ROUNDS} rounds")
     return WithholdResult(reasons[:n_eval], reasons[n_eval:], rounds)
+
+
+def _publishable_means(cells: pl.DataFrame, means: tuple[MeanSum, ...]) -> list[pl.Expr]:
+    return [
+        pl.col(f"publishable_{m.mean}").alias(m.mean)
+        for m in means
+        if f"publishable_{m.mean}" in cells.columns
+    ]
 
 
 def _withhold_round(pinned, withheld, reasons, allowed, open_year_of, any_year_of, family) -> bool:
