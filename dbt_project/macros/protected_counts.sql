@@ -23,3 +23,14 @@
         true 9 (README, "Disclosure control"). -#}
     {{ perturbed_count }} >= {{ (var('min_cell_size') | int) + (var('cell_key_max_noise') | int) }}
 {%- endmacro %}
+
+{% macro publishable_mean(relation, total, count, digits) -%}
+    {#- A mean as the marts show it where the build's audit withholds nothing: the true sum
+        over the true count, rounded to `digits`, NULL unless shown_over_enough on the
+        count's perturbed value. Computed once, in the perturbed models: the audit reads it
+        as a sum (leerdata.sdc.reader_model), the published models show it. -#}
+    case
+        when {{ shown_over_enough(relation ~ '.perturbed_' ~ count) }}
+            then round({{ relation }}.{{ total }} / {{ relation }}.{{ count }}, {{ digits }})
+    end
+{%- endmacro %}

@@ -28,18 +28,12 @@ perturbed as (
 
 final as (
 
-    {# the means as published where the build's audit withholds nothing: the audit
-       reads them as sums (leerdata.sdc.reader_model), the published model shows them #}
     select
         perturbed.*,
-        case
-            when {{ shown_over_enough('perturbed.perturbed_overall_responses') }}
-                then round(perturbed.overall_score_sum / perturbed.overall_responses, 1)
-        end as publishable_mean_overall,
-        case
-            when {{ shown_over_enough('perturbed.perturbed_examined') }}
-                then round(perturbed.exam_score_sum / perturbed.examined, 0)
-        end as publishable_mean_exam_score
+        {{ publishable_mean('perturbed', 'overall_score_sum', 'overall_responses', 1) }}
+            as publishable_mean_overall,
+        {{ publishable_mean('perturbed', 'exam_score_sum', 'examined', 0) }}
+            as publishable_mean_exam_score
     from perturbed
 
 )

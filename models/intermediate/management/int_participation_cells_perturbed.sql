@@ -27,14 +27,10 @@ perturbed as (
 
 final as (
 
-    {# the means as published where the build's audit withholds nothing: the audit
-       reads them as sums (leerdata.sdc.reader_model), the published model shows them #}
     select
         perturbed.*,
-        case
-            when {{ shown_over_enough('perturbed.perturbed_approved_enrolments') }}
-                then round(perturbed.approval_lead_days_sum / perturbed.approved_enrolments, 0)
-        end as publishable_mean_approval_lead_days
+        {{ publishable_mean('perturbed', 'approval_lead_days_sum', 'approved_enrolments', 0) }}
+            as publishable_mean_approval_lead_days
     from perturbed
 
 )
