@@ -1,7 +1,7 @@
 """What every writing command does first: take the write lock, finish pending work.
 
-`ingest`, `build`, `erase`, `retention apply` and `research release` run inside
-`writing(paths, command)`. The outermost call takes the data directory's write lock
+`generate`, `ingest`, `build`, `erase`, `retention apply` and `research release` run
+inside `writing(paths, command)`. The outermost call takes the data directory's write lock
 (leerdata.locking) and then finishes an erasure or retention run that a crash left
 half done (leerdata.retention.pending), before the command's own work starts. Nested
 calls (erase → build) only re-enter the lock.

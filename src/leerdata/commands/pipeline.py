@@ -126,7 +126,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """generate → ingest → build → start the dashboard in demo mode (this run only)."""
         paths = DataPaths.of(data_dir)
-        if paths.landing.exists() and any(paths.landing.iterdir()):
+        from leerdata.generate.staging import holds_files
+
+        # landing files appear only once a generate has written all of them (a killed
+        # one leaves none), so files here are a whole data set: a user's or a finished run
+        if holds_files(paths.landing):
             console.print(f"landing data already in {paths.landing}; not generating again")
         else:
             do_generate(scale, seed, paths)

@@ -23,7 +23,6 @@ from leerdata.contract import (
     SESSIONS,
     SUPPLIERS,
 )
-from leerdata.errors import LeerdataError
 from leerdata.generate.adjustments import add_adjustments
 from leerdata.generate.billing import LINE_CODES, Billing, build_billing
 from leerdata.generate.catalogue import build_catalogue
@@ -33,6 +32,7 @@ from leerdata.generate.lms import build_lms
 from leerdata.generate.org import build_organisation
 from leerdata.generate.pools import build_pools
 from leerdata.generate.scales import Calendar, scale_spec
+from leerdata.generate.staging import StagedOutput, staged_output
 from leerdata.generate.truth import expected_line_checks, resolve_landing
 from leerdata.generate.ubl import render_invoices, tax_subtotals
 from leerdata.generate.writer import export_file_name, split_by_file, write_csv
@@ -131,12 +131,22 @@ def _check_invoice_truth(invoices: pl.DataFrame, truth: pl.DataFrame) -> None:
 def run_generate(
     scale: str, seed: int, paths: DataPaths, show_progress: bool = True
 ) -> GenerateSummary:
+    """Write the landing files and their truth under the write lock; they appear in
+    landing/ and truth/ only once all of them are written (leerdata.generate.staging)."""
+    from leerdata.steward import writing
+
     started = time.perf_counter()
+    scale_spec(scale)  # an unknown scale fails before the lock is taken or a folder made
+    with writing(paths, "generate", show_progress), staged_output(paths) as output:
+        summary = _write(scale, seed, output, show_progress)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _write(scale: str, seed: int, output: StagedOutput, show_progress: bool) -> GenerateSummary:
     spec = scale_spec(scale)
     cal = Calendar.for_years(spec.years)
-    landing, truth_dir = paths.landing, paths.truth
-    if landing.exists() and any(p.is_file() for p in landing.rglob("*")):
-        raise LeerdataError(f"{landing} already holds files; generate into an empty data directory")
+    landing, truth_dir = output.landing, output.truth
     summary = GenerateSummary(scale=scale, seed=seed)
     rng_org, rng_people, rng_cat, rng_lms, rng_bill = (
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)
@@ -290,5 +300,4 @@ def run_generate(
             json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
         )
         progress.advance(task)
-    summary.seconds = time.perf_counter() - started
     return summary
