@@ -21,6 +21,8 @@ from leerdata.config import DataPaths
 from leerdata.generate import run_generate
 from leerdata.generate.staging import STAGING_NAME
 
+pytestmark = pytest.mark.xdist_group("generate_killed")  # one `reference` per run
+
 LEERDATA = str(Path(sys.executable).with_name("leerdata"))
 SCALE, SEED = "small", 42  # small: ~700 files over about a second, time to kill midway
 
