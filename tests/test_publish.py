@@ -12,10 +12,12 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -86,8 +88,15 @@ def _minimal_project(root: Path) -> Path:
     return root
 
 
+@dataclass(frozen=True)
+class FirstBuild:
+    project: Path
+    paths: DataPaths
+    stdout: str  # what `leerdata build` printed
+
+
 @pytest.fixture(scope="module")
-def first_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DataPaths]:
+def first_build(tmp_path_factory: pytest.TempPathFactory) -> FirstBuild:
     """The minimal project, the probe department named "Old Name", built and published
     by the CLI into an empty data dir: once, as every test starts so; each test works on
     its own copy of the project and of the data dir."""
@@ -99,7 +108,7 @@ def first_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DataPat
     first = _build(project, paths)
     assert first.returncode == 0, first.stderr
     assert _published_name(paths) == "Old Name"
-    return project, paths
+    return FirstBuild(project, paths, first.stdout)
 
 
 @pytest.fixture
@@ -117,16 +126,16 @@ def data_dir(tmp_path: Path) -> DataPaths:
 
 
 @pytest.fixture
-def built_project(first_build: tuple[Path, DataPaths], tmp_path: Path) -> Path:
+def built_project(first_build: FirstBuild, tmp_path: Path) -> Path:
     root = tmp_path / "project"
-    shutil.copytree(first_build[0], root)
+    shutil.copytree(first_build.project, root)
     return root
 
 
 @pytest.fixture
-def built_data_dir(first_build: tuple[Path, DataPaths], tmp_path: Path) -> DataPaths:
+def built_data_dir(first_build: FirstBuild, tmp_path: Path) -> DataPaths:
     root = tmp_path / "data"
-    shutil.copytree(first_build[1].root, root, ignore=shutil.ignore_patterns("*.lock"))
+    shutil.copytree(first_build.paths.root, root, ignore=shutil.ignore_patterns("*.lock"))
     return DataPaths.of(root)
 
 
@@ -274,3 +283,15 @@ def test_failing_data_test_leaves_previous_reporting_db(
     run = _build(project, data_dir)
     _assert_failed_cleanly(run, data_dir, before)
     assert "assert_no_new_name" in run.stderr
+
+
+def test_the_first_build_counts_its_progress_out_of_the_nodes_dbt_runs(
+    first_build: FirstBuild,
+) -> None:
+    """A data dir's first build has no manifest yet: the bar takes its total from dbt
+    (the number of nodes it selected) and ends full, every node counted, an exposure too."""
+    done = re.findall(r"dbt build .*?(\d+)/(\d+|\?)", first_build.stdout)
+    assert done, first_build.stdout
+    finished, total = done[-1]
+    assert (finished, total) == (total, total), first_build.stdout
+    assert int(total) > 1

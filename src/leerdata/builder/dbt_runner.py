@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +20,15 @@ if TYPE_CHECKING:
 
 PROFILES_DIR = REPO_ROOT / "dbt_project"
 REPORTING_ALIAS = "reporting"  # profiles.yml: the build file, attached under this name
-NODE_FINISHED_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"}
+NODE_FINISHED_EVENTS = {
+    "LogModelResult",
+    "LogTestResult",
+    "LogSeedResult",
+    "LogSnapshotResult",
+    "LogNodeNoOpResult",  # an exposure
+}
+# fired once the selection is made, before the first node: how many nodes will run
+NODE_COUNT_EVENT = "ConcurrencyLine"
 # dbt events printed on the console (stdout, as dbt's own console logger did; stderr
 # keeps leerdata's one-line error); every info line is in <data-dir>/dbt/logs.
 SHOWN_LEVELS = {"warn", "error"}
@@ -261,11 +269,13 @@ def run_dbt(
     reporting_db: Path,
     extra: Sequence[str] = (),
     on_node_done: Any = None,
+    on_node_count: Callable[[int], None] | None = None,
     results_file: Path | None = None,
     hints: BuildHints | None = None,
     detach_first: str | None = None,
 ) -> DbtOutcome:
-    """Run one dbt command; `on_node_done(name)` is called as each node finishes.
+    """Run one dbt command; `on_node_done(node_info)` is called as each node finishes,
+    `on_node_count(n)` once dbt has selected the n nodes it will run.
 
     `results_file`: write dbt's run results there from the in-process result (for an
     invocation with `--no-write-json`, which skips dbt's two manifest.json writes).
@@ -281,6 +291,8 @@ def run_dbt(
             print(event.info.msg)  # on stdout, where dbt's console logger wrote
         if on_node_done is not None and event.info.name in NODE_FINISHED_EVENTS:
             on_node_done(getattr(event.data, "node_info", None))
+        elif on_node_count is not None and event.info.name == NODE_COUNT_EVENT:
+            on_node_count(int(event.data.node_count))
 
     paths.dbt_logs.mkdir(parents=True, exist_ok=True)
     args = dbt_args(command, paths, extra)

@@ -39,16 +39,6 @@ class BuildResult:
     selection: DaySelection | None = None
 
 
-def _node_count(paths: DataPaths) -> int | None:
-    manifest = paths.dbt_target / "manifest.json"
-    if not manifest.exists():
-        return None
-    import json
-
-    nodes = json.loads(manifest.read_text()).get("nodes", {})
-    return sum(1 for n in nodes.values() if n.get("resource_type") != "analysis") or None
-
-
 def ensure_restricted_tables(paths: DataPaths) -> None:
     """Every table a dbt source names exists before dbt runs (empty if nothing wrote it
     yet), so models read them plainly instead of checking for their existence."""
@@ -172,12 +162,14 @@ def _build_and_publish(
         transient=False,
     ) as progress:
         day_build = day is not None and day.select is not None
-        partial = bool(select) or day_build
-        task = progress.add_task("", total=None if partial else _node_count(paths))
+        task = progress.add_task("", total=None)  # until dbt says how many nodes it runs
 
         def advance(node_info: object) -> None:
             name = getattr(node_info, "node_name", "") if node_info else ""
             progress.update(task, advance=1, description=name)
+
+        def count(nodes: int) -> None:
+            progress.update(task, total=nodes)
 
         try:
             outcome = run_dbt(
@@ -186,6 +178,7 @@ def _build_and_publish(
                 build_file,
                 extra,
                 on_node_done=advance,
+                on_node_count=count,
                 results_file=paths.dbt_target / "run_results.json" if day_build else None,
                 hints=BuildHints(day_build=day_build, changed_years=years),
                 # the restricted file's checkpoint runs beside the audit and the publish
