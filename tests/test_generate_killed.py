@@ -70,21 +70,16 @@ def _files(folder: Path) -> int:
     return sum(len(names) for _, _, names in os.walk(folder))
 
 
-def _generate(paths: DataPaths) -> subprocess.CompletedProcess[str]:
+def _arguments(paths: DataPaths) -> list[str]:
+    """`generate`'s arguments, after the program."""
+    return ["generate", "--scale", SCALE, "--seed", str(SEED), "--data-dir", str(paths.root)]
+
+
+def _generate(
+    paths: DataPaths, program: tuple[str, ...] = (LEERDATA,)
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [
-            LEERDATA,
-            "generate",
-            "--scale",
-            SCALE,
-            "--seed",
-            str(SEED),
-            "--data-dir",
-            str(paths.root),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [*program, *_arguments(paths)], capture_output=True, text=True, timeout=300
     )
 
 
@@ -101,18 +96,7 @@ def test_a_generate_killed_while_writing_leaves_no_landing_file_and_runs_again_w
 ) -> None:
     paths = DataPaths.of(tmp_path / "data")
     process = subprocess.Popen(
-        [
-            LEERDATA,
-            "generate",
-            "--scale",
-            SCALE,
-            "--seed",
-            str(SEED),
-            "--data-dir",
-            str(paths.root),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        [LEERDATA, *_arguments(paths)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 120
     while _files(paths.root) < 100 and process.poll() is None and time.monotonic() < deadline:
@@ -135,23 +119,7 @@ def test_a_generate_killed_between_its_two_renames_is_done_again_whole(
     tmp_path: Path, reference: dict[str, str]
 ) -> None:
     paths = DataPaths.of(tmp_path / "data")
-    killed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            KILLED_AT_LANDING_RENAME,
-            "generate",
-            "--scale",
-            SCALE,
-            "--seed",
-            str(SEED),
-            "--data-dir",
-            str(paths.root),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    killed = _generate(paths, (sys.executable, "-c", KILLED_AT_LANDING_RENAME))
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert paths.truth.is_dir() and _files(paths.landing) == 0  # truth moved, landing not
 
