@@ -4,20 +4,26 @@ One JSON line per event in `<data-dir>/logs/access.log` (mode 0600, beside the o
 steward logs): time (UTC), user (the login e-mail, or "demo"), role, departments,
 event (`page`, `export`, `refused`), and the page or file name. Never a query, a filter
 value or a result. Lines older than `[access_log] retention_days` (config/leerdata.toml)
-are removed when a dashboard process writes its first line of the day.
+are removed when a dashboard process writes its first line of the day. Appending and
+pruning hold a kernel lock beside the log, so dashboard processes sharing a data dir
+never drop each other's lines.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import streamlit as st
 
 from dashboards.roles import Scope
+from leerdata.atomic_file import write_atomically
 from leerdata.config import DataPaths, load_settings
 
 ACCESS_LOG_NAME = "access.log"
@@ -39,8 +45,28 @@ def log_file(paths: DataPaths | None = None) -> Path:
     return (paths or _paths()).logs / ACCESS_LOG_NAME
 
 
+@contextmanager
+def _sole_writer(path: Path) -> Iterator[None]:
+    """A kernel lock (flock) on `.access.log.lock` beside the log, held to append or to
+    prune. Every dashboard process on the data dir takes it: a prune reads the log and
+    replaces it, and a line another process appended in between went with the old file.
+    The kernel drops a dead process's lock, kill -9 included."""
+    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def prune(path: Path, retention_days: int, now: datetime) -> int:
     """Drop lines older than the retention period; returns how many were dropped."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _lock, _sole_writer(path):
+        return _prune(path, retention_days, now)
+
+
+def _prune(path: Path, retention_days: int, now: datetime) -> int:
     if not path.exists():
         return 0
     cutoff = now - timedelta(days=retention_days)
@@ -55,11 +81,8 @@ def prune(path: Path, retention_days: int, now: datetime) -> int:
             dropped += 1
         else:
             kept.append(line)
-    if dropped:
-        fresh = path.with_suffix(".log.tmp")
-        fresh.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
-        fresh.chmod(0o600)
-        os.replace(fresh, path)
+    if dropped:  # private from its first byte, on disk before it replaces the log
+        write_atomically(path, "".join(f"{line}\n" for line in kept).encode(), mode=0o600)
     return dropped
 
 
@@ -85,10 +108,10 @@ def record(
         "page": page,
         "export": export,
     }
-    with _lock:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _lock, _sole_writer(path):
         if now.date() not in _pruned_on:
-            prune(path, load_settings(paths.root).access_log.retention_days, now)
+            _prune(path, load_settings(paths.root).access_log.retention_days, now)
             _pruned_on[:] = [now.date()]
         descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(descriptor, "a", encoding="utf-8") as handle:

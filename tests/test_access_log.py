@@ -102,3 +102,89 @@ def test_opening_pages_is_logged_once_per_page_without_results(
         "page",
         "export",
     }
+
+
+# Appends `count` page lines as user `<name>@x.nl` (no pruning: that is the pruner's).
+WRITER = """
+import sys
+from datetime import UTC, datetime
+from dashboards import access_log
+from dashboards.roles import Scope
+
+name, count = sys.argv[1], int(sys.argv[2])
+access_log._pruned_on[:] = [datetime.now(UTC).date()]
+print("ready", flush=True)
+sys.stdin.readline()
+for i in range(count):
+    access_log.record(f"{name}@x.nl", "finance", Scope.everything(), "page", page=f"p{i}")
+"""
+
+# Until the stop file exists: append a line a year old and prune it away again, so the
+# log is read and replaced over and over while the writers append.
+PRUNER = """
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from dashboards import access_log
+from dashboards.roles import Scope
+
+stop = Path(sys.argv[1])
+path = access_log.log_file()
+now = datetime.now(UTC)
+access_log._pruned_on[:] = [now.date(), (now - timedelta(days=400)).date()]
+print("ready", flush=True)
+sys.stdin.readline()
+rounds = 0
+while not stop.exists():
+    access_log.record("old@x.nl", "finance", Scope.everything(), "page", page="old",
+                      now=now - timedelta(days=400))
+    access_log.prune(path, 30, now)
+    rounds += 1
+print(rounds, flush=True)
+"""
+
+
+def test_no_line_is_lost_when_dashboard_processes_write_and_prune_at_once(
+    tmp_path: Path,
+) -> None:
+    """Two dashboard servers on one data dir: one prunes the log (read, keep the recent
+    lines, replace the file) while the others append. A line appended between the read
+    and the replace used to be dropped with the old file; every line must stay."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, data.DATA_DIR_ENV: str(tmp_path)}
+    stop = tmp_path / "stop"
+    count = 300
+
+    def start(script: str, *arguments: str) -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            [sys.executable, "-c", script, *arguments],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=REPO_ROOT,
+        )
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+        return process
+
+    pruner = start(PRUNER, str(stop))
+    writers = [start(WRITER, f"w{n}", str(count)) for n in range(3)]
+    for process in [pruner, *writers]:
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    for writer in writers:
+        assert writer.wait(timeout=300) == 0
+    stop.touch()
+    rounds, _ = pruner.communicate(timeout=300)
+    assert pruner.returncode == 0
+    assert int(rounds) >= 20, f"the pruner ran only {rounds} rounds beside the writers"
+
+    users = [e["user"] for e in entries(access_log.log_file(DataPaths.of(tmp_path)))]
+    assert {f"w{n}@x.nl": users.count(f"w{n}@x.nl") for n in range(3)} == {
+        f"w{n}@x.nl": count for n in range(3)
+    }
+    assert users.count("old@x.nl") <= 1  # at most the one appended after the last prune
