@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from leerdata.atomic_file import fsync_path
+from leerdata.atomic_file import fsync_path, fsync_tree
 from leerdata.config import DataPaths
 from leerdata.errors import LeerdataError
 
@@ -64,17 +64,10 @@ def staged_output(paths: DataPaths) -> Iterator[StagedOutput]:
     except BaseException:
         _remove(staging)
         raise
-    _flush(staging)
+    fsync_tree(staging)
     _commit(output, paths)
     staging.rmdir()
     fsync_path(paths.root)
-
-
-def _flush(folder: Path) -> None:
-    """Every file's bytes and every folder's entries below `folder`, to disk."""
-    for path in sorted(folder.rglob("*"), reverse=True):  # files before their folder
-        fsync_path(path)
-    fsync_path(folder)
 
 
 def _commit(output: StagedOutput, paths: DataPaths) -> None:
