@@ -52,9 +52,11 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> DataPaths:
 
 
 def _digests(paths: DataPaths) -> dict[str, str]:
+    """Every generated file (landing/ and truth/; not the write lock's holder note)."""
     return {
         str(p.relative_to(paths.root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(paths.root.rglob("*"))
+        for folder in (paths.landing, paths.truth)
+        for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
 

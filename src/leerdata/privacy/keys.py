@@ -13,6 +13,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from leerdata.atomic_file import fsync_path
 from leerdata.errors import LeerdataError
 
 KEY_FILE_ENV = "LEERDATA_KEY_FILE"
@@ -70,6 +71,9 @@ def _create_key(path: Path) -> None:
             os.link(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    # the link itself on disk: a key lost in a power cut after a build used it would be
+    # replaced by a new one, and every pseudonym would change
+    fsync_path(path.parent)
 
 
 def load_or_create_key(path: Path | None = None) -> bytes:
