@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from leerdata.config import DataPaths
+from leerdata.errors import LeerdataError
 from leerdata.generate import run_generate
 from leerdata.generate.staging import STAGING_NAME
 
@@ -48,6 +49,7 @@ app()
 HOLDER = """
 import sys, time
 from leerdata.config import DataPaths
+from leerdata.errors import LeerdataError
 from leerdata.locking import write_lock
 with write_lock(DataPaths.of(sys.argv[1]), "generate"):
     print("held", flush=True)
@@ -160,3 +162,25 @@ def test_a_failed_generate_leaves_nothing_behind(
         run_generate("tiny", SEED, paths, show_progress=False)
     assert not paths.landing.exists() and not paths.truth.exists()
     assert not (paths.root / STAGING_NAME).exists()
+
+
+@pytest.mark.parametrize("kind", ["link", "file"])
+def test_a_landing_link_or_file_is_refused_before_anything_is_written(
+    tmp_path: Path, kind: str
+) -> None:
+    """landing/ is renamed into place at the end; a link (to an empty folder, perhaps on
+    another file system) or a file there is refused at the start, not after the
+    generation with truth/ already moved."""
+    paths = DataPaths.of(tmp_path / "data")
+    paths.root.mkdir()
+    if kind == "link":
+        (tmp_path / "elsewhere").mkdir()
+        paths.landing.symlink_to(tmp_path / "elsewhere")
+    else:
+        paths.landing.write_text("not a folder\n")
+    with pytest.raises(LeerdataError, match="is a link or a file"):
+        run_generate("tiny", SEED, paths, show_progress=False)
+    assert not paths.truth.exists()
+    assert not (paths.root / STAGING_NAME).exists()
+    if kind == "link":
+        assert not any((tmp_path / "elsewhere").iterdir())

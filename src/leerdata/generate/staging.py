@@ -54,6 +54,13 @@ def staged_output(paths: DataPaths) -> Iterator[StagedOutput]:
         raise LeerdataError(
             f"{paths.landing} already holds files; generate into an empty data directory"
         )
+    if paths.landing.is_symlink() or (paths.landing.exists() and not paths.landing.is_dir()):
+        # the finished landing/ is renamed into place, which a link or a file would block
+        # (and a link may point to another file system, where no rename reaches)
+        raise LeerdataError(
+            f"{paths.landing} is a link or a file; generate writes a landing folder of its "
+            "own: use a data directory without one"
+        )
     staging = staging_dir(paths)
     _remove(staging)  # left by a generate that was killed before its commit
     output = StagedOutput(landing=staging / "landing", truth=staging / "truth")
